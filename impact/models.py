@@ -1,0 +1,172 @@
+"""What the initiatives produce and change, and the classifications used to
+report it (SDGs, ANVUR fields of action and public-engagement categories)."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from pops.vocabulary import Vocabulary, VocabularyQuerySet
+
+
+class SDG(models.Model):
+    """A UN Sustainable Development Goal."""
+
+    number = models.PositiveSmallIntegerField(
+        _("number"), unique=True, validators=[MinValueValidator(1), MaxValueValidator(17)]
+    )
+    name = models.CharField(_("name"), max_length=120)
+    color = models.CharField(_("colour"), max_length=7, help_text=_("Official colour, e.g. #E5243B."))
+
+    class Meta:
+        verbose_name = _("Sustainable Development Goal")
+        verbose_name_plural = _("Sustainable Development Goals")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=17), name="sdg_number_1_to_17")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
+class EditionQuerySet(VocabularyQuerySet):
+    def for_year(self, year: int):
+        """The entries of the edition in force in a reporting year."""
+        return self.filter(valid_from__lte=year).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=year))
+
+
+class AnvurVocabulary(Vocabulary):
+    """An ANVUR classification entry, versioned by reporting year.
+
+    ANVUR revises its lists: a new edition gets new rows (with new
+    `valid_from`), and old records keep pointing at the edition they used.
+    """
+
+    code = models.CharField(_("code"), max_length=16)
+    valid_from = models.PositiveSmallIntegerField(_("valid from (year)"))
+    valid_to = models.PositiveSmallIntegerField(_("valid to (year)"), null=True, blank=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta(Vocabulary.Meta):
+        abstract = True
+        ordering = ["-valid_from", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class FieldOfAction(AnvurVocabulary):
+    """A VQR third-mission field of action ("campo d'azione", a–j)."""
+
+    class Meta(AnvurVocabulary.Meta):
+        verbose_name = _("ANVUR field of action")
+        verbose_name_plural = _("ANVUR fields of action")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="field_of_action_unique_code_per_edition"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="field_of_action_valid_to_after_from",
+            ),
+        ]
+
+
+class PublicEngagementCategory(AnvurVocabulary):
+    """A SUA-TM/IS public-engagement category."""
+
+    class Meta(AnvurVocabulary.Meta):
+        verbose_name = _("ANVUR public-engagement category")
+        verbose_name_plural = _("ANVUR public-engagement categories")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="pe_category_unique_code_per_edition"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="pe_category_valid_to_after_from",
+            ),
+        ]
+
+
+class ProductCategory(Vocabulary):
+    examples = models.TextField(_("examples"), blank=True)
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+
+
+class Product(models.Model):
+    """An output of an initiative (a report, a device, a community hub...)."""
+
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", models.CASCADE, related_name="products", verbose_name=_("initiative")
+    )
+    category = models.ForeignKey(
+        ProductCategory, models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    url = models.URLField(_("link"), blank=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, blank=True, validators=[MinValueValidator(1950), MaxValueValidator(2100)]
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["initiative", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1950, year__lte=2100), name="product_year_plausible"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Impact(models.Model):
+    """An expected or achieved change, with its indicator."""
+
+    class Kind(models.TextChoices):
+        EXPECTED = "expected", _("Expected")
+        ACHIEVED = "achieved", _("Achieved")
+
+    class Category(models.TextChoices):
+        SOCIAL = "social", _("Social")
+        CULTURAL = "cultural", _("Cultural")
+        ECONOMIC = "economic", _("Economic")
+        ENVIRONMENTAL = "environmental", _("Environmental")
+        HEALTH = "health", _("Health and well-being")
+        EDUCATIONAL = "educational", _("Educational")
+
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", models.CASCADE, related_name="impacts", verbose_name=_("initiative")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.EXPECTED)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.SOCIAL)
+    description = models.TextField(_("description"))
+    indicator = models.CharField(_("indicator"), max_length=255, blank=True)
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, null=True, blank=True)
+    value = models.DecimalField(_("measured value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    measured_on = models.DateField(_("measured on"), null=True, blank=True)
+    evidence_url = models.URLField(_("evidence link"), blank=True)
+    people_reached = models.PositiveIntegerField(_("people reached"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("impact")
+        verbose_name_plural = _("impacts")
+        ordering = ["initiative", "position", "id"]
+        indexes = [models.Index(fields=["kind", "category"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.indicator or self.description[:60]}"

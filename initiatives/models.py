@@ -1,0 +1,605 @@
+"""The census itself: initiatives, the people who run them, campaigns.
+
+Vocabularies (departments, sectors, themes, ...) are editable by staff and
+loaded from fixtures/reference by `load_reference_data`.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from pops.vocabulary import Vocabulary
+
+
+# --- Vocabularies -----------------------------------------------------------
+
+
+class Department(Vocabulary):
+    """A PoliTO department; `code` is its official acronym (DAD, DIST, ...)."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DegreeProgramme(Vocabulary):
+    class Level(models.TextChoices):
+        BACHELOR = "bachelor", _("Bachelor's degree")
+        MASTER = "master", _("Master's degree")
+        PHD = "phd", _("PhD programme")
+
+    department = models.ForeignKey(
+        Department, models.PROTECT, related_name="degree_programmes", verbose_name=_("department")
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("degree programme")
+        verbose_name_plural = _("degree programmes")
+
+
+class Sector(Vocabulary):
+    """An "ambito e settore di intervento" from the 2022 workshop questionnaire."""
+
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+
+class Theme(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+
+class SupportKind(Vocabulary):
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("kind of support")
+        verbose_name_plural = _("kinds of support")
+
+
+class Priority(Vocabulary):
+    """A priority of the POPS project as ranked at the 2022 workshop."""
+
+    class Level(models.TextChoices):
+        HIGHEST = "highest", _("Highest priority")
+        HIGH = "high", _("High priority")
+        MEDIUM = "medium", _("Medium priority")
+
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.MEDIUM)
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
+
+
+class Competence(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("competence")
+        verbose_name_plural = _("competences")
+
+
+# --- People -----------------------------------------------------------------
+
+orcid_validator = RegexValidator(
+    r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$", _("Enter an ORCID iD such as 0000-0002-1825-0097.")
+)
+
+
+class PersonQuerySet(models.QuerySet):
+    def in_directory(self):
+        """People who opted in to the public directory."""
+        return self.filter(public_profile=True)
+
+
+class Person(models.Model):
+    """A member of the Politecnico's community, with or without a login."""
+
+    class Role(models.TextChoices):
+        FULL_PROFESSOR = "full_professor", _("Full professor")
+        ASSOCIATE_PROFESSOR = "associate_professor", _("Associate professor")
+        RESEARCHER = "researcher", _("Researcher")
+        RESEARCH_FELLOW = "research_fellow", _("Research fellow")
+        PHD_STUDENT = "phd_student", _("PhD student")
+        STAFF = "staff", _("Technical and administrative staff")
+        STUDENT = "student", _("Student")
+        OTHER = "other", _("Other")
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        NON_BINARY = "non_binary", _("Non-binary")
+        UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("login"),
+    )
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="people", verbose_name=_("department")
+    )
+    degree_programme = models.ForeignKey(
+        DegreeProgramme,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("degree programme"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.RESEARCHER)
+    gender = models.CharField(
+        _("gender"),
+        max_length=20,
+        choices=Gender.choices,
+        default=Gender.UNDISCLOSED,
+        help_text=_("Only used in anonymous aggregate statistics."),
+    )
+    orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[orcid_validator])
+    competences = models.ManyToManyField(
+        Competence, blank=True, related_name="people", verbose_name=_("competences")
+    )
+    bio = models.TextField(_("short biography"), blank=True)
+    public_profile = models.BooleanField(
+        _("listed in the public directory"),
+        default=False,
+        help_text=_("The person agreed to appear in the public directory of people and competences."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="person_unique_email"),
+            models.UniqueConstraint(fields=["orcid"], condition=~Q(orcid=""), name="person_unique_orcid"),
+        ]
+        indexes = [models.Index(fields=["public_profile", "last_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("person-detail", kwargs={"slug": self.slug})
+
+
+# --- Census campaigns ---------------------------------------------------------
+
+
+class CensusCampaign(models.Model):
+    """A yearly census round: who is invited, when it opens and closes."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    description = models.TextField(_("description"), blank=True)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    reminder_every_days = models.PositiveSmallIntegerField(
+        _("remind every (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    target_departments = models.ManyToManyField(
+        Department, blank=True, related_name="campaigns", verbose_name=_("target departments")
+    )
+    target_people = models.ManyToManyField(
+        Person, blank=True, related_name="targeted_by_campaigns", verbose_name=_("target people")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[target_departments])
+
+    class Meta:
+        verbose_name = _("census campaign")
+        verbose_name_plural = _("census campaigns")
+        ordering = ["-year", "-opens_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=F("opens_on")), name="campaign_closes_after_it_opens"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return self.opens_on <= on <= self.closes_on
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CampaignInvitation(models.Model):
+    """One person invited to a campaign, reached through a personal link."""
+
+    campaign = models.ForeignKey(
+        CensusCampaign, models.CASCADE, related_name="invitations", verbose_name=_("campaign")
+    )
+    person = models.ForeignKey(Person, models.CASCADE, related_name="invitations", verbose_name=_("person"))
+    token = models.CharField(_("token"), max_length=64, unique=True, default=_new_token, editable=False)
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    last_reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign invitation")
+        verbose_name_plural = _("campaign invitations")
+        ordering = ["campaign", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "person"], name="invitation_unique_person_per_campaign")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — {self.person}"
+
+
+# --- Initiatives --------------------------------------------------------------
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(state=Initiative.State.PUBLISHED)
+
+    def editable_by(self, user):
+        """Initiatives a researcher may open: created by them or where they take part."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(created_by=user) | Q(participations__person__user=user)).distinct()
+
+    def active_in_year(self, year: int):
+        """Initiatives running at some point of the calendar year."""
+        return self.filter(start_date__year__lte=year).filter(
+            Q(end_date__isnull=True) | Q(end_date__year__gte=year)
+        )
+
+
+class Initiative(models.Model):
+    """A social-impact initiative of the Politecnico's community."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        ARCHIVED = "archived", _("Archived")
+
+    class Scale(models.TextChoices):
+        LOCAL = "local", _("Local")
+        REGIONAL = "regional", _("Regional")
+        NATIONAL = "national", _("National")
+        INTERNATIONAL = "international", _("International")
+
+    # Who we are
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=320, unique=True)
+    summary = models.TextField(_("summary"), blank=True, help_text=_("Two or three sentences for the public."))
+    description = models.TextField(_("description"), blank=True)
+    objectives = models.TextField(_("specific objectives"), blank=True)
+    departments = models.ManyToManyField(
+        Department, blank=True, related_name="initiatives", verbose_name=_("departments")
+    )
+    people = models.ManyToManyField(
+        Person, through="Participation", related_name="initiatives", verbose_name=_("people")
+    )
+    target_groups = models.ManyToManyField(
+        "stakeholders.TargetGroup", blank=True, related_name="initiatives", verbose_name=_("target groups")
+    )
+
+    # What we do
+    sectors = models.ManyToManyField(Sector, blank=True, related_name="initiatives", verbose_name=_("sectors"))
+    sector_other = models.CharField(_("other sector"), max_length=200, blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="initiatives", verbose_name=_("themes"))
+    support_kinds = models.ManyToManyField(
+        SupportKind, blank=True, related_name="initiatives", verbose_name=_("kinds of support")
+    )
+    support_other = models.CharField(_("other kind of support"), max_length=200, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Leave empty if the initiative is ongoing.")
+    )
+    scale = models.CharField(_("scale"), max_length=20, choices=Scale.choices, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    cover_image = models.ImageField(_("cover image"), upload_to="initiatives/covers/", blank=True)
+    cover_alt = models.CharField(
+        _("cover image description"), max_length=255, blank=True, help_text=_("What the image shows, for screen readers.")
+    )
+    keywords = models.CharField(
+        _("keywords"), max_length=255, blank=True, help_text=_("Up to five, separated by commas.")
+    )
+    budget = models.DecimalField(
+        _("total budget (€)"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    external_funding = models.DecimalField(
+        _("of which external funding (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    pe_categories = models.ManyToManyField(
+        "impact.PublicEngagementCategory",
+        blank=True,
+        related_name="initiatives",
+        verbose_name=_("ANVUR public-engagement categories"),
+    )
+    fields_of_action = models.ManyToManyField(
+        "impact.FieldOfAction", blank=True, related_name="initiatives", verbose_name=_("ANVUR fields of action")
+    )
+    intervention_areas = models.ManyToManyField(
+        "actionplan.InterventionArea", blank=True, related_name="initiatives", verbose_name=_("Action Plan areas")
+    )
+    strategic_objectives = models.ManyToManyField(
+        "actionplan.StrategicObjective",
+        blank=True,
+        related_name="initiatives",
+        verbose_name=_("strategic objectives"),
+    )
+    performance_objectives = models.ManyToManyField(
+        "actionplan.PerformanceObjective",
+        blank=True,
+        related_name="initiatives",
+        verbose_name=_("PIAO performance objectives"),
+    )
+
+    # Impact and reach (the figures ANVUR asks for)
+    sdgs = models.ManyToManyField("impact.SDG", blank=True, related_name="initiatives", verbose_name=_("SDGs"))
+    participants = models.PositiveIntegerField(_("actual participants"), null=True, blank=True)
+    web_accesses = models.PositiveIntegerField(_("documented web accesses"), null=True, blank=True)
+    publication_copies = models.PositiveIntegerField(_("copies of publications"), null=True, blank=True)
+    media_audience = models.PositiveIntegerField(_("estimated radio/TV audience"), null=True, blank=True)
+    impact_evaluated = models.BooleanField(
+        _("impact evaluation done"), default=False, help_text=_("For example a questionnaire for participants.")
+    )
+    impact_evaluation_notes = models.TextField(_("how the impact was evaluated"), blank=True)
+
+    # What we want to become
+    needs = models.TextField(_("needs"), blank=True)
+    wishes = models.TextField(_("wishes"), blank=True)
+    priorities = models.ManyToManyField(
+        Priority, blank=True, related_name="initiatives", verbose_name=_("priorities")
+    )
+
+    # Census and workflow
+    campaign = models.ForeignKey(
+        CensusCampaign,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+        verbose_name=_("census campaign"),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_initiatives",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    objects = InitiativeQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[sectors, themes, departments, sdgs])
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="initiative_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gte=0), name="initiative_budget_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(external_funding__isnull=True) | Q(external_funding__gte=0),
+                name="initiative_external_funding_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True)
+                | Q(external_funding__isnull=True)
+                | Q(external_funding__lte=F("budget")),
+                name="initiative_external_funding_within_budget",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "changes_requested", "published", "rejected", "archived"]),
+                name="initiative_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-published_at"]),
+            models.Index(fields=["state", "start_date"]),
+            models.Index(fields=["state", "scale"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("initiative-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.end_date is None or self.end_date >= timezone.localdate()
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.split(",") if k.strip()]
+
+    def lead(self):
+        """The lead contact, using prefetched participations when present."""
+        for participation in self.participations.all():
+            if participation.role == Participation.Role.LEAD:
+                return participation.person
+        return None
+
+
+class Participation(models.Model):
+    """A person's part in an initiative."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead contact")
+        MEMBER = "member", _("Team member")
+
+    initiative = models.ForeignKey(
+        Initiative, models.CASCADE, related_name="participations", verbose_name=_("initiative")
+    )
+    person = models.ForeignKey(Person, models.PROTECT, related_name="participations", verbose_name=_("person"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    contribution = models.CharField(_("contribution"), max_length=255, blank=True)
+    can_edit = models.BooleanField(
+        _("co-author"), default=False, help_text=_("May edit the initiative in the census forms.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        ordering = ["initiative", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "person"], name="participation_unique_person"),
+            models.UniqueConstraint(
+                fields=["initiative"], condition=Q(role="lead"), name="participation_one_lead_per_initiative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()}"
+
+
+class Place(models.Model):
+    """Where an initiative happens; coordinates are optional (for the map)."""
+
+    initiative = models.ForeignKey(Initiative, models.CASCADE, related_name="places", verbose_name=_("initiative"))
+    municipality = models.CharField(_("municipality"), max_length=120)
+    province = models.CharField(_("province"), max_length=2, blank=True, help_text=_("Two-letter code, e.g. TO."))
+    region = models.CharField(_("region"), max_length=60, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="IT", help_text=_("ISO 3166 code."))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        ordering = ["initiative", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90, latitude__lte=90) & Q(longitude__gte=-180, longitude__lte=180)),
+                name="place_coordinates_both_or_none_and_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} ({self.province})" if self.province else self.municipality
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class StateTransition(models.Model):
+    """A record of every workflow step, kept for the review history."""
+
+    initiative = models.ForeignKey(
+        Initiative, models.CASCADE, related_name="transitions", verbose_name=_("initiative")
+    )
+    from_state = models.CharField(_("from"), max_length=20, choices=Initiative.State.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=Initiative.State.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("state transition")
+        verbose_name_plural = _("state transitions")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["initiative", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.initiative}: {self.from_state} → {self.to_state}"
+
+
+class OutboundEmail(models.Model):
+    """The e-mail outbox: a message is stored in the same transaction as the
+    change that caused it, then sent by Celery; unsent rows are retried by beat,
+    so neither a Redis outage nor an SMTP error loses a notification."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.TextField(_("recipients"), help_text=_("Comma-separated addresses."))
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def recipients(self) -> list[str]:
+        return [a.strip() for a in self.to.split(",") if a.strip()]

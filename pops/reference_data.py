@@ -1,0 +1,275 @@
+"""Load the reference data in fixtures/reference/ into the database.
+
+The YAML files are the readable, versioned source of the vocabularies and of
+the Action Plan / PIAO structure extracted from the seed documents. Loading is
+idempotent: rows are matched by their natural key (code, number, or code and
+edition); a second run creates nothing and only rewrites labels that changed.
+English labels are only written where the file gives them, so a translation
+typed by staff in the admin survives a reload of an Italian-only entry.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import models, transaction
+
+from actionplan.models import (
+    InterventionArea,
+    PerformanceObjective,
+    PerformanceObjectiveAssignment,
+    Plan,
+    StrategicObjective,
+    StrategicPillar,
+    Structure,
+    Vision,
+)
+from impact.models import SDG, FieldOfAction, ProductCategory, PublicEngagementCategory
+from initiatives.models import Competence, DegreeProgramme, Department, Priority, Sector, SupportKind, Theme
+from stakeholders.models import OrganisationType, TargetGroup
+
+REFERENCE_DIR = Path(settings.BASE_DIR) / "fixtures" / "reference"
+
+# file -> list key -> model; natural keys are `code` unless said otherwise.
+VOCABULARIES: dict[str, dict[str, type[models.Model]]] = {
+    "initiatives.yaml": {
+        "departments": Department,
+        "sectors": Sector,
+        "themes": Theme,
+        "support_kinds": SupportKind,
+        "priorities": Priority,
+        "degree_programmes": DegreeProgramme,
+        "competences": Competence,
+    },
+    "stakeholders.yaml": {"organisation_types": OrganisationType, "target_groups": TargetGroup},
+    "impact.yaml": {
+        "sdgs": SDG,
+        "fields_of_action": FieldOfAction,
+        "pe_categories": PublicEngagementCategory,
+        "product_categories": ProductCategory,
+    },
+}
+ACTION_PLANS = ["action_plan_2025_2027.yaml"]
+PIAO_PLANS = ["piao_performance_objectives.yaml"]
+
+# Keys in the files that name a differently called field.
+RENAMED = {"label": "name"}
+
+
+class ReferenceDataError(Exception):
+    """The reference files are inconsistent (unknown code, missing key...)."""
+
+
+@dataclass
+class Report:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+
+    def count(self, model: type[models.Model], outcome: str) -> None:
+        getattr(self, outcome)[model._meta.verbose_name_plural] += 1
+
+    @property
+    def total_created(self) -> int:
+        return sum(self.created.values())
+
+    @property
+    def total_updated(self) -> int:
+        return sum(self.updated.values())
+
+    def lines(self) -> list[str]:
+        names = sorted(set(self.created) | set(self.updated) | set(self.unchanged), key=str)
+        return [
+            f"{str(name):40} created {self.created[name]:4}  updated {self.updated[name]:4}  "
+            f"unchanged {self.unchanged[name]:4}"
+            for name in names
+        ]
+
+
+def _flatten(values: dict[str, Any]) -> dict[str, Any]:
+    """Turn {"name": {"it": .., "en": ..}} into {"name_it": .., "name_en": ..}."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        key = RENAMED.get(key, key)
+        if isinstance(value, dict):
+            for language, text in value.items():
+                if text not in (None, ""):
+                    flat[f"{key}_{language}"] = text
+        elif isinstance(value, float):
+            # YAML floats become exact decimals (3.5, not 3.5000000001).
+            flat[key] = Decimal(str(value))
+        else:
+            flat[key] = value
+    return flat
+
+
+def _upsert(report: Report, model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]):
+    """Create the row matching `lookup`, or update the fields that differ."""
+    instance = model.objects.filter(**lookup).first()
+    if instance is None:
+        instance = model(**{**lookup, **values})
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+        instance.save()
+        report.count(model, "created")
+        return instance
+    changed = False
+    for name, value in values.items():
+        current = getattr(instance, name)
+        if isinstance(current, Decimal) and value is not None:
+            value = Decimal(str(value))
+        if current != value:
+            setattr(instance, name, value)
+            changed = True
+    if changed:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+        instance.save()
+    report.count(model, "updated" if changed else "unchanged")
+    return instance
+
+
+def _read(name: str) -> dict[str, Any]:
+    path = REFERENCE_DIR / name
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReferenceDataError(f"{path}: {exc}") from exc
+
+
+def _load_vocabularies(report: Report) -> None:
+    for file_name, lists in VOCABULARIES.items():
+        data = _read(file_name)
+        for key, model in lists.items():
+            for position, entry in enumerate(data.get(key) or []):
+                values = _flatten(entry)
+                if model is SDG:
+                    lookup = {"number": values.pop("number")}
+                else:
+                    values["position"] = position
+                    lookup = {"code": values.pop("code")}
+                    if "valid_from" in values:
+                        lookup["valid_from"] = values.pop("valid_from")
+                if model is DegreeProgramme:
+                    values["department"] = _get(Department, code=values.pop("department"))
+                _upsert(report, model, lookup, values)
+
+
+def _get(model: type[models.Model], **lookup):
+    try:
+        return model.objects.get(**lookup)
+    except model.DoesNotExist as exc:
+        raise ReferenceDataError(f"No {model._meta.verbose_name} with {lookup}") from exc
+
+
+def _load_plan(report: Report, data: dict[str, Any]) -> Plan:
+    values = _flatten(data["plan"])
+    values["source"] = data.get("source", "")
+    return _upsert(report, Plan, {"code": values.pop("code")}, values)
+
+
+def _load_action_plan(report: Report, file_name: str) -> None:
+    data = _read(file_name)
+    plan = _load_plan(report, data)
+    for v_position, vision_data in enumerate(data["visions"]):
+        vision = _upsert(
+            report,
+            Vision,
+            {"plan": plan, "code": vision_data["code"]},
+            {**_flatten({"name": vision_data["name"]}), "position": v_position},
+        )
+        for a_position, area in enumerate(vision_data["areas"]):
+            _upsert(
+                report,
+                InterventionArea,
+                {"vision": vision, "code": area["code"]},
+                {
+                    **_flatten({"name": area["name"], "description": {"it": area["description"]}}),
+                    "position": a_position,
+                },
+            )
+
+
+def _load_piao(report: Report, file_name: str) -> None:
+    data = _read(file_name)
+    plan = _load_plan(report, data)
+    structures = {
+        s["code"]: _upsert(report, Structure, {"code": s["code"]}, {"name": s["name"]}) for s in data["structures"]
+    }
+    pillars: dict[str, StrategicPillar] = {}
+    objectives: dict[tuple[str, str], StrategicObjective] = {}
+    for p_position, pillar_data in enumerate(data["pillars"]):
+        pillar = _upsert(
+            report,
+            StrategicPillar,
+            {"plan": plan, "code": pillar_data["code"]},
+            {**_flatten({"name": pillar_data["name"]}), "position": p_position},
+        )
+        pillars[pillar.code] = pillar
+        for o_position, objective_data in enumerate(pillar_data.get("objectives") or []):
+            title = _flatten({"title": objective_data["title"]})
+            code = objective_data.get("code") or ""
+            # Objectives without a code are known by their Italian title.
+            lookup = {"pillar": pillar, "code": code} if code else {"pillar": pillar, "title_it": title["title_it"]}
+            objective = _upsert(report, StrategicObjective, lookup, {**title, "code": code, "position": o_position})
+            objectives[(pillar.code, code or objective.title_it)] = objective
+
+    for position, entry in enumerate(data["performance_objectives"]):
+        pillar = pillars.get(entry["pillar"])
+        if pillar is None:
+            raise ReferenceDataError(f"{entry['code']}: unknown pillar {entry['pillar']!r}")
+        objective = None
+        if entry.get("strategic_objective"):
+            objective = objectives.get((pillar.code, entry["strategic_objective"]))
+            if objective is None:
+                raise ReferenceDataError(
+                    f"{entry['code']}: unknown strategic objective {entry['strategic_objective']!r}"
+                )
+        levels = entry.get("levels") or {}
+        values = {
+            **_flatten({"title": entry["title"]}),
+            "pillar": pillar,
+            "strategic_objective": objective,
+            "purpose": entry.get("purpose") or "",
+            "responsible_structure": structures[entry["responsible_structure"]],
+            "position": position,
+        }
+        for level in ("threshold", "target", "excellence"):
+            level_data = levels.get(level) or {}
+            value = level_data.get("value")
+            values[f"{level}_value"] = None if value is None else Decimal(str(value))
+            values[f"{level}_description"] = level_data.get("description") or ""
+        performance_objective = _upsert(
+            report, PerformanceObjective, {"plan": plan, "code": entry["code"]}, values
+        )
+        kept = []
+        for assignment in entry.get("assignments") or []:
+            structure = structures.get(assignment["structure"])
+            if structure is None:
+                raise ReferenceDataError(f"{entry['code']}: unknown structure {assignment['structure']!r}")
+            kept.append(
+                _upsert(
+                    report,
+                    PerformanceObjectiveAssignment,
+                    {"objective": performance_objective, "structure": structure},
+                    {"weight": assignment.get("weight")},
+                ).pk
+            )
+        performance_objective.assignments.exclude(pk__in=kept).delete()
+
+
+@transaction.atomic
+def load_reference_data() -> Report:
+    """Load every reference file; all or nothing."""
+    report = Report()
+    _load_vocabularies(report)
+    for file_name in ACTION_PLANS:
+        _load_action_plan(report, file_name)
+    for file_name in PIAO_PLANS:
+        _load_piao(report, file_name)
+    return report

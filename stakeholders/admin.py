@@ -1,0 +1,37 @@
+from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from pops.admin import register_vocabularies
+
+from .models import Organisation, OrganisationType, Partnership, TargetGroup, TerritorialDemand
+
+register_vocabularies(admin.site, [OrganisationType, TargetGroup])
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "type", "municipality", "country")
+    list_filter = ("type", "country")
+    list_select_related = ("type",)
+    search_fields = ("name", "municipality")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("type",)
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(SimpleHistoryAdmin):
+    list_display = ("organisation", "initiative", "role")
+    list_filter = ("role",)
+    list_select_related = ("organisation", "initiative")
+    search_fields = ("organisation__name", "initiative__title_it")
+    autocomplete_fields = ("organisation", "initiative")
+
+
+@admin.register(TerritorialDemand)
+class TerritorialDemandAdmin(SimpleHistoryAdmin, TranslationAdmin):
+    list_display = ("title", "organisation", "status", "posted_on")
+    list_filter = ("status", "sectors")
+    list_select_related = ("organisation",)
+    search_fields = ("title_it", "title_en", "organisation__name")
+    autocomplete_fields = ("organisation", "sectors", "target_groups", "competences", "initiatives")

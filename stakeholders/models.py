@@ -1,0 +1,136 @@
+"""Who the initiatives work with and for."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from pops.vocabulary import Vocabulary
+
+
+class OrganisationType(Vocabulary):
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("organisation type")
+        verbose_name_plural = _("organisation types")
+
+
+class TargetGroup(Vocabulary):
+    """Beneficiaries an initiative is for (schools, elderly people, ...)."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("target group")
+        verbose_name_plural = _("target groups")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def with_published_initiatives(self):
+        return self.filter(partnerships__initiative__state="published").distinct()
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=270, unique=True)
+    type = models.ForeignKey(
+        OrganisationType, models.PROTECT, related_name="organisations", verbose_name=_("type")
+    )
+    type_other = models.CharField(_("other type"), max_length=200, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    municipality = models.CharField(_("municipality"), max_length=120, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="IT", help_text=_("ISO 3166 code."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = OrganisationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Partnership(models.Model):
+    """An organisation's role in an initiative."""
+
+    class Role(models.TextChoices):
+        PARTNER = "partner", _("Partner")
+        CO_DESIGNER = "co_designer", _("Co-designer")
+        FUNDER = "funder", _("Funder")
+        BENEFICIARY = "beneficiary", _("Beneficiary")
+        CLIENT = "client", _("Client")
+
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", models.CASCADE, related_name="partnerships", verbose_name=_("initiative")
+    )
+    organisation = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="partnerships", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PARTNER)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        ordering = ["initiative", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "organisation", "role"], name="partnership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.get_role_display()}"
+
+
+class TerritorialDemand(models.Model):
+    """A need posted by an outside organisation, to be met with the community's
+    competences and initiatives."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("Being addressed")
+        MET = "met", _("Met")
+        CLOSED = "closed", _("Closed")
+
+    organisation = models.ForeignKey(
+        Organisation, models.CASCADE, related_name="demands", verbose_name=_("organisation")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"))
+    sectors = models.ManyToManyField(
+        "initiatives.Sector", blank=True, related_name="demands", verbose_name=_("sectors")
+    )
+    target_groups = models.ManyToManyField(
+        TargetGroup, blank=True, related_name="demands", verbose_name=_("target groups")
+    )
+    competences = models.ManyToManyField(
+        "initiatives.Competence", blank=True, related_name="demands", verbose_name=_("competences sought")
+    )
+    municipality = models.CharField(_("municipality"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    posted_on = models.DateField(_("posted on"), default=timezone.localdate)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    initiatives = models.ManyToManyField(
+        "initiatives.Initiative",
+        blank=True,
+        related_name="demands_met",
+        verbose_name=_("initiatives responding"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("territorial demand")
+        verbose_name_plural = _("territorial demands")
+        ordering = ["-posted_on", "title"]
+        indexes = [models.Index(fields=["status", "-posted_on"])]
+
+    def __str__(self) -> str:
+        return self.title
