@@ -50,9 +50,7 @@ class Vision(models.Model):
         verbose_name = _("vision")
         verbose_name_plural = _("visions")
         ordering = ["plan", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="vision_unique_code_per_plan")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="vision_unique_code_per_plan")]
 
     def __str__(self) -> str:
         return self.name
@@ -66,9 +64,7 @@ class InterventionAreaQuerySet(models.QuerySet):
 class InterventionArea(models.Model):
     """One of the Action Plan's intervention areas ("aree di intervento")."""
 
-    vision = models.ForeignKey(
-        Vision, models.CASCADE, related_name="areas", verbose_name=_("vision")
-    )
+    vision = models.ForeignKey(Vision, models.CASCADE, related_name="areas", verbose_name=_("vision"))
     code = models.SlugField(_("code"), max_length=150)
     name = models.CharField(_("name"), max_length=255)
     description = models.TextField(_("description"), blank=True)
@@ -80,9 +76,7 @@ class InterventionArea(models.Model):
         verbose_name = _("intervention area")
         verbose_name_plural = _("intervention areas")
         ordering = ["vision__plan", "vision__position", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["vision", "code"], name="area_unique_code_per_vision")
-        ]
+        constraints = [models.UniqueConstraint(fields=["vision", "code"], name="area_unique_code_per_vision")]
 
     def __str__(self) -> str:
         return self.name
@@ -115,9 +109,7 @@ class StrategicPillar(models.Model):
         verbose_name = _("strategic pillar")
         verbose_name_plural = _("strategic pillars")
         ordering = ["plan", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="pillar_unique_code_per_plan")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="pillar_unique_code_per_plan")]
 
     def __str__(self) -> str:
         return self.name
@@ -126,9 +118,7 @@ class StrategicPillar(models.Model):
 class StrategicObjective(models.Model):
     """A Strategic Plan objective such as "RS.3"; some have no code in the source."""
 
-    pillar = models.ForeignKey(
-        StrategicPillar, models.CASCADE, related_name="objectives", verbose_name=_("pillar")
-    )
+    pillar = models.ForeignKey(StrategicPillar, models.CASCADE, related_name="objectives", verbose_name=_("pillar"))
     code = models.CharField(_("code"), max_length=16, blank=True)
     title = models.CharField(_("title"), max_length=255)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -157,9 +147,7 @@ class PerformanceObjective(models.Model):
     PIAO table, and a description of what reaching it means.
     """
 
-    plan = models.ForeignKey(
-        Plan, models.CASCADE, related_name="performance_objectives", verbose_name=_("plan")
-    )
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="performance_objectives", verbose_name=_("plan"))
     code = models.CharField(_("code"), max_length=32)
     pillar = models.ForeignKey(
         StrategicPillar, models.PROTECT, related_name="performance_objectives", verbose_name=_("pillar")
@@ -187,7 +175,9 @@ class PerformanceObjective(models.Model):
     threshold_description = models.TextField(_("threshold description"), blank=True)
     target_value = models.DecimalField(_("target value"), max_digits=14, decimal_places=2, null=True, blank=True)
     target_description = models.TextField(_("target description"), blank=True)
-    excellence_value = models.DecimalField(_("excellence value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    excellence_value = models.DecimalField(
+        _("excellence value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     excellence_description = models.TextField(_("excellence description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -23,9 +23,7 @@ class SDG(models.Model):
         verbose_name = _("Sustainable Development Goal")
         verbose_name_plural = _("Sustainable Development Goals")
         ordering = ["number"]
-        constraints = [
-            models.CheckConstraint(condition=Q(number__gte=1, number__lte=17), name="sdg_number_1_to_17")
-        ]
+        constraints = [models.CheckConstraint(condition=Q(number__gte=1, number__lte=17), name="sdg_number_1_to_17")]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
@@ -102,9 +100,7 @@ class Product(models.Model):
     initiative = models.ForeignKey(
         "initiatives.Initiative", models.CASCADE, related_name="products", verbose_name=_("initiative")
     )
-    category = models.ForeignKey(
-        ProductCategory, models.PROTECT, related_name="products", verbose_name=_("category")
-    )
+    category = models.ForeignKey(ProductCategory, models.PROTECT, related_name="products", verbose_name=_("category"))
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     url = models.URLField(_("link"), blank=True)

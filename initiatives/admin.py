@@ -195,11 +195,7 @@ class InitiativeAdmin(SimpleHistoryAdmin, TranslationAdmin):
 
     def get_queryset(self, request):
         # The lead contact column reads prefetched participations: no query per row.
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("participations__person")
-        )
+        return super().get_queryset(request).prefetch_related("participations__person")
 
     @admin.display(description=_("lead contact"))
     def lead_contact(self, obj: Initiative):

@@ -17,7 +17,6 @@ from simple_history.models import HistoricalRecords
 
 from pops.vocabulary import Vocabulary
 
-
 # --- Vocabularies -----------------------------------------------------------
 
 
@@ -51,7 +50,6 @@ class DegreeProgramme(Vocabulary):
 class Sector(Vocabulary):
     """An "ambito e settore di intervento" from the 2022 workshop questionnaire."""
 
-
     class Meta(Vocabulary.Meta):
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
@@ -64,7 +62,6 @@ class Theme(Vocabulary):
 
 
 class SupportKind(Vocabulary):
-
     class Meta(Vocabulary.Meta):
         verbose_name = _("kind of support")
         verbose_name_plural = _("kinds of support")
@@ -93,9 +90,7 @@ class Competence(Vocabulary):
 
 # --- People -----------------------------------------------------------------
 
-orcid_validator = RegexValidator(
-    r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$", _("Enter an ORCID iD such as 0000-0002-1825-0097.")
-)
+orcid_validator = RegexValidator(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$", _("Enter an ORCID iD such as 0000-0002-1825-0097."))
 
 
 class PersonQuerySet(models.QuerySet):
@@ -155,9 +150,7 @@ class Person(models.Model):
         help_text=_("Only used in anonymous aggregate statistics."),
     )
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[orcid_validator])
-    competences = models.ManyToManyField(
-        Competence, blank=True, related_name="people", verbose_name=_("competences")
-    )
+    competences = models.ManyToManyField(Competence, blank=True, related_name="people", verbose_name=_("competences"))
     bio = models.TextField(_("short biography"), blank=True)
     public_profile = models.BooleanField(
         _("listed in the public directory"),
@@ -183,12 +176,12 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("person-detail", kwargs={"slug": self.slug})
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("person-detail", kwargs={"slug": self.slug})
 
 
 # --- Census campaigns ---------------------------------------------------------
@@ -199,9 +192,7 @@ class CensusCampaign(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     description = models.TextField(_("description"), blank=True)
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
@@ -216,16 +207,12 @@ class CensusCampaign(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    history = HistoricalRecords(m2m_fields=[target_departments])
-
     class Meta:
         verbose_name = _("census campaign")
         verbose_name_plural = _("census campaigns")
         ordering = ["-year", "-opens_on"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(closes_on__gte=F("opens_on")), name="campaign_closes_after_it_opens"
-            )
+            models.CheckConstraint(condition=Q(closes_on__gte=F("opens_on")), name="campaign_closes_after_it_opens")
         ]
 
     def __str__(self) -> str:
@@ -243,9 +230,7 @@ def _new_token() -> str:
 class CampaignInvitation(models.Model):
     """One person invited to a campaign, reached through a personal link."""
 
-    campaign = models.ForeignKey(
-        CensusCampaign, models.CASCADE, related_name="invitations", verbose_name=_("campaign")
-    )
+    campaign = models.ForeignKey(CensusCampaign, models.CASCADE, related_name="invitations", verbose_name=_("campaign"))
     person = models.ForeignKey(Person, models.CASCADE, related_name="invitations", verbose_name=_("person"))
     token = models.CharField(_("token"), max_length=64, unique=True, default=_new_token, editable=False)
     invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
@@ -281,9 +266,7 @@ class InitiativeQuerySet(models.QuerySet):
 
     def active_in_year(self, year: int):
         """Initiatives running at some point of the calendar year."""
-        return self.filter(start_date__year__lte=year).filter(
-            Q(end_date__isnull=True) | Q(end_date__year__gte=year)
-        )
+        return self.filter(start_date__year__lte=year).filter(Q(end_date__isnull=True) | Q(end_date__year__gte=year))
 
 
 class Initiative(models.Model):
@@ -335,7 +318,10 @@ class Initiative(models.Model):
     website = models.URLField(_("website"), blank=True)
     cover_image = models.ImageField(_("cover image"), upload_to="initiatives/covers/", blank=True)
     cover_alt = models.CharField(
-        _("cover image description"), max_length=255, blank=True, help_text=_("What the image shows, for screen readers.")
+        _("cover image description"),
+        max_length=255,
+        blank=True,
+        help_text=_("What the image shows, for screen readers."),
     )
     keywords = models.CharField(
         _("keywords"), max_length=255, blank=True, help_text=_("Up to five, separated by commas.")
@@ -390,9 +376,7 @@ class Initiative(models.Model):
     # What we want to become
     needs = models.TextField(_("needs"), blank=True)
     wishes = models.TextField(_("wishes"), blank=True)
-    priorities = models.ManyToManyField(
-        Priority, blank=True, related_name="initiatives", verbose_name=_("priorities")
-    )
+    priorities = models.ManyToManyField(Priority, blank=True, related_name="initiatives", verbose_name=_("priorities"))
 
     # Census and workflow
     campaign = models.ForeignKey(
@@ -418,7 +402,7 @@ class Initiative(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
     objects = InitiativeQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[sectors, themes, departments, sdgs])
+    # History is registered in translation.py, after the translated columns exist.
 
     class Meta:
         verbose_name = _("initiative")
@@ -535,7 +519,15 @@ class Place(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
-                | (Q(latitude__gte=-90, latitude__lte=90) & Q(longitude__gte=-180, longitude__lte=180)),
+                # Spelled out with isnull=False: a CHECK that evaluates to NULL passes.
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
                 name="place_coordinates_both_or_none_and_in_range",
             )
         ]
@@ -551,9 +543,7 @@ class Place(models.Model):
 class StateTransition(models.Model):
     """A record of every workflow step, kept for the review history."""
 
-    initiative = models.ForeignKey(
-        Initiative, models.CASCADE, related_name="transitions", verbose_name=_("initiative")
-    )
+    initiative = models.ForeignKey(Initiative, models.CASCADE, related_name="transitions", verbose_name=_("initiative"))
     from_state = models.CharField(_("from"), max_length=20, choices=Initiative.State.choices)
     to_state = models.CharField(_("to"), max_length=20, choices=Initiative.State.choices)
     by = models.ForeignKey(

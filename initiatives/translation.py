@@ -1,4 +1,5 @@
 from modeltranslation.translator import TranslationOptions, register
+from simple_history import register as register_history
 
 from .models import (
     CensusCampaign,
@@ -32,3 +33,10 @@ class InitiativeTranslation(TranslationOptions):
 @register(CensusCampaign)
 class CensusCampaignTranslation(TranslationOptions):
     fields = ("name", "description")
+
+
+# simple-history builds the historical model from the fields that exist when it
+# is registered: registering here, after modeltranslation has added the `_it`
+# and `_en` columns, keeps both languages in the history.
+register_history(Initiative, m2m_fields=["sectors", "themes", "departments", "sdgs"])
+register_history(CensusCampaign, m2m_fields=["target_departments"])

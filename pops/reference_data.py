@@ -73,7 +73,7 @@ class Report:
     unchanged: Counter = field(default_factory=Counter)
 
     def count(self, model: type[models.Model], outcome: str) -> None:
-        getattr(self, outcome)[model._meta.verbose_name_plural] += 1
+        getattr(self, outcome)[model] += 1
 
     @property
     def total_created(self) -> int:
@@ -84,11 +84,11 @@ class Report:
         return sum(self.updated.values())
 
     def lines(self) -> list[str]:
-        names = sorted(set(self.created) | set(self.updated) | set(self.unchanged), key=str)
+        models_seen = sorted(set(self.created) | set(self.updated) | set(self.unchanged), key=lambda m: m._meta.label)
         return [
-            f"{str(name):40} created {self.created[name]:4}  updated {self.updated[name]:4}  "
-            f"unchanged {self.unchanged[name]:4}"
-            for name in names
+            f"{model._meta.label:40} created {self.created[model]:4}  updated {self.updated[model]:4}  "
+            f"unchanged {self.unchanged[model]:4}"
+            for model in models_seen
         ]
 
 
@@ -244,9 +244,7 @@ def _load_piao(report: Report, file_name: str) -> None:
             value = level_data.get("value")
             values[f"{level}_value"] = None if value is None else Decimal(str(value))
             values[f"{level}_description"] = level_data.get("description") or ""
-        performance_objective = _upsert(
-            report, PerformanceObjective, {"plan": plan, "code": entry["code"]}, values
-        )
+        performance_objective = _upsert(report, PerformanceObjective, {"plan": plan, "code": entry["code"]}, values)
         kept = []
         for assignment in entry.get("assignments") or []:
             structure = structures.get(assignment["structure"])

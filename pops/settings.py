@@ -23,9 +23,7 @@ env = Env()
 
 POPS_ENV = env.str("POPS_ENV", "development")
 if POPS_ENV not in ("development", "production"):
-    raise ImproperlyConfigured(
-        f"POPS_ENV must be 'development' or 'production', not {POPS_ENV!r}."
-    )
+    raise ImproperlyConfigured(f"POPS_ENV must be 'development' or 'production', not {POPS_ENV!r}.")
 PRODUCTION = POPS_ENV == "production"
 
 DEBUG = env.bool("DEBUG", False)
@@ -38,9 +36,7 @@ if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY and ALLOWED_HOSTS must not be empty.")
 else:
     SECRET_KEY = env.str("SECRET_KEY", "django-insecure-pops-development-only")
-    ALLOWED_HOSTS = env.list(
-        "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"]
-    )
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -100,9 +96,7 @@ WSGI_APPLICATION = "pops.wsgi.application"
 def _database_from_url(url: str) -> dict:
     scheme = urlsplit(url).scheme
     if scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
-        raise ImproperlyConfigured(
-            f"DATABASE_URL: unsupported scheme {scheme!r}; use sqlite:/// or postgres://."
-        )
+        raise ImproperlyConfigured(f"DATABASE_URL: unsupported scheme {scheme!r}; use sqlite:/// or postgres://.")
     try:
         config = dj_database_url.parse(url, conn_max_age=env.int("DB_CONN_MAX_AGE", 60))
     except ValueError as exc:
@@ -114,14 +108,12 @@ def _database_from_url(url: str) -> dict:
     return config
 
 
-DATABASES = {
-    "default": _database_from_url(
-        env.str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-    )
-}
+DATABASES = {"default": _database_from_url(env.str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A website typed without a scheme ("www.example.org") becomes https://, as in Django 6.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,14 +153,13 @@ STORAGES = {
 }
 # Outside production, serve straight from the app and project folders.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Redis: Celery broker and cache when REDIS_URL is set; otherwise eager tasks
 # and a per-process memory cache.
 REDIS_URL = env.str("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
-    raise ImproperlyConfigured(
-        f"REDIS_URL: unsupported scheme in {REDIS_URL!r}; use redis://host:port/db."
-    )
+    raise ImproperlyConfigured(f"REDIS_URL: unsupported scheme in {REDIS_URL!r}; use redis://host:port/db.")
 
 if REDIS_URL:
     CACHES = {

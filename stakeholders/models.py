@@ -1,7 +1,6 @@
 """Who the initiatives work with and for."""
 
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -10,7 +9,6 @@ from pops.vocabulary import Vocabulary
 
 
 class OrganisationType(Vocabulary):
-
     class Meta(Vocabulary.Meta):
         verbose_name = _("organisation type")
         verbose_name_plural = _("organisation types")
@@ -32,9 +30,7 @@ class OrganisationQuerySet(models.QuerySet):
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=270, unique=True)
-    type = models.ForeignKey(
-        OrganisationType, models.PROTECT, related_name="organisations", verbose_name=_("type")
-    )
+    type = models.ForeignKey(OrganisationType, models.PROTECT, related_name="organisations", verbose_name=_("type"))
     type_other = models.CharField(_("other type"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
     municipality = models.CharField(_("municipality"), max_length=120, blank=True)
@@ -80,9 +76,7 @@ class Partnership(models.Model):
         verbose_name_plural = _("partnerships")
         ordering = ["initiative", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["initiative", "organisation", "role"], name="partnership_unique_role"
-            )
+            models.UniqueConstraint(fields=["initiative", "organisation", "role"], name="partnership_unique_role")
         ]
 
     def __str__(self) -> str:
@@ -123,8 +117,6 @@ class TerritorialDemand(models.Model):
         related_name="demands_met",
         verbose_name=_("initiatives responding"),
     )
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("territorial demand")

@@ -1,4 +1,5 @@
 from modeltranslation.translator import TranslationOptions, register
+from simple_history import register as register_history
 
 from .models import OrganisationType, TargetGroup, TerritorialDemand
 
@@ -16,3 +17,7 @@ class TargetGroupTranslation(TranslationOptions):
 @register(TerritorialDemand)
 class TerritorialDemandTranslation(TranslationOptions):
     fields = ("title", "description")
+
+
+# Registered after the translated columns exist (see initiatives/translation.py).
+register_history(TerritorialDemand)

@@ -1,0 +1,73 @@
+# The team's habits as targets. The README names two: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve db demo test test-postgres lint format migrations-check messages compilemessages \
+	bench lock reset-local-db ci clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.lock requirements-dev.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned dependencies
+
+compilemessages: install ## Compile the translations (locale/*/LC_MESSAGES/django.mo)
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+db: install ## Migrate and load the reference data (idempotent)
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) load_reference_data
+
+demo: db ## Add the demo initiatives and accounts (skipped if present)
+	$(MANAGE) seed_demo
+
+run: demo compilemessages ## Set up everything and serve on http://127.0.0.1:8000 (SQLite, eager tasks)
+	@echo ""
+	@echo "  POPS is starting on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Demo accounts (password pops-demo-2026): admin (superuser), curatore (POPS staff), ricercatrice (researcher)"
+	@echo ""
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install compilemessages ## Set up everything and run the whole test suite
+	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install ## Fail if a model change has no migration
+	$(MANAGE) makemigrations --check --dry-run
+
+messages: install ## Extract the translatable strings into locale/*/django.po
+	$(MANAGE) makemessages -l it -l en --no-obsolete --ignore=.venv --ignore=fixtures/tools
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+reset-local-db: ## Delete the local SQLite database and rebuild it with demo data
+	rm -f db.sqlite3
+	$(MAKE) demo
+
+lock: ## Re-pin requirements*.lock from pyproject.toml in a scratch venv
+	rm -rf /tmp/pops-lock && $(PYTHON) -m venv /tmp/pops-lock
+	/tmp/pops-lock/bin/pip install --quiet -e . && /tmp/pops-lock/bin/pip freeze --exclude-editable > requirements.lock
+	/tmp/pops-lock/bin/pip install --quiet -e ".[dev]" && /tmp/pops-lock/bin/pip freeze --exclude-editable > requirements-dev.lock
+
+ci: lint migrations-check test ## What .ci/run does, on the current database settings
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,80 @@
+"""The e-mail outbox.
+
+A notification is written to `OutboundEmail` inside the caller's transaction,
+so it exists exactly when the change that caused it exists. After commit a
+Celery task sends it; if the broker cannot be reached the row simply stays
+pending and the periodic `flush_outbox` task sends it later.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def email_queue(*, to: list[str], template: str, context: dict, language: str | None = None) -> OutboundEmail | None:
+    """Render `templates/emails/<template>_subject.txt` and `_body.txt` and queue them.
+
+    Returns None when there is nobody to write to.
+    """
+    recipients = sorted({address for address in to if address})
+    if not recipients:
+        return None
+    context = {**context, "site_url": settings.SITE_URL}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        body = render_to_string(f"emails/{template}_body.txt", context)
+    email = OutboundEmail.objects.create(to=", ".join(recipients), subject=subject, body=body)
+    transaction.on_commit(lambda: _dispatch(email.pk))
+    return email
+
+
+def _dispatch(email_id: int) -> None:
+    from .tasks import send_outbound_email
+
+    try:
+        send_outbound_email.delay(email_id)
+    except Exception:  # broker unreachable: the outbox keeps the message for flush_outbox
+        logger.warning("Could not enqueue e-mail %s; it stays in the outbox", email_id, exc_info=True)
+
+
+def email_send(*, email_id: int) -> bool:
+    """Send one queued e-mail; record the outcome. Returns True when sent."""
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status == OutboundEmail.Status.SENT:
+            return False
+        email.attempts += 1
+        try:
+            send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.recipients)
+        except Exception as exc:  # SMTP and network errors alike are retried later
+            email.last_error = f"{type(exc).__name__}: {exc}"
+            if email.attempts >= MAX_ATTEMPTS:
+                email.status = OutboundEmail.Status.FAILED
+            email.save(update_fields=["attempts", "last_error", "status"])
+            logger.warning("E-mail %s not sent (attempt %s): %s", email.pk, email.attempts, exc)
+            return False
+        email.status = OutboundEmail.Status.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        email.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        return True
+
+
+def outbox_pending_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
+    """Pending e-mails that a task should already have sent."""
+    return list(
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.PENDING, created_at__lte=timezone.now() - older_than
+        ).values_list("pk", flat=True)[:500]
+    )

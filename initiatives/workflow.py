@@ -1,0 +1,130 @@
+"""The review workflow: which actor may move an initiative from which state to
+which, in one table, and the service that performs a move.
+
+    draft ──author──▶ submitted ──staff──▶ published ──staff──▶ archived
+                        │   ▲                  ▲                    │
+                  staff │   │ author           └───────staff────────┘
+                        ▼   │
+                 changes_requested         submitted ──staff──▶ rejected
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Initiative, Participation, StateTransition
+from .notifications import email_queue
+
+State = Initiative.State
+
+AUTHOR = "author"
+STAFF = "staff"
+
+MESSAGE_REQUIRED = _("Please write a message for the researchers explaining why.")
+NOT_ALLOWED = _("You cannot move this initiative from “%(from)s” to “%(to)s”.")
+
+
+@dataclass(frozen=True)
+class Rule:
+    actor: str
+    needs_message: bool = False
+    # The e-mail template sent after the move, and to whom ("staff" or "authors").
+    notify: tuple[str, str] | None = None
+
+
+TRANSITIONS: dict[tuple[str, str], Rule] = {
+    (State.DRAFT, State.SUBMITTED): Rule(AUTHOR, notify=("submitted", STAFF)),
+    (State.CHANGES_REQUESTED, State.SUBMITTED): Rule(AUTHOR, notify=("submitted", STAFF)),
+    (State.SUBMITTED, State.CHANGES_REQUESTED): Rule(STAFF, needs_message=True, notify=("changes_requested", AUTHOR)),
+    (State.SUBMITTED, State.PUBLISHED): Rule(STAFF, notify=("published", AUTHOR)),
+    (State.SUBMITTED, State.REJECTED): Rule(STAFF, needs_message=True, notify=("rejected", AUTHOR)),
+    (State.PUBLISHED, State.ARCHIVED): Rule(STAFF),
+    (State.ARCHIVED, State.PUBLISHED): Rule(STAFF),
+}
+
+
+def is_staff_reviewer(user) -> bool:
+    return bool(
+        user.is_authenticated and user.is_active and user.is_staff and user.has_perm("initiatives.change_initiative")
+    )
+
+
+def is_author(user, initiative: Initiative) -> bool:
+    """The creator, the lead contact and co-authors may edit and submit."""
+    if not user.is_authenticated:
+        return False
+    if initiative.created_by_id == user.pk:
+        return True
+    return (
+        initiative.participations.filter(person__user=user)
+        .filter(Q(role=Participation.Role.LEAD) | Q(can_edit=True))
+        .exists()
+    )
+
+
+def actors_of(user, initiative: Initiative) -> set[str]:
+    actors = set()
+    if is_author(user, initiative):
+        actors.add(AUTHOR)
+    if is_staff_reviewer(user):
+        actors.add(STAFF)
+    return actors
+
+
+def allowed_targets(initiative: Initiative, user) -> list[str]:
+    """The states this user may move the initiative to, in table order."""
+    actors = actors_of(user, initiative)
+    return [to for (frm, to), rule in TRANSITIONS.items() if frm == initiative.state and rule.actor in actors]
+
+
+def author_emails(initiative: Initiative) -> list[str]:
+    emails = [initiative.created_by.email] if initiative.created_by else []
+    for participation in initiative.participations.select_related("person__user"):
+        if participation.role == Participation.Role.LEAD or participation.can_edit:
+            person = participation.person
+            emails.append(person.user.email if person.user and person.user.email else person.email)
+    return emails
+
+
+@transaction.atomic
+def initiative_transition(*, initiative: Initiative, to: str, by, message: str = "") -> StateTransition:
+    """Move `initiative` to state `to` on behalf of `by`, record it and notify.
+
+    Raises PermissionDenied when the table does not allow it for this user and
+    ValidationError when a required message is missing.
+    """
+    rule = TRANSITIONS.get((initiative.state, to))
+    if rule is None or rule.actor not in actors_of(by, initiative):
+        raise PermissionDenied(NOT_ALLOWED % {"from": State(initiative.state).label, "to": State(to).label})
+    message = (message or "").strip()
+    if rule.needs_message and not message:
+        raise ValidationError({"message": MESSAGE_REQUIRED})
+
+    now = timezone.now()
+    record = StateTransition.objects.create(
+        initiative=initiative, from_state=initiative.state, to_state=to, by=by, at=now, message=message
+    )
+    initiative.state = to
+    if to == State.SUBMITTED:
+        initiative.submitted_at = now
+    if to == State.PUBLISHED and initiative.published_at is None:
+        initiative.published_at = now
+    initiative._change_reason = f"{record.from_state} → {to}"
+    initiative.save(update_fields=["state", "submitted_at", "published_at", "updated_at"])
+
+    if rule.notify:
+        template, audience = rule.notify
+        recipients = list(settings.POPS_STAFF_EMAILS) if audience == STAFF else author_emails(initiative)
+        email_queue(
+            to=recipients,
+            template=template,
+            context={"initiative": initiative, "message": message, "by": by},
+        )
+    return record

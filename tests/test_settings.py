@@ -1,0 +1,68 @@
+"""Settings come from the environment and fail loudly, naming the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, "
+    "s.CACHES['default']['BACKEND'], s.DEBUG, s.LANGUAGE_CODE, s.TIME_ZONE]))"
+)
+
+
+def start(**environment) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "POPS_ENV", "DEBUG")}
+    env.update(environment, DJANGO_SETTINGS_MODULE="pops.settings")
+    return subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_with_no_variables_it_runs_on_sqlite_with_eager_tasks_in_italian():
+    result = start()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '["django.db.backends.sqlite3", true, "memory://", '
+        '"django.core.cache.backends.locmem.LocMemCache", false, "it", "Europe/Rome"]'
+    )
+
+
+def test_database_and_redis_urls_switch_to_the_real_services():
+    result = start(DATABASE_URL="postgres://postgres@127.0.0.1:5432/pops", REDIS_URL="redis://127.0.0.1:6379/1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '["django.db.backends.postgresql", false, "redis://127.0.0.1:6379/1", '
+        '"django.core.cache.backends.redis.RedisCache", false, "it", "Europe/Rome"]'
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DEBUG", "perhaps"),
+        ("DATABASE_URL", "mysql://root@localhost/pops"),
+        ("REDIS_URL", "http://localhost:6379"),
+        ("POPS_MIN_GROUP_SIZE", "five"),
+        ("POPS_ENV", "staging"),
+    ],
+)
+def test_a_bad_value_stops_start_up_with_a_message_naming_the_variable(variable, value):
+    result = start(**{variable: value})
+    assert result.returncode != 0
+    assert variable in result.stderr.strip().splitlines()[-1]
+
+
+def test_production_refuses_to_start_without_a_secret_key_and_allowed_hosts():
+    missing_both = start(POPS_ENV="production")
+    assert missing_both.returncode != 0
+    assert "SECRET_KEY" in missing_both.stderr.strip().splitlines()[-1]
+
+    missing_hosts = start(POPS_ENV="production", SECRET_KEY="s3cret-for-tests")
+    assert missing_hosts.returncode != 0
+    assert "ALLOWED_HOSTS" in missing_hosts.stderr.strip().splitlines()[-1]
+
+    complete = start(POPS_ENV="production", SECRET_KEY="s3cret-for-tests", ALLOWED_HOSTS="pops.polito.it")
+    assert complete.returncode == 0, complete.stderr
