@@ -11,9 +11,11 @@ from stakeholders.models import Partnership
 from .models import (
     CampaignInvitation,
     CensusCampaign,
+    CoauthorInvitation,
     Competence,
     DegreeProgramme,
     Department,
+    FormDraft,
     Initiative,
     OutboundEmail,
     Participation,
@@ -25,6 +27,10 @@ from .models import (
     SupportKind,
     Theme,
 )
+
+admin.site.site_header = _("PoliTO per il Sociale — administration")
+admin.site.site_title = _("POPS administration")
+admin.site.index_title = _("Census, curation and reporting")
 
 register_vocabularies(admin.site, [Department, Sector, Theme, SupportKind, Priority, Competence])
 
@@ -100,7 +106,7 @@ class StateTransitionInline(admin.TabularInline):
 @admin.register(Initiative)
 class InitiativeAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ("title", "state", "lead_contact", "start_date", "scale", "updated_at")
-    list_filter = ("state", "scale", "departments", "sectors", "campaign", "sdgs")
+    list_filter = ("state", "featured", "scale", "departments", "sectors", "campaign", "sdgs")
     search_fields = ("title_it", "title_en", "summary_it", "keywords", "slug")
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("title_it",)}
@@ -119,6 +125,7 @@ class InitiativeAdmin(SimpleHistoryAdmin, TranslationAdmin):
         "priorities",
         "campaign",
         "created_by",
+        "revision_of",
     )
     readonly_fields = ("created_at", "updated_at", "submitted_at", "published_at")
     inlines = [
@@ -184,7 +191,8 @@ class InitiativeAdmin(SimpleHistoryAdmin, TranslationAdmin):
             {
                 "fields": (
                     "campaign",
-                    "state",
+                    ("state", "featured"),
+                    "revision_of",
                     "created_by",
                     ("created_at", "updated_at"),
                     ("submitted_at", "published_at"),
@@ -262,3 +270,22 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("subject", "to")
     readonly_fields = ("created_at", "sent_at", "attempts", "last_error")
+
+
+@admin.register(CoauthorInvitation)
+class CoauthorInvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "initiative", "invited_by", "created_at", "accepted_at")
+    list_filter = ("accepted_at",)
+    list_select_related = ("initiative", "invited_by")
+    search_fields = ("email", "initiative__title_it")
+    autocomplete_fields = ("initiative", "invited_by", "accepted_by")
+    readonly_fields = ("token", "created_at")
+
+
+@admin.register(FormDraft)
+class FormDraftAdmin(admin.ModelAdmin):
+    list_display = ("user", "initiative", "step", "updated_at")
+    list_filter = ("step",)
+    list_select_related = ("user", "initiative")
+    search_fields = ("user__username", "initiative__title_it")
+    autocomplete_fields = ("user", "initiative")

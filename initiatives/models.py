@@ -258,6 +258,10 @@ class InitiativeQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=Initiative.State.PUBLISHED)
 
+    def originals(self):
+        """Initiatives proper, leaving out the working copies of proposed updates."""
+        return self.filter(revision_of__isnull=True)
+
     def editable_by(self, user):
         """Initiatives a researcher may open: created by them or where they take part."""
         if not user.is_authenticated:
@@ -388,6 +392,21 @@ class Initiative(models.Model):
         verbose_name=_("census campaign"),
     )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    revision_of = models.ForeignKey(
+        "self",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="revisions",
+        verbose_name=_("proposed update of"),
+        help_text=_(
+            "A change proposed to a published initiative: a working copy that replaces the public "
+            "version only when staff approve it."
+        ),
+    )
+    featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Shown among the featured initiatives on the home page.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -425,6 +444,16 @@ class Initiative(models.Model):
                 | Q(external_funding__isnull=True)
                 | Q(external_funding__lte=F("budget")),
                 name="initiative_external_funding_within_budget",
+            ),
+            models.UniqueConstraint(
+                fields=["revision_of"],
+                condition=Q(revision_of__isnull=False),
+                name="initiative_one_open_revision",
+                violation_error_message=_("An update of this initiative is already being prepared."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revision_of__isnull=True) | ~Q(state__in=["published", "archived"]),
+                name="initiative_revision_never_public",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=["draft", "submitted", "changes_requested", "published", "rejected", "archived"]),
@@ -560,6 +589,80 @@ class StateTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.initiative}: {self.from_state} → {self.to_state}"
+
+
+class CoauthorInvitation(models.Model):
+    """An invitation, sent by e-mail, to edit an initiative as a co-author."""
+
+    initiative = models.ForeignKey(
+        Initiative, models.CASCADE, related_name="coauthor_invitations", verbose_name=_("initiative")
+    )
+    email = models.EmailField(_("e-mail"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=_new_token, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+
+    class Meta:
+        verbose_name = _("co-author invitation")
+        verbose_name_plural = _("co-author invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "email"],
+                condition=Q(accepted_at__isnull=True),
+                name="coauthor_invitation_one_pending_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.initiative}"
+
+
+class FormDraft(models.Model):
+    """What a researcher typed in a census step but has not saved yet.
+
+    Autosaved from the browser, kept even when it does not validate, so that
+    nothing typed is lost when a session expires or the browser closes.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="form_drafts", verbose_name=_("user")
+    )
+    initiative = models.ForeignKey(
+        Initiative, models.CASCADE, null=True, blank=True, related_name="form_drafts", verbose_name=_("initiative")
+    )
+    step = models.SlugField(_("step"), max_length=40)
+    data = models.JSONField(_("data"), default=dict)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("unsaved form")
+        verbose_name_plural = _("unsaved forms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "initiative", "step"],
+                condition=Q(initiative__isnull=False),
+                name="form_draft_unique_step",
+            ),
+            # A new initiative has no row yet: one unsaved first step per user.
+            models.UniqueConstraint(
+                fields=["user", "step"], condition=Q(initiative__isnull=True), name="form_draft_unique_new_step"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.step}"
 
 
 class OutboundEmail(models.Model):
