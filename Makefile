@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve db demo test test-postgres lint format migrations-check messages compilemessages \
-	bench lock reset-local-db ci clean
+	bench bench-exports lock reset-local-db ci clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ migrations-check: install ## Fail if a model change has no migration
 messages: install ## Extract the translatable strings into locale/*/django.po
 	$(MANAGE) makemessages -l it -l en --no-obsolete --ignore=.venv --ignore=fixtures/tools
 	$(MANAGE) compilemessages --ignore=.venv -v0
+
+bench: install ## Time the public showcase on 10,000 initiatives (SQLite, and PostgreSQL if reachable)
+	$(MANAGE) bench
+
+bench-exports: install ## Time the ANVUR export against PostgreSQL COPY and measure its memory (10k and 50k rows)
+	$(MANAGE) bench_exports $(BENCH_EXPORTS_ARGS)
 
 reset-local-db: ## Delete the local SQLite database and rebuild it with demo data
 	rm -f db.sqlite3

@@ -1,10 +1,17 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from pops.admin import EditionAdmin, VocabularyAdmin, register_vocabularies
 
-from .models import SDG, FieldOfAction, Impact, Product, ProductCategory, PublicEngagementCategory
+from . import anvur
+from .exports import export_response
+from .forms import REPORT, AnvurExportForm
+from .models import SDG, ExportRecord, FieldOfAction, Impact, Product, ProductCategory, PublicEngagementCategory
 
 register_vocabularies(admin.site, [FieldOfAction, PublicEngagementCategory], EditionAdmin)
 register_vocabularies(admin.site, [ProductCategory], VocabularyAdmin)
@@ -32,3 +39,71 @@ class ImpactAdmin(SimpleHistoryAdmin):
     list_select_related = ("initiative",)
     search_fields = ("description", "indicator", "initiative__title_it")
     autocomplete_fields = ("initiative",)
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """The log of exports, and the ANVUR export form (a button on the list)."""
+
+    list_display = ("created_at", "kind", "format", "row_count", "user", "source")
+    list_filter = ("kind", "format", "source")
+    list_select_related = ("user",)
+    readonly_fields = ("kind", "format", "filters", "row_count", "user", "source", "created_at")
+    change_list_template = "admin/impact/exportrecord/change_list.html"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # "Adding" an export record means making a new export.
+        return self.anvur_view(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path("anvur/", self.admin_site.admin_view(self.anvur_view), name="impact_anvur_export"),
+            *super().get_urls(),
+        ]
+
+    def anvur_view(self, request):
+        if not request.user.has_perm("initiatives.view_initiative"):
+            raise PermissionDenied
+        form = AnvurExportForm(request.GET if "year" in request.GET else None)
+        if form.is_valid():
+            data = form.cleaned_data
+            return anvur_download(
+                user=request.user,
+                what=data["what"],
+                year=data["year"],
+                since=data["since"],
+                departments=[d.code for d in data["departments"]],
+                fields_of_action=data["fields_of_action"],
+                states=data["states"],
+                fmt=data["format"],
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("ANVUR third-mission export"),
+            "form": form,
+            "opts": self.model._meta,
+            "columns": anvur.COLUMNS,
+        }
+        return TemplateResponse(request, "admin/impact/anvur_export.html", context)
+
+
+def anvur_download(*, user, what, year, since, departments, fields_of_action, states, fmt):
+    """The HTTP download of an ANVUR export or summary (recorded)."""
+    if what == REPORT:
+        header, rows, _record = anvur.anvur_export(
+            year=year, fmt=fmt, user=user, departments=departments, fields_of_action=fields_of_action, states=states
+        )
+        return export_response(header, rows, fmt=fmt, filename=f"anvur-terza-missione-{year}")
+    years = range(since or year, year + 1)
+    rows = anvur.summary_rows(years=years, by=what, states=states)
+    anvur.export_record(
+        kind=ExportRecord.Kind.SUMMARY,
+        fmt=fmt,
+        filters={"years": list(years), "by": what, "states": states},
+        row_count=len(rows),
+        user=user,
+    )
+    return export_response(anvur.SUMMARY_HEADER, rows, fmt=fmt, filename=f"anvur-{what}-{years[0]}-{year}")

@@ -1,9 +1,11 @@
 """What the initiatives produce and change, and the classifications used to
 report it (SDGs, ANVUR fields of action and public-engagement categories)."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -166,3 +168,40 @@ class Impact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.indicator or self.description[:60]}"
+
+
+class ExportRecord(models.Model):
+    """One export of data out of the portal: who, when, with which filters,
+    and how many rows (ANVUR reports, summaries, open data downloads)."""
+
+    class Kind(models.TextChoices):
+        ANVUR = "anvur", _("ANVUR third-mission export")
+        SUMMARY = "summary", _("ANVUR summary")
+        RESOURCE = "resource", _("Admin export")
+        OPEN_DATA = "open_data", _("Open data download")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    format = models.CharField(_("format"), max_length=20)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="export_records",
+        verbose_name=_("by"),
+    )
+    source = models.CharField(
+        _("from"), max_length=20, default="admin", help_text=_("admin, command line, or public download.")
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("export record")
+        verbose_name_plural = _("export records")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.format}, {self.row_count})"

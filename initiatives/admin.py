@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from impact.admin_data import DataImportExportMixin
 from impact.models import Impact, Product
+from impact.resources import InitiativeResource, PersonResource
 from pops.admin import VocabularyAdmin, register_vocabularies
 from stakeholders.models import Partnership
 
@@ -27,6 +29,7 @@ from .models import (
     SupportKind,
     Theme,
 )
+from .showcase import showcase_cache_invalidate
 
 admin.site.site_header = _("PoliTO per il Sociale — administration")
 admin.site.site_title = _("POPS administration")
@@ -44,7 +47,8 @@ class DegreeProgrammeAdmin(VocabularyAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(DataImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [PersonResource]
     list_display = ("last_name", "first_name", "department", "role", "public_profile")
     list_filter = ("department", "role", "public_profile")
     list_select_related = ("department",)
@@ -104,8 +108,9 @@ class StateTransitionInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(SimpleHistoryAdmin, TranslationAdmin):
-    list_display = ("title", "state", "lead_contact", "start_date", "scale", "updated_at")
+class InitiativeAdmin(DataImportExportMixin, SimpleHistoryAdmin, TranslationAdmin):
+    resource_classes = [InitiativeResource]
+    list_display = ("title", "state", "review_link", "lead_contact", "start_date", "scale", "updated_at")
     list_filter = ("state", "featured", "scale", "departments", "sectors", "campaign", "sdgs")
     search_fields = ("title_it", "title_en", "summary_it", "keywords", "slug")
     date_hierarchy = "start_date"
@@ -201,6 +206,57 @@ class InitiativeAdmin(SimpleHistoryAdmin, TranslationAdmin):
         ),
     )
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The public showcase caches figures and facets: a staff edit shows at once.
+        showcase_cache_invalidate()
+
+    actions = ["merge_duplicates"]
+
+    @admin.action(description=_("Merge the selected initiatives (they are the same thing)"))
+    def merge_duplicates(self, request, queryset):
+        """Keep the oldest; fold the others into it, after a confirmation page."""
+        from django.contrib import messages
+        from django.template.response import TemplateResponse
+
+        from .census.services import initiative_merge
+
+        selected = list(queryset.order_by("created_at", "pk"))
+        if len(selected) < 2:
+            self.message_user(request, _("Select at least two initiatives to merge."), messages.WARNING)
+            return None
+        keep, duplicates = selected[0], selected[1:]
+        if request.POST.get("confirm") == "yes":
+            initiative_merge(keep=keep, duplicates=duplicates)
+            self.message_user(request, _("Merged into “%(title)s”.") % {"title": keep.title}, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge initiatives"),
+            "opts": self.model._meta,
+            "keep": keep,
+            "duplicates": duplicates,
+            "queryset": queryset,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/initiatives/merge_confirmation.html", context)
+
+    def get_urls(self):
+        from .admin_review import review_urls
+
+        return review_urls(self) + super().get_urls()
+
+    @admin.display(description=_("review"))
+    def review_link(self, obj: Initiative):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if obj.state not in (Initiative.State.SUBMITTED, Initiative.State.CHANGES_REQUESTED):
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:initiatives_initiative_review", args=[obj.pk]), _("Review")
+        )
+
     def get_queryset(self, request):
         # The lead contact column reads prefetched participations: no query per row.
         return super().get_queryset(request).prefetch_related("participations__person")
@@ -212,14 +268,66 @@ class InitiativeAdmin(SimpleHistoryAdmin, TranslationAdmin):
 
 @admin.register(CensusCampaign)
 class CensusCampaignAdmin(SimpleHistoryAdmin, TranslationAdmin):
-    list_display = ("name", "year", "opens_on", "closes_on", "invitation_count")
+    list_display = ("name", "year", "opens_on", "closes_on", "invitation_count", "figures_link")
     list_filter = ("year",)
     search_fields = ("name_it", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_it",)}
     autocomplete_fields = ("target_departments", "target_people")
 
+    actions = ["send_invitations"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(invitation_total=Count("invitations"))
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "<path:object_id>/figures/",
+                self.admin_site.admin_view(self.figures_view),
+                name="initiatives_censuscampaign_figures",
+            )
+        ] + super().get_urls()
+
+    @admin.action(description=_("Send the invitations now (to who has not had one)"))
+    def send_invitations(self, request, queryset):
+        from django.db import transaction
+
+        from .tasks import send_campaign_invitations
+
+        for campaign in queryset:
+            transaction.on_commit(lambda pk=campaign.pk: send_campaign_invitations.delay(pk))
+        self.message_user(request, _("Invitations are being sent; the figures page shows them as they go."))
+
+    def figures_view(self, request, object_id):
+        from django.shortcuts import get_object_or_404
+        from django.template.response import TemplateResponse
+
+        from .census.campaigns import campaign_figures
+
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        campaign = get_object_or_404(CensusCampaign, pk=object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Response figures: %(name)s") % {"name": campaign.name},
+            "opts": self.model._meta,
+            "original": campaign,
+            "figures": campaign_figures(campaign),
+        }
+        return TemplateResponse(request, "admin/initiatives/campaign_figures.html", context)
+
+    @admin.display(description=_("figures"))
+    def figures_link(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:initiatives_censuscampaign_figures", args=[obj.pk]), _("Figures")
+        )
 
     @admin.display(description=_("invitations"), ordering="invitation_total")
     def invitation_count(self, obj) -> int:

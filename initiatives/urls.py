@@ -5,6 +5,14 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path(_("initiatives/"), views.initiative_list, name="initiative-list"),
     path(_("initiatives/<slug:slug>/"), views.initiative_detail, name="initiative-detail"),
+    path(_("map/"), views.initiative_map, name="initiative-map"),
+    path(_("map/initiatives.geojson"), views.initiative_map_data, name="initiative-map-data"),
+    path(_("people/"), views.people, name="people"),
     path(_("people/<slug:slug>/"), views.person_detail, name="person-detail"),
+    path(_("departments/<str:code>/"), views.department_detail, name="department-detail"),
+    path(_("sectors/<slug:code>/"), views.sector_detail, name="sector-detail"),
+    path(_("statistics/"), views.statistics, name="statistics"),
+    path(_("statistics/<slug:key>.csv"), views.statistics_csv, name="statistics-csv"),
 ]

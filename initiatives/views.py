@@ -1,10 +1,25 @@
-from django.db import connection
-from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
+"""The public showcase: only published initiatives and public fields."""
 
-from .models import Initiative, Person
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from actionplan.models import InterventionArea
+from impact.models import Product
+from stakeholders.models import Partnership
+
+from . import showcase, stats
+from .filters import InitiativeFilter, public_initiatives
+from .models import Competence, Department, Participation, Person, Sector
+
+PAGE_SIZE = 20
+PEOPLE_PAGE_SIZE = 24
 
 
 @never_cache
@@ -15,44 +30,217 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+_card_prefetches = showcase.card_prefetches
+
+
+@showcase.cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    published = Initiative.objects.published()
-    figures = published.aggregate(
-        initiatives=Count("id", distinct=True),
-        departments=Count("departments", distinct=True),
-        partners=Count("partnerships__organisation", distinct=True),
+    return render(
+        request,
+        "initiatives/home.html",
+        {
+            "figures": showcase.headline_figures(),
+            "featured": showcase.featured_initiatives(),
+            "entry_points": showcase.entry_points(),
+        },
     )
-    figures["people_reached"] = (
-        published.aggregate(total=Sum("impacts__people_reached", filter=Q(impacts__kind="achieved")))["total"] or 0
-    )
-    latest = published.prefetch_related("departments", "sectors")[:6]
-    return render(request, "initiatives/home.html", {"figures": figures, "latest": latest})
 
 
+@showcase.cache_public_page
+def initiative_list(request: HttpRequest) -> HttpResponse:
+    filterset = InitiativeFilter(request.GET, queryset=public_initiatives())
+    paginator = Paginator(_card_prefetches(filterset.qs), PAGE_SIZE)
+    # The count is cached with the facets: the paginator does not ask again.
+    paginator.count = showcase.result_count(filterset)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "initiatives/initiative_list.html",
+        {
+            "filter": filterset,
+            "facets": showcase.facets(filterset),
+            "page": page,
+            "sorts": InitiativeFilter.SORTS,
+            "active_sort": filterset.active_sort,
+            "query": request.GET.get("q", ""),
+        },
+    )
+
+
+@showcase.cache_public_page
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = get_object_or_404(
-        Initiative.objects.published().prefetch_related(
+        public_initiatives().prefetch_related(
             "departments",
             "sectors",
             "themes",
             "sdgs",
-            "intervention_areas",
+            "fields_of_action",
+            Prefetch("intervention_areas", queryset=InterventionArea.objects.select_related("vision")),
+            "target_groups",
             "places",
-            "products__category",
+            Prefetch("products", queryset=Product.objects.select_related("category")),
             "impacts",
-            "partnerships__organisation__type",
-            "participations__person__department",
+            Prefetch("partnerships", queryset=Partnership.objects.select_related("organisation__type")),
+            Prefetch("participations", queryset=Participation.objects.select_related("person__department")),
         ),
         slug=slug,
     )
-    return render(request, "initiatives/initiative_detail.html", {"initiative": initiative})
+    places = [
+        {"lat": float(p.latitude), "lng": float(p.longitude), "title": str(p)}
+        for p in initiative.places.all()
+        if p.has_coordinates
+    ]
+    return render(
+        request,
+        "initiatives/initiative_detail.html",
+        {"initiative": initiative, "map_places": places, "map_settings": _map_settings()},
+    )
+
+
+def _map_settings() -> dict:
+    return {
+        "tileUrl": settings.POPS_MAP_TILE_URL,
+        "attribution": settings.POPS_MAP_TILE_ATTRIBUTION,
+        "maxZoom": 18,
+    }
+
+
+def initiative_map(request: HttpRequest) -> HttpResponse:
+    filterset = InitiativeFilter(request.GET, queryset=public_initiatives())
+    data_url = reverse("initiative-map-data") + ("?" + request.GET.urlencode() if request.GET else "")
+    return render(
+        request,
+        "initiatives/map.html",
+        {
+            "list_url": reverse("initiative-list") + ("?" + request.GET.urlencode() if request.GET else ""),
+            "count": showcase.result_count(filterset),
+            "map_settings": {**_map_settings(), "dataUrl": data_url},
+        },
+    )
+
+
+@showcase.cache_public_page
+@require_GET
+def initiative_map_data(request: HttpRequest) -> JsonResponse:
+    filterset = InitiativeFilter(request.GET, queryset=public_initiatives())
+    response = JsonResponse(showcase.map_features(filterset))
+    response["Content-Type"] = "application/geo+json"
+    return response
+
+
+def _directory():
+    """People in the public directory, with what a directory card shows."""
+    return (
+        Person.objects.in_directory()
+        .select_related("department")
+        .prefetch_related(
+            "competences",
+            Prefetch(
+                "initiatives",
+                queryset=public_initiatives().order_by("-published_at").distinct(),
+                to_attr="public_initiatives",
+            ),
+        )
+    )
+
+
+def people(request: HttpRequest) -> HttpResponse:
+    directory = _directory()
+    department = request.GET.get("department", "")
+    competence = request.GET.get("competence", "")
+    if department:
+        directory = directory.filter(department__code=department)
+    if competence:
+        directory = directory.filter(competences__code=competence)
+    page = Paginator(directory.order_by("last_name", "first_name", "id"), PEOPLE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "initiatives/people.html",
+        {
+            "page": page,
+            "departments": Department.objects.all(),
+            "competences": Competence.objects.filter(people__public_profile=True).distinct(),
+            "department": department,
+            "competence": competence,
+        },
+    )
 
 
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(Person.objects.in_directory().select_related("department"), slug=slug)
-    initiatives = Initiative.objects.published().filter(participations__person=person)
+    initiatives = _card_prefetches(public_initiatives().filter(participations__person=person).distinct())
     return render(
         request,
         "initiatives/person_detail.html",
         {"person": person, "initiatives": initiatives, "competences": person.competences.all()},
     )
+
+
+def department_detail(request: HttpRequest, code: str) -> HttpResponse:
+    department = get_object_or_404(Department, code=code)
+    initiatives = _card_prefetches(public_initiatives().filter(departments=department).order_by("-published_at"))
+    return render(
+        request,
+        "initiatives/department_detail.html",
+        {
+            "department": department,
+            "people": _directory().filter(department=department),
+            "initiatives": initiatives[:12],
+            "list_url": reverse("initiative-list") + f"?department={department.code}",
+        },
+    )
+
+
+def sector_detail(request: HttpRequest, code: str) -> HttpResponse:
+    sector = get_object_or_404(Sector, code=code)
+    ids = public_initiatives().filter(sectors=sector).values("id")
+    return render(
+        request,
+        "initiatives/sector_detail.html",
+        {
+            "sector": sector,
+            "people": _directory().filter(participations__initiative__in=ids).distinct(),
+            "initiatives": _card_prefetches(public_initiatives().filter(id__in=ids).order_by("-published_at"))[:12],
+            "list_url": reverse("initiative-list") + f"?sector={sector.code}",
+        },
+    )
+
+
+@showcase.cache_public_page
+def statistics(request: HttpRequest) -> HttpResponse:
+    charts = stats.statistics()
+    return render(
+        request,
+        "initiatives/statistics.html",
+        {
+            "charts": charts,
+            "charts_data": [
+                {"key": c.key, "title": c.title, "kind": c.kind, "rows": c.rows, "colors": c.colors} for c in charts
+            ],
+        },
+    )
+
+
+def statistics_csv(request: HttpRequest, key: str) -> HttpResponse:
+    chart = stats.chart_by_key(key)
+    if chart is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pops-{key}.csv"'
+    stats.write_csv(chart, response)
+    return response
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /it/admin/",
+        "Disallow: /en/admin/",
+        "Disallow: /it/census/",
+        "Disallow: /en/census/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Initiative, Participation, StateTransition
 from .notifications import email_queue
+from .showcase import showcase_cache_invalidate
 
 State = Initiative.State
 
@@ -28,6 +29,7 @@ AUTHOR = "author"
 STAFF = "staff"
 
 MESSAGE_REQUIRED = _("Please write a message for the researchers explaining why.")
+UPDATE_APPROVED = _("Proposed update approved and published.")
 NOT_ALLOWED = _("You cannot move this initiative from “%(from)s” to “%(to)s”.")
 
 
@@ -108,6 +110,24 @@ def initiative_transition(*, initiative: Initiative, to: str, by, message: str =
         raise ValidationError({"message": MESSAGE_REQUIRED})
 
     now = timezone.now()
+    if initiative.revision_of_id and to == State.PUBLISHED:
+        # A proposed update: its content replaces the public version, which
+        # keeps its identity, history and publication date.
+        from .census.services import initiative_apply_update
+
+        from_state = initiative.state
+        initiative = initiative_apply_update(copy=initiative)
+        record = StateTransition.objects.create(
+            initiative=initiative,
+            from_state=from_state,
+            to_state=to,
+            by=by,
+            at=now,
+            message=message or str(UPDATE_APPROVED),
+        )
+        _notify(rule, initiative, message, by)
+        return record
+
     record = StateTransition.objects.create(
         initiative=initiative, from_state=initiative.state, to_state=to, by=by, at=now, message=message
     )
@@ -118,13 +138,20 @@ def initiative_transition(*, initiative: Initiative, to: str, by, message: str =
         initiative.published_at = now
     initiative._change_reason = f"{record.from_state} → {to}"
     initiative.save(update_fields=["state", "submitted_at", "published_at", "updated_at"])
+    if State.PUBLISHED in (record.from_state, to):
+        showcase_cache_invalidate()
 
-    if rule.notify:
-        template, audience = rule.notify
-        recipients = list(settings.POPS_STAFF_EMAILS) if audience == STAFF else author_emails(initiative)
-        email_queue(
-            to=recipients,
-            template=template,
-            context={"initiative": initiative, "message": message, "by": by},
-        )
+    _notify(rule, initiative, message, by)
     return record
+
+
+def _notify(rule: Rule, initiative: Initiative, message: str, by) -> None:
+    if not rule.notify:
+        return
+    template, audience = rule.notify
+    recipients = list(settings.POPS_STAFF_EMAILS) if audience == STAFF else author_emails(initiative)
+    email_queue(
+        to=recipients,
+        template=template,
+        context={"initiative": initiative, "message": message, "by": by},
+    )

@@ -49,8 +49,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
     "import_export",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "actionplan",
     "initiatives",
@@ -189,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiatives.tasks.flush_outbox",
         "schedule": env.int("OUTBOX_FLUSH_SECONDS", 300),
     },
+    "census-campaign-reminders": {
+        "task": "initiatives.tasks.send_campaign_reminders",
+        "schedule": 24 * 3600,
+    },
 }
 
 # E-mail: printed to the console unless an SMTP server is configured.
@@ -212,7 +221,22 @@ SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Personal data (gender, role) is only shown in aggregates of at least this size.
 POPS_MIN_GROUP_SIZE = env.int("POPS_MIN_GROUP_SIZE", 5)
 
-LOGIN_URL = "admin:login"
+# Map tiles of the public showcase: the only remote resource its pages load.
+POPS_MAP_TILE_URL = env.str("POPS_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+POPS_MAP_TILE_ATTRIBUTION = env.str(
+    "POPS_MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+
+AUTHENTICATION_BACKENDS = [
+    "pops.auth.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "census:dashboard"
+LOGOUT_REDIRECT_URL = "home"
+# Password-reset links stay valid for three days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -226,4 +250,36 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+}
+
+# Data in and out (impact app): imports, exports, open data and the API.
+# Every import is all-or-nothing: one bad row rolls the whole file back.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Uploaded import files larger than this are refused before they are read.
+POPS_IMPORT_MAX_BYTES = env.int("POPS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# Files with more rows than this are imported by a Celery task.
+POPS_IMPORT_ASYNC_ROWS = env.int("POPS_IMPORT_ASYNC_ROWS", 2000)
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "impact.api.schema.PublicAutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PoliTO per il Sociale — open data API",
+    "DESCRIPTION": "Read-only access to the published social-impact initiatives. Licence: CC BY 4.0.",
+    "VERSION": "1.0.0",
+    "LICENSE": {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -2,6 +2,8 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from impact.admin_data import DataImportExportMixin
+from impact.resources import OrganisationResource
 from pops.admin import register_vocabularies
 
 from .models import Organisation, OrganisationType, Partnership, TargetGroup, TerritorialDemand
@@ -10,7 +12,8 @@ register_vocabularies(admin.site, [OrganisationType, TargetGroup])
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(DataImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [OrganisationResource]
     list_display = ("name", "type", "municipality", "country")
     list_filter = ("type", "country")
     list_select_related = ("type",)

@@ -1,0 +1,82 @@
+"""Public fields only: nothing about people, budgets or the workflow."""
+
+from rest_framework import serializers
+
+from impact.models import SDG, FieldOfAction
+from initiatives.models import Initiative, Place
+from stakeholders.models import Organisation
+
+
+class VocabularySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name_it = serializers.CharField()
+    name_en = serializers.CharField(allow_null=True)
+
+
+class SDGSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SDG
+        fields = ["number", "name_it", "name_en", "color"]
+
+
+class FieldOfActionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FieldOfAction
+        fields = ["code", "name_it", "name_en", "valid_from", "valid_to"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "type", "website", "municipality", "country"]
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Place
+        fields = ["municipality", "province", "region", "country", "latitude", "longitude"]
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    departments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    sectors = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    themes = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    sdgs = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
+    fields_of_action = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    places = PlaceSerializer(many=True, read_only=True)
+    partners = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "slug",
+            "url",
+            "title_it",
+            "title_en",
+            "summary_it",
+            "summary_en",
+            "start_date",
+            "end_date",
+            "scale",
+            "website",
+            "keywords",
+            "departments",
+            "sectors",
+            "themes",
+            "sdgs",
+            "fields_of_action",
+            "places",
+            "partners",
+            "published_at",
+        ]
+
+    def get_url(self, initiative) -> str:
+        request = self.context.get("request")
+        path = initiative.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+    def get_partners(self, initiative) -> list[str]:
+        return [p.organisation.name for p in initiative.partnerships.all()]

@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(use_regex_path=True)
+router.register("initiatives", views.InitiativeViewSet, basename="api-initiative")
+router.register("organisations", views.OrganisationViewSet, basename="api-organisation")
+router.register("sdgs", views.SDGViewSet, basename="api-sdg")
+router.register("vocabularies/departments", views.DepartmentViewSet, basename="api-department")
+router.register("vocabularies/sectors", views.SectorViewSet, basename="api-sector")
+router.register("vocabularies/themes", views.ThemeViewSet, basename="api-theme")
+router.register("vocabularies/fields-of-action", views.FieldOfActionViewSet, basename="api-field-of-action")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import opendata
+
+urlpatterns = [
+    path("", opendata.opendata_page, name="opendata-page"),
+    path("initiatives.csv", opendata.initiatives_csv, name="initiatives-csv"),
+    path("initiatives.json", opendata.initiatives_json, name="initiatives-json"),
+    path("catalog.jsonld", opendata.catalog_jsonld, name="opendata-catalog"),
+]

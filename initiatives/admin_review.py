@@ -1,0 +1,108 @@
+"""The staff review screens inside the admin: the queue and one initiative's
+review (diff, completeness, look-alikes, and the workflow move)."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .census.services import missing_for_submission
+from .models import Initiative
+from .review import changes_since_approved, possible_duplicates
+from .workflow import TRANSITIONS, allowed_targets, initiative_transition, is_staff_reviewer
+
+State = Initiative.State
+
+
+class ReviewForm(forms.Form):
+    to = forms.ChoiceField(label=gettext_lazy("Decision"), widget=forms.RadioSelect)
+    message = forms.CharField(
+        label=gettext_lazy("Message to the researchers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        help_text=gettext_lazy("Required when you request changes or reject; sent by e-mail and shown on their page."),
+    )
+
+    def __init__(self, *args, targets: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [(t, State(t).label) for t in targets]
+
+
+def review_queue(model_admin, request):
+    if not is_staff_reviewer(request.user):
+        raise PermissionDenied
+    queue = (
+        Initiative.objects.filter(state__in=[State.SUBMITTED, State.CHANGES_REQUESTED])
+        .select_related("revision_of", "created_by")
+        .order_by("submitted_at", "created_at")
+    )
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Review queue"),
+        "opts": Initiative._meta,
+        "queue": queue,
+    }
+    return TemplateResponse(request, "admin/initiatives/review_queue.html", context)
+
+
+def review(model_admin, request, object_id):
+    if not is_staff_reviewer(request.user):
+        raise PermissionDenied
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("revision_of").prefetch_related("transitions__by"), pk=object_id
+    )
+    targets = allowed_targets(initiative, request.user)
+    form = ReviewForm(request.POST or None, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative_transition(
+                initiative=initiative, to=form.cleaned_data["to"], by=request.user, message=form.cleaned_data["message"]
+            )
+        except ValidationError as error:
+            form.add_error("message", error.message_dict.get("message", error.messages))
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Done: “%(title)s” is now %(state)s.")
+                % {
+                    "title": initiative.title,
+                    "state": State(form.cleaned_data["to"]).label.lower(),
+                },
+            )
+            return redirect("admin:initiatives_initiative_review_queue")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Review: %(title)s") % {"title": initiative.title},
+        "opts": Initiative._meta,
+        "original": initiative,
+        "initiative": initiative,
+        "form": form,
+        "changes": changes_since_approved(initiative),
+        "missing": missing_for_submission(initiative),
+        "duplicates": possible_duplicates(initiative),
+        "rules": TRANSITIONS,
+    }
+    return TemplateResponse(request, "admin/initiatives/review.html", context)
+
+
+def review_urls(model_admin):
+    from django.urls import path
+
+    wrap = model_admin.admin_site.admin_view
+    return [
+        path(
+            "review-queue/",
+            wrap(lambda request: review_queue(model_admin, request)),
+            name="initiatives_initiative_review_queue",
+        ),
+        path(
+            "<path:object_id>/review/",
+            wrap(lambda request, object_id: review(model_admin, request, object_id)),
+            name="initiatives_initiative_review",
+        ),
+    ]

@@ -1,0 +1,320 @@
+"""Writes of the census: saving a step, the people and partners of an
+initiative, proposed updates of published initiatives, co-authors.
+
+Every function here is atomic: either everything a step says is saved, or
+nothing is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from stakeholders.models import Organisation, OrganisationType, Partnership
+
+from ..models import CoauthorInvitation, FormDraft, Initiative, Participation, Person
+from ..notifications import email_queue
+
+# Fields a proposed update may change; the rest (identity, workflow, census
+# bookkeeping) stays the original's.
+KEEP_ON_APPLY = {
+    "id",
+    "slug",
+    "state",
+    "revision_of",
+    "featured",
+    "campaign",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "published_at",
+}
+RELATED = ("participations", "partnerships", "places", "products", "impacts")
+
+ALREADY_UPDATING = gettext_lazy("An update of this initiative is already being prepared.")
+
+
+def unique_slug(model, text: str, *, max_length: int = 300) -> str:
+    base = slugify(text)[:max_length] or "iniziativa"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)] + suffix
+    return slug
+
+
+def person_for_user(user) -> Person:
+    """The researcher's profile, created from the account on first use."""
+    person = Person.objects.filter(user=user).first()
+    if person:
+        return person
+    person = Person.objects.filter(email__iexact=user.email).first() if user.email else None
+    if person and person.user_id is None:
+        person.user = user
+        person.save(update_fields=["user"])
+        return person
+    return Person.objects.create(
+        user=user,
+        first_name=user.first_name or user.username,
+        last_name=user.last_name or "",
+        email=user.email or "",
+        slug=unique_slug(Person, f"{user.first_name} {user.last_name}".strip() or user.username, max_length=200),
+    )
+
+
+@dataclass
+class PersonRow:
+    first_name: str
+    last_name: str
+    email: str
+    department: object
+    role: str
+    contribution: str = ""
+    can_edit: bool = False
+
+
+def participations_replace(*, initiative: Initiative, rows: list[PersonRow]) -> None:
+    """Make the initiative's people exactly `rows`, matching people by e-mail
+    (or by name when no e-mail is given) and creating the ones not yet known."""
+    keep = []
+    for position, row in enumerate(rows):
+        person = None
+        if row.email:
+            person = Person.objects.filter(email__iexact=row.email).first()
+        if person is None:
+            person = (
+                Person.objects.filter(first_name__iexact=row.first_name, last_name__iexact=row.last_name)
+                .filter(Q(email="") | Q(email__iexact=row.email))
+                .first()
+            )
+        if person is None:
+            person = Person.objects.create(
+                first_name=row.first_name,
+                last_name=row.last_name,
+                email=row.email,
+                department=row.department,
+                slug=unique_slug(Person, f"{row.first_name} {row.last_name}", max_length=200),
+            )
+        participation, _created = Participation.objects.update_or_create(
+            initiative=initiative,
+            person=person,
+            defaults={
+                "role": row.role,
+                "contribution": row.contribution,
+                "can_edit": row.can_edit,
+                "position": position,
+            },
+        )
+        keep.append(participation.pk)
+    initiative.participations.exclude(pk__in=keep).delete()
+
+
+@dataclass
+class PartnerRow:
+    name: str
+    type: OrganisationType | None
+    role: str
+
+
+def partnerships_replace(*, initiative: Initiative, rows: list[PartnerRow]) -> None:
+    """Make the initiative's partners exactly `rows`; an organisation is found
+    by name (any case) or created with the given type."""
+    keep = []
+    for position, row in enumerate(rows):
+        organisation = Organisation.objects.filter(name__iexact=row.name.strip()).first()
+        if organisation is None:
+            organisation = Organisation.objects.create(
+                name=row.name.strip(), type=row.type, slug=unique_slug(Organisation, row.name, max_length=260)
+            )
+        partnership, _created = Partnership.objects.update_or_create(
+            initiative=initiative, organisation=organisation, role=row.role, defaults={"position": position}
+        )
+        keep.append(partnership.pk)
+    initiative.partnerships.exclude(pk__in=keep).delete()
+
+
+def form_draft_save(*, user, initiative: Initiative | None, step: str, data: dict) -> FormDraft:
+    draft, _created = FormDraft.objects.update_or_create(
+        user=user, initiative=initiative, step=step, defaults={"data": data}
+    )
+    return draft
+
+
+def form_draft_discard(*, user, initiative: Initiative | None, step: str) -> None:
+    FormDraft.objects.filter(user=user, initiative=initiative, step=step).delete()
+
+
+# --- Proposed updates of published initiatives ----------------------------------
+
+
+def _copy_related(source: Initiative, target: Initiative) -> None:
+    for name in RELATED:
+        for row in getattr(source, name).all():
+            row.pk = None
+            row.id = None
+            row._state.adding = True
+            row.initiative = target
+            row.save()
+
+
+def _copy_m2m(source: Initiative, target: Initiative) -> None:
+    for field in Initiative._meta.many_to_many:
+        if field.remote_field.through._meta.auto_created:
+            getattr(target, field.name).set(getattr(source, field.name).all())
+
+
+@transaction.atomic
+def initiative_start_update(*, initiative: Initiative, by) -> Initiative:
+    """A working copy of a published initiative for the researcher to edit.
+
+    The public keeps seeing `initiative` until staff publish the copy.
+    """
+    existing = Initiative.objects.filter(revision_of=initiative).first()
+    if existing is not None:
+        return existing
+    original_pk = initiative.pk
+    copy = Initiative.objects.get(pk=original_pk)
+    copy.pk = copy.id = None
+    copy._state.adding = True
+    copy.slug = unique_slug(Initiative, f"{initiative.slug}-aggiornamento")
+    copy.state = Initiative.State.DRAFT
+    copy.revision_of = initiative
+    copy.featured = False
+    copy.created_by = by
+    copy.created_at = timezone.now()
+    copy.submitted_at = copy.published_at = None
+    copy.save()
+    _copy_m2m(initiative, copy)
+    _copy_related(initiative, copy)
+    return copy
+
+
+@transaction.atomic
+def initiative_apply_update(*, copy: Initiative) -> Initiative:
+    """Publish a working copy: its content replaces the original's, then it goes."""
+    original = Initiative.objects.select_for_update().get(pk=copy.revision_of_id)
+    for field in Initiative._meta.concrete_fields:
+        if field.name not in KEEP_ON_APPLY:
+            setattr(original, field.attname, getattr(copy, field.attname))
+    original._change_reason = "update approved"
+    original.save()
+    _copy_m2m(copy, original)
+    for name in RELATED:
+        getattr(original, name).all().delete()
+        getattr(copy, name).all().update(initiative=original)
+    copy.delete()
+    return original
+
+
+# --- Co-authors -----------------------------------------------------------------
+
+INVITATION_NOT_FOR_YOU = gettext_lazy("This invitation was sent to another e-mail address.")
+INVITATION_USED = gettext_lazy("This invitation has already been accepted.")
+
+
+@transaction.atomic
+def coauthor_invite(*, initiative: Initiative, email: str, by) -> CoauthorInvitation:
+    invitation, _created = CoauthorInvitation.objects.get_or_create(
+        initiative=initiative, email=email.strip().lower(), accepted_at=None, defaults={"invited_by": by}
+    )
+    email_queue(
+        to=[invitation.email],
+        template="coauthor_invitation",
+        context={"initiative": initiative, "invitation": invitation, "by": by},
+    )
+    return invitation
+
+
+@transaction.atomic
+def coauthor_accept(*, invitation: CoauthorInvitation, user) -> Participation:
+    """The invited person becomes a co-author (a participant who may edit)."""
+    if invitation.accepted_at is not None:
+        raise PermissionError(str(INVITATION_USED))
+    if (user.email or "").lower() != invitation.email.lower():
+        raise PermissionError(str(INVITATION_NOT_FOR_YOU))
+    person = person_for_user(user)
+    participation, created = Participation.objects.get_or_create(
+        initiative=invitation.initiative,
+        person=person,
+        defaults={"role": Participation.Role.MEMBER, "can_edit": True, "position": 99},
+    )
+    if not created and not participation.can_edit:
+        participation.can_edit = True
+        participation.save(update_fields=["can_edit"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return participation
+
+
+def missing_for_submission(initiative: Initiative) -> list[str]:
+    """What a researcher still has to fill in before submitting, in plain words."""
+    missing = []
+    if not initiative.summary_it:
+        missing.append(_("a summary in Italian (step “Who we are”)"))
+    if not initiative.departments.exists():
+        missing.append(_("at least one department (step “Who we are”)"))
+    if not initiative.participations.filter(role=Participation.Role.LEAD).exists():
+        missing.append(_("a lead contact among the people (step “Who we are”)"))
+    if not initiative.sectors.exists():
+        missing.append(_("at least one sector (step “What we do”)"))
+    if initiative.sectors.filter(is_other=True).exists() and not initiative.sector_other:
+        missing.append(_("a description of the “Other” sector (step “What we do”)"))
+    if not initiative.start_date:
+        missing.append(_("the start date (step “What we do”)"))
+    if not initiative.scale:
+        missing.append(_("the scale (step “What we do”)"))
+    if not initiative.places.exists():
+        missing.append(_("at least one place (step “What we do”)"))
+    if not initiative.impacts.exists():
+        missing.append(_("at least one expected or achieved impact (step “Impact”)"))
+    if not initiative.sdgs.exists():
+        missing.append(_("at least one Sustainable Development Goal (step “Impact”)"))
+    return missing
+
+
+@transaction.atomic
+def initiative_merge(*, keep: Initiative, duplicates: list[Initiative]) -> Initiative:
+    """Fold look-alike initiatives into `keep`: their people, partners, places,
+    products, impacts and classifications are added to it, then they go.
+
+    A person or partner already on `keep` is not repeated; `keep`'s lead stays
+    the lead.
+    """
+    for duplicate in duplicates:
+        if duplicate.pk == keep.pk:
+            continue
+        for field in Initiative._meta.many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                getattr(keep, field.name).add(*getattr(duplicate, field.name).all())
+        people = set(keep.participations.values_list("person", flat=True))
+        has_lead = keep.participations.filter(role=Participation.Role.LEAD).exists()
+        for participation in duplicate.participations.all():
+            if participation.person_id in people:
+                continue
+            if participation.role == Participation.Role.LEAD and has_lead:
+                participation.role = Participation.Role.MEMBER
+            participation.initiative = keep
+            participation.save()
+        partners = set(keep.partnerships.values_list("organisation", "role"))
+        for partnership in duplicate.partnerships.all():
+            if (partnership.organisation_id, partnership.role) not in partners:
+                partnership.initiative = keep
+                partnership.save()
+        for name in ("places", "products", "impacts"):
+            getattr(duplicate, name).all().update(initiative=keep)
+        for field in ("summary_it", "summary_en", "description_it", "description_en", "website", "title_en"):
+            if not getattr(keep, field) and getattr(duplicate, field):
+                setattr(keep, field, getattr(duplicate, field))
+        keep._change_reason = f"merged with “{duplicate.title_it}” (#{duplicate.pk})"
+        keep.save()
+        duplicate.delete()
+    return keep

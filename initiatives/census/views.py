@@ -1,0 +1,277 @@
+"""The researchers' side of the census: thin views over steps, services,
+permissions and the workflow."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from stakeholders.models import Organisation
+
+from ..models import CampaignInvitation, CoauthorInvitation, FormDraft, Initiative, StateTransition
+from ..review import possible_duplicates
+from ..workflow import initiative_transition
+from . import permissions, services
+from .campaigns import campaign_record_response
+from .forms import InviteForm
+from .steps import STEPS, STEPS_BY_SLUG, StepForms, next_step, querydict
+
+State = Initiative.State
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """“My initiatives”: everything the researcher takes part in, and what staff asked."""
+    initiatives = (
+        Initiative.objects.editable_by(request.user)
+        .select_related("revision_of")
+        .prefetch_related(
+            Prefetch(
+                "transitions",
+                queryset=StateTransition.objects.exclude(message="").order_by("-at", "-id"),
+                to_attr="messages_from_staff",
+            ),
+            "revisions",
+        )
+        .order_by("-updated_at")
+    )
+    return render(request, "census/dashboard.html", {"initiatives": initiatives})
+
+
+def _step_context(request, step, forms: StepForms, initiative, *, restored=False, show_errors=True) -> dict:
+    return {
+        "steps": STEPS,
+        "step": step,
+        "forms": forms,
+        "initiative": initiative,
+        "restored": restored,
+        "show_errors": show_errors,
+        "autosave_url": reverse("census:autosave", args=[initiative.pk, step.slug])
+        if initiative
+        else reverse("census:autosave-new"),
+        "organisation_suggestions_url": reverse("census:organisation-suggestions"),
+        "map_config": {
+            "tileUrl": settings.POPS_MAP_TILE_URL,
+            "attribution": settings.POPS_MAP_TILE_ATTRIBUTION,
+            "maxZoom": 18,
+        },
+    }
+
+
+def _render_step(request, step, initiative):
+    if request.method == "POST":
+        forms = StepForms(step, initiative=initiative, user=request.user, data=request.POST, files=request.FILES)
+        if forms.is_valid():
+            initiative = forms.save()
+            messages.success(request, _("Saved. Nothing is public until POPS staff publish the initiative."))
+            following = next_step(step)
+            if "continue" in request.POST:
+                if following:
+                    return redirect("census:step", initiative.pk, following.slug)
+                return redirect("census:review", initiative.pk)
+            return redirect("census:step", initiative.pk, step.slug)
+        messages.error(
+            request,
+            ngettext(
+                "Nothing was saved: please correct the problem marked below.",
+                "Nothing was saved: please correct the %(count)s problems marked below.",
+                forms.error_count,
+            )
+            % {"count": forms.error_count},
+        )
+        return render(request, "census/step.html", _step_context(request, step, forms, initiative), status=400)
+
+    draft = FormDraft.objects.filter(user=request.user, initiative=initiative, step=step.slug).first()
+    if draft and (initiative is None or draft.updated_at > initiative.updated_at):
+        forms = StepForms(step, initiative=initiative, user=request.user, data=querydict(draft.data))
+        forms.is_valid()  # bound, so the typed values show; errors stay hidden until saving
+        return render(
+            request,
+            "census/step.html",
+            _step_context(request, step, forms, initiative, restored=True, show_errors=False),
+        )
+    forms = StepForms(step, initiative=initiative, user=request.user)
+    return render(request, "census/step.html", _step_context(request, step, forms, initiative))
+
+
+@login_required
+def initiative_new(request: HttpRequest) -> HttpResponse:
+    return _render_step(request, STEPS[0], None)
+
+
+@login_required
+def initiative_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    initiative = permissions.initiative_for(request.user, pk)
+    if step not in STEPS_BY_SLUG:
+        raise Http404
+    if not permissions.can_edit(request.user, initiative):
+        if request.method == "POST":
+            raise PermissionDenied
+        return redirect("census:review", initiative.pk)
+    return _render_step(request, STEPS_BY_SLUG[step], initiative)
+
+
+@login_required
+@require_POST
+def autosave(request: HttpRequest, pk: int | None = None, step: str = "who") -> JsonResponse:
+    """Keep what was typed, valid or not, so that nothing is lost."""
+    initiative = permissions.initiative_for(request.user, pk) if pk else None
+    if step not in STEPS_BY_SLUG:
+        raise Http404
+    if initiative is not None and not permissions.can_edit(request.user, initiative):
+        raise PermissionDenied
+    data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    draft = services.form_draft_save(user=request.user, initiative=initiative, step=step, data=data)
+    return JsonResponse({"saved_at": draft.updated_at.isoformat()})
+
+
+@login_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything entered, what is missing, and the submit button."""
+    initiative = permissions.initiative_for(request.user, pk)
+    initiative = (
+        Initiative.objects.filter(pk=initiative.pk)
+        .select_related("revision_of")
+        .prefetch_related(
+            "departments",
+            "target_groups",
+            "sectors",
+            "themes",
+            "support_kinds",
+            "pe_categories",
+            "fields_of_action",
+            "intervention_areas",
+            "strategic_objectives",
+            "sdgs",
+            "priorities",
+            "places",
+            "products__category",
+            "impacts",
+            "participations__person__department",
+            "partnerships__organisation__type",
+            Prefetch("transitions", queryset=StateTransition.objects.select_related("by").order_by("-at", "-id")),
+        )
+        .get()
+    )
+    editable = permissions.can_edit(request.user, initiative)
+    return render(
+        request,
+        "census/review.html",
+        {
+            "steps": STEPS,
+            "initiative": initiative,
+            "editable": editable,
+            "missing": services.missing_for_submission(initiative) if editable else [],
+            "can_propose_update": permissions.can_propose_update(request.user, initiative),
+            "can_invite": permissions.can_invite(request.user, initiative),
+            "invite_form": InviteForm(),
+            "pending_update": initiative.revisions.first() if initiative.state == State.PUBLISHED else None,
+            # Only published look-alikes: other people's drafts stay private.
+            "similar": [i for i in possible_duplicates(initiative) if i.state == State.PUBLISHED] if editable else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = permissions.initiative_for(request.user, pk)
+    missing = services.missing_for_submission(initiative)
+    if missing:
+        messages.error(request, _("The initiative cannot be submitted yet: some information is missing."))
+        return redirect("census:review", initiative.pk)
+    try:
+        initiative_transition(initiative=initiative, to=State.SUBMITTED, by=request.user)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("census:review", initiative.pk)
+    campaign_record_response(user=request.user)
+    messages.success(request, _("Submitted. POPS staff will review it; you will receive an e-mail when they respond."))
+    return redirect("census:dashboard")
+
+
+@login_required
+@require_POST
+def propose_update(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = permissions.initiative_for(request.user, pk)
+    if not permissions.can_propose_update(request.user, initiative):
+        raise PermissionDenied
+    copy = services.initiative_start_update(initiative=initiative, by=request.user)
+    messages.info(
+        request,
+        _("You are editing a proposed update. The public keeps seeing the published version until staff approve it."),
+    )
+    return redirect("census:step", copy.pk, STEPS[0].slug)
+
+
+@login_required
+@require_POST
+def invite_coauthor(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = permissions.initiative_for(request.user, pk)
+    if not permissions.can_invite(request.user, initiative):
+        raise PermissionDenied
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        services.coauthor_invite(initiative=initiative, email=form.cleaned_data["email"], by=request.user)
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    else:
+        messages.error(request, _("Enter a valid e-mail address to invite a colleague."))
+    return redirect("census:review", initiative.pk)
+
+
+@login_required
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = get_object_or_404(CoauthorInvitation.objects.select_related("initiative"), token=token)
+    if request.method == "POST":
+        try:
+            services.coauthor_accept(invitation=invitation, user=request.user)
+        except PermissionError as error:
+            messages.error(request, str(error))
+            return redirect("census:dashboard")
+        messages.success(request, _("You are now a co-author of this initiative."))
+        return redirect("census:review", invitation.initiative.pk)
+    return render(request, "census/accept_invitation.html", {"invitation": invitation})
+
+
+@login_required
+def organisation_suggestions(request: HttpRequest) -> JsonResponse:
+    """Names of organisations in the register, for the partner field's suggestions."""
+    query = request.GET.get("q", "").strip()
+    names = []
+    if len(query) >= 2:
+        names = list(
+            Organisation.objects.filter(name__icontains=query).order_by("name").values_list("name", flat=True)[:10]
+        )
+    return JsonResponse({"results": names}, json_dumps_params={"ensure_ascii": False})
+
+
+def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal link of a campaign e-mail: first visit recorded; a person
+    without a password yet is taken to choose one, the others to sign in."""
+    invitation = get_object_or_404(CampaignInvitation.objects.select_related("person__user"), token=token)
+    if invitation.opened_at is None:
+        invitation.opened_at = timezone.now()
+        invitation.save(update_fields=["opened_at"])
+    user = invitation.person.user
+    if request.user.is_authenticated:
+        return redirect("census:dashboard")
+    if user is not None and not user.has_usable_password():
+        return redirect(
+            "password_reset_confirm",
+            uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+            token=default_token_generator.make_token(user),
+        )
+    return redirect(f"{reverse('login')}?next={reverse('census:dashboard')}")

@@ -1,0 +1,133 @@
+"""What POPS staff read when they review: what changed since the approved
+version, and which other initiatives look like the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from django.db.models import Count, Q
+
+from .models import Initiative, Participation
+
+# Related rows summarised as text lines, so that a change in people, partners,
+# places, products or impacts shows in the diff like any field.
+RELATED_SUMMARIES = {
+    "participations": lambda p: f"{p.person.full_name} — {p.get_role_display()}",
+    "partnerships": lambda p: f"{p.organisation.name} — {p.get_role_display()}",
+    "places": str,
+    "products": lambda p: f"{p.title} ({p.category.name})",
+    "impacts": lambda i: f"{i.get_kind_display()}: {i.description} [{i.indicator} {i.baseline}→{i.target}→{i.value}]",
+}
+SKIPPED = {
+    "id",
+    "slug",
+    "state",
+    "revision_of",
+    "featured",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "published_at",
+}
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+def snapshot(initiative: Initiative) -> dict[str, str]:
+    """Every reviewable value of an initiative as text, keyed by its label."""
+    values: dict[str, str] = {}
+    for field in Initiative._meta.concrete_fields:
+        if field.name in SKIPPED or field.name in ("title", "summary", "description", "objectives", "cover_alt"):
+            continue
+        value = getattr(initiative, field.name)
+        if field.choices and value:
+            value = getattr(initiative, f"get_{field.name}_display")()
+        values[str(field.verbose_name)] = "" if value is None else str(value)
+    for field in Initiative._meta.many_to_many:
+        if field.remote_field.through._meta.auto_created:
+            values[str(field.verbose_name)] = "; ".join(sorted(str(o) for o in getattr(initiative, field.name).all()))
+    for name, summary in RELATED_SUMMARIES.items():
+        rows = getattr(initiative, name).all()
+        values[str(Initiative._meta.get_field(name).related_model._meta.verbose_name_plural)] = "\n".join(
+            summary(row) for row in rows
+        )
+    return values
+
+
+def _approved_version(initiative: Initiative) -> Initiative | None:
+    if initiative.revision_of_id:
+        return initiative.revision_of
+    record = initiative.history.filter(state=Initiative.State.PUBLISHED).order_by("-history_date").first()
+    return record.instance if record else None
+
+
+def changes_since_approved(initiative: Initiative) -> list[Change] | None:
+    """The differences from the version the public sees (None if never approved).
+
+    For a proposed update this compares with the published original; for an
+    initiative that was published before, with its last published state in the
+    history (fields only: related rows of a past version are not kept).
+    """
+    approved = _approved_version(initiative)
+    if approved is None:
+        return None
+    after = snapshot(initiative)
+    if initiative.revision_of_id:
+        before = snapshot(approved)
+    else:
+        before = {label: value for label, value in snapshot(approved).items() if label in after}
+        before = {label: value for label, value in before.items() if not _is_relation_label(label)}
+    return [
+        Change(label, before.get(label, ""), after.get(label, ""))
+        for label in after
+        if label in before and before[label] != after[label]
+    ]
+
+
+def _is_relation_label(label: str) -> bool:
+    many = {str(f.verbose_name) for f in Initiative._meta.many_to_many}
+    related = {
+        str(Initiative._meta.get_field(name).related_model._meta.verbose_name_plural) for name in RELATED_SUMMARIES
+    }
+    return label in many | related
+
+
+def _normalise(title: str) -> str:
+    return " ".join(title.lower().split())
+
+
+def possible_duplicates(initiative: Initiative, *, threshold: float = 0.75, limit: int = 10) -> list[Initiative]:
+    """Other initiatives that look like the same thing: a similar title, or the
+    same lead contact with overlapping dates, or two partners in common."""
+    others = Initiative.objects.originals().exclude(pk__in=[initiative.pk, initiative.revision_of_id or 0])
+    title = _normalise(initiative.title_it)
+    similar = [
+        pk
+        for pk, other_title in others.values_list("pk", "title_it")
+        if SequenceMatcher(None, title, _normalise(other_title)).ratio() >= threshold
+    ]
+    lead = initiative.participations.filter(role=Participation.Role.LEAD).values_list("person", flat=True).first()
+    same_lead = Q(participations__person=lead, participations__role=Participation.Role.LEAD) if lead else Q(pk=None)
+    if initiative.start_date:
+        overlapping = Q(end_date__isnull=True) | Q(end_date__gte=initiative.start_date)
+        if initiative.end_date:
+            overlapping &= Q(start_date__lte=initiative.end_date)
+        same_lead &= overlapping
+    partners = list(initiative.partnerships.values_list("organisation", flat=True))
+    shared_partners = list(
+        others.filter(partnerships__organisation__in=partners)
+        .values("pk")
+        .annotate(shared=Count("partnerships"))
+        .filter(shared__gte=2)
+        .values_list("pk", flat=True)
+    )
+    return list(
+        others.filter(Q(pk__in=similar) | same_lead | Q(pk__in=shared_partners)).distinct().order_by("title_it")[:limit]
+    )

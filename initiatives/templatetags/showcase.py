@@ -1,0 +1,143 @@
+"""Template helpers of the public showcase."""
+
+import functools
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.html import json_script
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, get_language_info
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def alternate_urls(context) -> list[tuple[str, str]]:
+    """(language code, absolute URL of this page in that language)."""
+    return [(language["code"], language["absolute_url"]) for language in language_links(context)]
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict]:
+    """This page in each language: code, local name, relative and absolute URL,
+    and whether it is the current one. Plain links (no form, no CSRF token), so
+    that a page served from the cache switches language as well."""
+    request = context["request"]
+    path = request.get_full_path()
+    current = get_language()
+    links = []
+    for code, _name in settings.LANGUAGES:
+        url = translate_url(path, code)
+        links.append(
+            {
+                "code": code,
+                "name_local": get_language_info(code)["name_local"],
+                "url": url,
+                "absolute_url": request.build_absolute_uri(url),
+                "current": code == current,
+            }
+        )
+    return links
+
+
+@register.filter
+def page_window(page, radius: int = 2) -> list:
+    """The page numbers a pagination bar shows: the first, the last and those
+    within `radius` of the current one, with None for each gap (the bar stays
+    a few items long whatever the number of pages)."""
+    last, current = page.paginator.num_pages, page.number
+    numbers = sorted({1, last, *range(max(1, current - radius), min(last, current + radius) + 1)})
+    window: list = []
+    for number in numbers:
+        if window and number - window[-1] > 1:
+            window.append(None)
+        window.append(number)
+    return window
+
+
+@register.simple_tag(takes_context=True)
+def toggle_query(context, name: str, value) -> str:
+    """The current query string with `name=value` added, or removed if present
+    (back to the first page)."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    values = query.getlist(name)
+    value = str(value)
+    query.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
+    return "?" + query.urlencode() if query else "?"
+
+
+@register.simple_tag(takes_context=True)
+def replace_query(context, name: str, value) -> str:
+    """The current query string with `name` set to `value` (e.g. a page)."""
+    query = context["request"].GET.copy()
+    query[name] = str(value)
+    return "?" + query.urlencode()
+
+
+@register.filter
+def text_color(background: str) -> str:
+    """Black or white, whichever contrasts more with `background` (#RRGGBB)."""
+    return _text_color(background) if isinstance(background, str) else "#000000"
+
+
+@functools.lru_cache(maxsize=256)
+def _text_color(background: str) -> str:
+    try:
+        rgb = [int(background.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    except (ValueError, AttributeError):
+        return "#000000"
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+@register.simple_tag(takes_context=True)
+def initiative_json_ld(context, initiative) -> str:
+    """schema.org metadata of an initiative (a Project)."""
+    request = context["request"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Project",
+        "name": initiative.title,
+        "description": initiative.summary,
+        "url": request.build_absolute_uri(initiative.get_absolute_url()),
+        "inLanguage": context.get("LANGUAGE_CODE", "it"),
+        "parentOrganization": {"@type": "CollegeOrUniversity", "name": "Politecnico di Torino"},
+    }
+    if initiative.keywords:
+        data["keywords"] = initiative.keyword_list
+    if initiative.start_date:
+        data["foundingDate"] = initiative.start_date.isoformat()
+    if initiative.end_date:
+        data["dissolutionDate"] = initiative.end_date.isoformat()
+    if initiative.website:
+        data["sameAs"] = initiative.website
+    places = list(initiative.places.all())
+    if places:
+        data["location"] = [
+            {
+                "@type": "Place",
+                "name": str(place),
+                **(
+                    {
+                        "geo": {
+                            "@type": "GeoCoordinates",
+                            "latitude": float(place.latitude),
+                            "longitude": float(place.longitude),
+                        }
+                    }
+                    if place.has_coordinates
+                    else {}
+                ),
+            }
+            for place in places
+        ]
+    partners = [p.organisation.name for p in initiative.partnerships.all()]
+    if partners:
+        data["member"] = [{"@type": "Organization", "name": name} for name in partners]
+    # json_script escapes <, > and & inside the JSON: safe to mark as such.
+    return mark_safe(
+        json_script(data, "initiative-jsonld").replace('type="application/json"', 'type="application/ld+json"')
+    )

@@ -1,0 +1,146 @@
+/* Census form: add repeating rows in place, suggest organisations, and
+   autosave what is typed so that nothing is lost. Works without it too:
+   the server validates and saves the whole step on submit. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form.census-form");
+  if (!form) return;
+
+  // Repeating parts (people, partners, places, products, impacts).
+  document.querySelectorAll("[data-formset]").forEach(function (section) {
+    var prefix = section.getAttribute("data-formset");
+    var total = section.querySelector('input[name="' + prefix + '-TOTAL_FORMS"]');
+    var template = section.querySelector("template[data-empty-row]");
+    var rows = section.querySelector(".formset-rows");
+    section.querySelector("[data-add-row]").addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, index).replace(/__number__/g, index + 1);
+      rows.insertAdjacentHTML("beforeend", html);
+      total.value = index + 1;
+      var added = rows.lastElementChild;
+      var first = added.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) first.focus();
+      scheduleSave();
+    });
+  });
+
+  // Organisation suggestions from the register.
+  var datalist = document.getElementById("organisation-suggestions");
+  var lastQuery = "";
+  form.addEventListener("input", function (event) {
+    var target = event.target;
+    if (!datalist || target.getAttribute("list") !== "organisation-suggestions") return;
+    var query = target.value.trim();
+    if (query.length < 2 || query === lastQuery) return;
+    lastQuery = query;
+    fetch(datalist.getAttribute("data-url") + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) {
+        datalist.innerHTML = "";
+        data.results.forEach(function (name) {
+          var option = document.createElement("option");
+          option.value = name;
+          datalist.appendChild(option);
+        });
+      })
+      .catch(function () {});
+  });
+
+  // Autosave: to the server (kept even when not valid yet) and, as a last
+  // resort when the server cannot be reached, in this browser.
+  var status = form.querySelector("[data-autosave-status]");
+  var url = form.getAttribute("data-autosave-url");
+  var storageKey = "pops-census:" + url;
+  var timer = null;
+  var messages = {
+    it: { saved: "Bozza salvata automaticamente alle ", offline: "Non è stato possibile salvare sul server: quanto scritto è conservato in questo browser. Accedi di nuovo e salva." },
+    en: { saved: "Draft saved automatically at ", offline: "Could not save on the server: what you typed is kept in this browser. Sign in again and save." }
+  };
+  var text = messages[document.documentElement.lang] || messages.it;
+
+  function scheduleSave() {
+    clearTimeout(timer);
+    timer = setTimeout(save, 1500);
+  }
+
+  function save() {
+    var data = new FormData(form);
+    fetch(url, { method: "POST", body: data, credentials: "same-origin", redirect: "manual" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      })
+      .then(function () {
+        localStorage.removeItem(storageKey);
+        var now = new Date();
+        status.textContent = text.saved + now.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+      })
+      .catch(function () {
+        var entries = {};
+        data.forEach(function (value, key) { if (typeof value === "string") (entries[key] = entries[key] || []).push(value); });
+        try { localStorage.setItem(storageKey, JSON.stringify(entries)); } catch (e) { /* storage full or disabled */ }
+        status.textContent = text.offline;
+      });
+  }
+
+  form.addEventListener("input", scheduleSave);
+  form.addEventListener("change", scheduleSave);
+  form.addEventListener("submit", function () { clearTimeout(timer); localStorage.removeItem(storageKey); });
+
+  // Text kept in the browser after a failed autosave: put it back.
+  var kept = localStorage.getItem(storageKey);
+  if (kept) {
+    try {
+      var values = JSON.parse(kept);
+      Object.keys(values).forEach(function (name) {
+        if (name === "csrfmiddlewaretoken") return;
+        var fields = form.querySelectorAll('[name="' + name + '"]');
+        fields.forEach(function (field, i) {
+          if (field.type === "checkbox" || field.type === "radio") field.checked = values[name].indexOf(field.value) !== -1;
+          else if (field.tagName === "SELECT" && field.multiple) Array.prototype.forEach.call(field.options, function (o) { o.selected = values[name].indexOf(o.value) !== -1; });
+          else if (values[name][i] !== undefined) field.value = values[name][i];
+        });
+      });
+      status.textContent = text.offline;
+    } catch (e) { localStorage.removeItem(storageKey); }
+  }
+})();
+
+/* Places: click on the map to set the coordinates of the row being edited. */
+(function () {
+  "use strict";
+  var element = document.querySelector("[data-census-map]");
+  var configElement = document.getElementById("census-map-config");
+  if (!element || !configElement || typeof L === "undefined") return;
+  var config = JSON.parse(configElement.textContent);
+  var map = L.map(element, { maxZoom: config.maxZoom }).setView([45.07, 7.68], 8);
+  L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: config.maxZoom }).addTo(map);
+  var section = document.querySelector('[data-formset="places"]');
+  var current = null;
+  var markers = L.layerGroup().addTo(map);
+
+  function rows() { return section.querySelectorAll("[data-row]"); }
+  function coordinate(row, name) { return row.querySelector('input[name$="-' + name + '"]'); }
+  function redraw() {
+    markers.clearLayers();
+    rows().forEach(function (row) {
+      var lat = parseFloat(coordinate(row, "latitude").value.replace(",", "."));
+      var lon = parseFloat(coordinate(row, "longitude").value.replace(",", "."));
+      if (!isNaN(lat) && !isNaN(lon)) L.marker([lat, lon]).addTo(markers);
+    });
+  }
+  section.addEventListener("focusin", function (event) {
+    var row = event.target.closest("[data-row]");
+    if (row) current = row;
+  });
+  section.addEventListener("change", redraw);
+  map.on("click", function (event) {
+    var list = rows();
+    var row = current && section.contains(current) ? current : list[list.length - 1];
+    if (!row) return;
+    coordinate(row, "latitude").value = event.latlng.lat.toFixed(6);
+    coordinate(row, "longitude").value = event.latlng.lng.toFixed(6);
+    coordinate(row, "longitude").dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  redraw();
+})();

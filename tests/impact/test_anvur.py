@@ -1,0 +1,224 @@
+"""The ANVUR third-mission export: rows, columns, codes, filters, queries, records."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from impact import anvur
+from impact.models import SDG, ExportRecord, FieldOfAction, PublicEngagementCategory
+from initiatives.factories import InitiativeFactory, PersonFactory, PlaceFactory, UserFactory
+from initiatives.models import Department, Initiative, Place
+from stakeholders.factories import PartnershipFactory
+
+pytestmark = pytest.mark.django_db
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def published(**kwargs):
+    kwargs.setdefault("start_date", datetime.date(2024, 3, 1))
+    kwargs.setdefault("end_date", datetime.date(2025, 6, 30))
+    return InitiativeFactory(published=True, **kwargs)
+
+
+def export_csv(**options) -> list[dict]:
+    out = io.StringIO()
+    call_command("export_anvur", stdout=out, **options)
+    return list(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+
+
+def test_a_row_carries_the_documented_columns_with_codes_and_italian_labels():
+    field_g = FieldOfAction.objects.get(code="g", valid_from__lte=2025)
+    pe = PublicEngagementCategory.objects.order_by("code").first()
+    lead = PersonFactory(first_name="Giulia", last_name="Rossi")
+    initiative = published(
+        title_it="Laboratori di quartiere",
+        keywords="periferie, scuole",
+        budget=Decimal("1500.50"),
+        external_funding=Decimal("1000"),
+        participants=120,
+        impact_evaluated=True,
+        scale="regional",
+        website="https://example.org/lab",
+        lead=lead,
+        departments=Department.objects.filter(code__in=["DIST", "DAD"]),
+        fields_of_action=[field_g],
+        pe_categories=[pe],
+        sdgs=SDG.objects.filter(number__in=[11, 4]),
+    )
+    Place.objects.create(initiative=initiative, municipality="Torino", province="TO")
+    PartnershipFactory(initiative=initiative, organisation__name="Comune di Torino")
+
+    [row] = export_csv(year=2025)
+
+    assert list(row) == anvur.HEADER
+    assert row["anno"] == "2025"
+    assert row["titolo"] == "Laboratori di quartiere"
+    assert row["responsabile"] == "Giulia Rossi"
+    assert (row["data_inizio"], row["data_fine"]) == ("2024-03-01", "2025-06-30")
+    assert row["luogo"] == "Torino (TO)"
+    assert row["partner"] == "Comune di Torino"
+    assert (row["campo_azione_code"], row["campo_azione"]) == ("g", "Attività di public engagement")
+    assert (row["categoria_pe_code"], row["categoria_pe"]) == (pe.code, pe.name_it)
+    assert (row["budget_totale"], row["finanziamento_esterno"]) == ("1500.5", "1000")
+    assert row["partecipanti"] == "120"
+    assert row["valutazione_impatto"] == "sì"
+    assert row["dipartimenti"] == "DAD | DIST"
+    assert (row["contesto_code"], row["contesto"]) == ("regional", "Regionale")
+    assert row["sdg_code"] == "4 | 11"
+    assert row["parole_chiave"] == "periferie | scuole"
+    assert row["stato"] == "published"
+
+
+def test_only_published_originals_active_in_the_year_are_reported_by_default():
+    reported = published()
+    published(start_date=datetime.date(2026, 1, 1), end_date=None)  # starts later
+    published(start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2024, 12, 31))  # ended before
+    InitiativeFactory(start_date=datetime.date(2024, 1, 1), end_date=None)  # draft
+    InitiativeFactory(start_date=datetime.date(2024, 1, 1), end_date=None, revision_of=reported)  # working copy
+
+    assert [row["id"] for row in export_csv(year=2025)] == [reported.slug]
+    assert len(export_csv(year=2025, state=["published", "draft"])) == 2
+
+
+def test_it_filters_by_department_and_field_of_action():
+    dist = Department.objects.get(code="DIST")
+    field_a = FieldOfAction.objects.filter(code="a").first()
+    field_g = FieldOfAction.objects.filter(code="g").first()
+    wanted = published(departments=[dist], fields_of_action=[field_g])
+    published(departments=[dist], fields_of_action=[field_a])
+    published(departments=Department.objects.exclude(code="DIST")[:1], fields_of_action=[field_g])
+
+    rows = export_csv(year=2025, department=["DIST"], field_of_action=["g"])
+
+    assert [row["id"] for row in rows] == [wanted.slug]
+
+
+def rows_for_queries(count: int, django_assert_num_queries):
+    initiatives = [published() for _ in range(count)]
+    for initiative in initiatives:
+        PartnershipFactory(initiative=initiative)
+        PlaceFactory(initiative=initiative)
+    queryset = anvur.anvur_queryset(year=2025)
+    # 1 initiatives + 12 prefetches (lead participations with people, places,
+    # partnerships with organisations, PE categories, fields of action,
+    # departments, SDGs, sectors, areas, PIAO objectives), per chunk of rows.
+    with django_assert_num_queries(11):
+        rows = list(anvur.anvur_rows(queryset, year=2025))
+    return len(rows)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(django_assert_num_queries):
+    assert rows_for_queries(1, django_assert_num_queries) == 1
+    assert rows_for_queries(24, django_assert_num_queries) == 25
+
+
+def test_every_command_line_export_is_recorded_with_its_filters_and_row_count():
+    published()
+    published()
+    export_csv(year=2025, department=["DIST"])
+    export_csv(year=2025)
+
+    latest, earlier = ExportRecord.objects.all()[:2]
+    assert (latest.kind, latest.source, latest.row_count, latest.format) == ("anvur", "command", 2, "csv")
+    assert earlier.filters["departments"] == ["DIST"]
+
+
+def test_xlsx_output_to_a_file_keeps_numbers_numeric(tmp_path):
+    published(budget=Decimal("2500.00"), external_funding=None, title_it='=HYPERLINK("http://x")')
+    target = tmp_path / "anvur.xlsx"
+    call_command("export_anvur", year=2025, fmt="xlsx", output=str(target), stderr=io.StringIO())
+    sheet = load_workbook(target).active
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    assert row["budget_totale"] == 2500
+    assert row["titolo"] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-excel", "xlsx"])
+def test_injection_strings_come_out_neutralised_in_every_format(client, fmt):
+    published(title_it="=1+2", keywords="+cmd, -x, @SUM(A1)", website="")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.get(
+        reverse("admin:impact_anvur_export"), {"what": "report", "year": 2025, "states": "published", "format": fmt}
+    )
+
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if fmt == "xlsx":
+        sheet = load_workbook(io.BytesIO(body)).active
+        header = [cell.value for cell in sheet[1]]
+        row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    else:
+        text = body.decode("utf-8-sig")
+        row = next(csv.DictReader(io.StringIO(text), delimiter=";" if fmt == "csv-excel" else ","))
+    assert row["titolo"] == "'=1+2"
+    assert row["parole_chiave"] == "'+cmd | -x | @SUM(A1)"
+
+
+def test_the_admin_download_is_recorded_with_the_staff_member():
+    from django.test import Client
+
+    published()
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    response = client.get(
+        reverse("admin:impact_anvur_export"),
+        {"what": "report", "year": 2025, "states": "published", "format": "csv-excel"},
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="anvur-terza-missione-2025.csv"'
+    assert b"".join(response.streaming_content).startswith(b"\xef\xbb\xbfanno;id;titolo;")
+    record = ExportRecord.objects.get()
+    assert (record.user, record.row_count, record.filters["year"]) == (staff, 1, 2025)
+
+
+def test_the_export_page_is_for_staff_only(client):
+    url = reverse("admin:impact_anvur_export")
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(url).status_code == 403
+
+
+def test_summaries_count_initiatives_per_field_of_action_and_per_sdg_and_year():
+    field_g = FieldOfAction.objects.filter(code="g").first()
+    published(fields_of_action=[field_g], sdgs=SDG.objects.filter(number=4))
+    published(fields_of_action=[field_g], sdgs=SDG.objects.filter(number__in=[4, 5]))
+
+    by_field = {(r[0], r[1]): r[3] for r in anvur.summary_rows(years=[2024, 2025], by=anvur.SUMMARY_FIELDS)}
+    by_sdg = {(r[0], r[1]): r[3] for r in anvur.summary_rows(years=[2025], by=anvur.SUMMARY_SDGS)}
+
+    assert by_field[(2024, "g")] == by_field[(2025, "g")] == 2
+    assert by_field[(2025, "a")] == 0
+    assert (by_sdg[(2025, 4)], by_sdg[(2025, 5)], by_sdg[(2025, 1)]) == (2, 1, 0)
+    assert len(by_sdg) == 17
+
+
+def test_the_readme_documents_every_column():
+    readme = README.read_text()
+    section = readme.split("## ANVUR export columns", 1)[1]
+    for name in anvur.HEADER:
+        assert f"`{name}`" in section, name
+
+
+def test_the_export_of_the_demo_data_has_the_documented_columns_and_codes():
+    call_command("seed_demo", stdout=io.StringIO())
+    rows = export_csv(year=2025)
+
+    assert len(rows) == Initiative.objects.published().originals().active_in_year(2025).count() > 10
+    field_codes = set(FieldOfAction.objects.values_list("code", flat=True))
+    pe_codes = set(PublicEngagementCategory.objects.values_list("code", flat=True))
+    for row in rows:
+        assert list(row) == anvur.HEADER
+        assert set(filter(None, row["campo_azione_code"].split(" | "))) <= field_codes
+        assert set(filter(None, row["categoria_pe_code"].split(" | "))) <= pe_codes
+        assert row["contesto_code"] in {"local", "regional", "national", "international", ""}
+        assert all(1 <= int(n) <= 17 for n in filter(None, row["sdg_code"].split(" | ")))
+        datetime.date.fromisoformat(row["data_inizio"])

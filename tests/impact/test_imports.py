@@ -1,0 +1,311 @@
+"""Bulk import: formats, natural keys, plain errors, dry run, all or nothing, round trip."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import Workbook
+
+from impact.imports import read_dataset, run_import, validate_upload
+from impact.models import SDG, FieldOfAction
+from impact.resources import InitiativeResource, OrganisationResource, PersonResource
+from initiatives.factories import InitiativeFactory, PersonFactory, UserFactory
+from initiatives.models import Department, Initiative, Person, Sector
+from stakeholders.factories import OrganisationFactory, PartnershipFactory
+from stakeholders.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "slug,title_it,start_date,end_date,budget,external_funding,participants,departments,sectors,sdgs\n"
+
+
+def dataset(text: str, name: str = "file.csv"):
+    return read_dataset(data=text.encode("utf-8"), filename=name)
+
+
+def import_text(text: str, *, dry_run: bool = False, resource_class=InitiativeResource):
+    return run_import(resource_class=resource_class, dataset=dataset(text), dry_run=dry_run)
+
+
+def snapshot() -> list[tuple]:
+    """Everything an import may touch, in a comparable form."""
+    rows = []
+    for i in Initiative.objects.order_by("slug").prefetch_related(
+        "departments", "sectors", "themes", "sdgs", "fields_of_action", "pe_categories", "intervention_areas"
+    ):
+        rows.append(
+            (
+                i.slug,
+                i.title_it,
+                i.title_en,
+                i.summary_it,
+                i.start_date,
+                i.end_date,
+                i.scale,
+                i.website,
+                i.keywords,
+                i.budget,
+                i.external_funding,
+                i.participants,
+                i.impact_evaluated,
+                i.state,
+                sorted(d.code for d in i.departments.all()),
+                sorted(s.code for s in i.sectors.all()),
+                sorted(t.code for t in i.themes.all()),
+                sorted(s.number for s in i.sdgs.all()),
+                sorted(f.pk for f in i.fields_of_action.all()),
+                sorted(p.pk for p in i.pe_categories.all()),
+                sorted(a.pk for a in i.intervention_areas.all()),
+                list(i.partnerships.order_by("position").values_list("organisation__name", "role")),
+            )
+        )
+    return rows
+
+
+def some_initiatives():
+    field = FieldOfAction.objects.filter(code="g").order_by("-valid_from").first()
+    first = InitiativeFactory(
+        published=True,
+        title_it='=HYPERLINK("http://evil")',
+        keywords="-rischio, @menzione",
+        budget=Decimal("1500.50"),
+        fields_of_action=[field],
+    )
+    second = InitiativeFactory(title_it="Orti condivisi", budget=None, external_funding=None, end_date=None)
+    PartnershipFactory(initiative=first, organisation=OrganisationFactory(name="Comune di Torino"), position=0)
+    PartnershipFactory(initiative=first, organisation=OrganisationFactory(name="Cooperativa Esempio"), position=1)
+    return first, second
+
+
+def test_export_then_import_leaves_the_data_identical():
+    some_initiatives()
+    before = snapshot()
+    exported = InitiativeResource().export().export("csv")
+
+    outcome = import_text(exported)
+
+    assert outcome.errors == []
+    assert outcome.totals["skip"] == 2  # recognised as unchanged
+    assert snapshot() == before
+
+
+def test_initiatives_deleted_and_imported_again_come_back_the_same():
+    some_initiatives()
+    before = [row[:-1] + (sorted(row[-1]),) for row in snapshot()]
+    exported = InitiativeResource().export().export("csv")
+    Initiative.objects.all().delete()
+
+    outcome = import_text(exported)
+
+    assert outcome.totals["new"] == 2 and outcome.written
+    assert [row[:-1] + (sorted(row[-1]),) for row in snapshot()] == before
+    assert InitiativeResource().export().export("csv") == exported
+
+
+def test_semicolons_a_byte_order_mark_italian_dates_and_labels_in_either_language_are_read():
+    text = (
+        "\ufefftitle_it;start_date;end_date;budget;departments;sectors;sdgs;scale\n"
+        "Orti in città;15/03/2025;2025-12-31;1.500,50;DIST | dad;"
+        "Gestione del territorio | Land and territorial management;11;Locale\n"
+    )
+    outcome = import_text(text)
+
+    assert outcome.errors == []
+    initiative = Initiative.objects.get(title_it="Orti in città")
+    assert (initiative.start_date, initiative.end_date) == (datetime.date(2025, 3, 15), datetime.date(2025, 12, 31))
+    assert initiative.budget == Decimal("1500.50")
+    assert initiative.scale == "local"
+    assert sorted(d.code for d in initiative.departments.all()) == ["DAD", "DIST"]
+    assert [s.code for s in initiative.sectors.all()] == [
+        Sector.objects.by_natural_key("Land and territorial management").get().code
+    ]
+    assert initiative.slug == "orti-in-citta"
+
+
+def test_xlsx_files_are_read_with_native_dates_and_numbers():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["title_it", "start_date", "budget", "participants", "sdgs"])
+    sheet.append(["Scuola aperta", datetime.datetime(2025, 2, 1), 2000, 35, 4])
+    stream = io.BytesIO()
+    workbook.save(stream)
+
+    outcome = run_import(
+        resource_class=InitiativeResource,
+        dataset=read_dataset(data=stream.getvalue(), filename="x.xlsx"),
+        dry_run=False,
+    )
+
+    assert outcome.errors == []
+    initiative = Initiative.objects.get(title_it="Scuola aperta")
+    assert (initiative.start_date, initiative.budget, initiative.participants) == (datetime.date(2025, 2, 1), 2000, 35)
+    assert list(initiative.sdgs.values_list("number", flat=True)) == [4]
+
+
+def test_a_file_mixing_good_and_bad_rows_imports_nothing_and_names_every_bad_row():
+    existing = InitiativeFactory(title_it="Già presente", budget=Decimal("100"), external_funding=None)
+    before = snapshot()
+    text = HEADER + (
+        ",Buona riga,2025-01-01,,,,,DIST,,\n"
+        ",Dipartimento sconosciuto,2025-01-01,,,,,XYZ,,\n"
+        ",Date al contrario,2025-06-01,2025-01-01,,,,,,\n"
+        ",Budget non numerico,2025-01-01,,mille euro,,,,,\n"
+        ",Partecipanti strani,2025-01-01,,,,tanti,,,\n"
+        ",Data sbagliata,31/02/2025,,,,,,,\n"
+        ",SDG inesistente,2025-01-01,,,,,,,18\n"
+        ",Settore sconosciuto,2025-01-01,,,,,,Astrologia,\n"
+        ",Finanziamento eccessivo,2025-01-01,,100,200,,,,\n"
+        f"{existing.slug},Già presente aggiornata,2025-01-01,,,,,,,\n"
+    )
+
+    outcome = import_text(text)
+
+    assert not outcome.written
+    assert snapshot() == before
+    found = {(e.row, e.column): e.message for e in outcome.errors}
+    assert found == {
+        (3, "departments"): found[(3, "departments")],
+        (4, "end_date"): "The end date is before the start date.",
+        (5, "budget"): '"mille euro" is not a number.',
+        (6, "participants"): '"tanti" is not a number.',
+        (7, "start_date"): '"31/02/2025" is not a date: write it as dd/mm/yyyy or yyyy-mm-dd.',
+        (8, "sdgs"): found[(8, "sdgs")],
+        (9, "sectors"): found[(9, "sectors")],
+        (10, "external_funding"): "The external funding is larger than the total budget.",
+    }
+    assert '"XYZ"' in found[(3, "departments")] and found[(3, "departments")].startswith("Unknown")
+    assert '"18"' in found[(8, "sdgs")]
+    assert '"Astrologia"' in found[(9, "sectors")]
+
+
+def test_a_dry_run_reports_what_would_change_and_writes_nothing():
+    existing = InitiativeFactory(title_it="Orti condivisi", start_date=datetime.date(2025, 1, 1))
+    text = "title_it,start_date,participants\nOrti condivisi,01/01/2025,99\nNuova iniziativa,2025-02-01,\n"
+
+    outcome = import_text(text, dry_run=True)
+
+    assert (outcome.totals["new"], outcome.totals["update"]) == (1, 1)
+    assert Initiative.objects.count() == 1
+    existing.refresh_from_db()
+    assert existing.participants != 99
+
+
+def test_an_existing_initiative_is_updated_not_created_twice():
+    existing = InitiativeFactory(title_it="Orti condivisi", start_date=datetime.date(2025, 1, 1), participants=1)
+    import_text(f"slug,title_it,participants\n{existing.slug},Orti condivisi,10\n")
+    import_text("title_it,start_date,participants\nORTI CONDIVISI,01/01/2025,20\n")
+
+    assert Initiative.objects.count() == 1
+    existing.refresh_from_db()
+    assert existing.participants == 20
+
+
+def test_organisations_and_people_are_imported_by_their_natural_keys():
+    OrganisationFactory(name="Comune di Torino", municipality="")
+    orgs = "name,type,municipality\nComune di Torino,Pubblica amministrazione,Torino\nNuova APS,no-profit,Ivrea\n"
+    assert import_text(orgs, resource_class=OrganisationResource).errors == []
+    assert Organisation.objects.get(name="Comune di Torino").municipality == "Torino"
+    assert Organisation.objects.get(name="Nuova APS").slug == "nuova-aps"
+
+    PersonFactory(email="giulia@example.org", first_name="Giulia", last_name="Rossi")
+    people = (
+        "email,first_name,last_name,department,role\n"
+        "giulia@example.org,Giulia,Rossi,DIST,Full professor\n"
+        "marco@example.org,Marco,Bianco,NOPE,researcher\n"
+    )
+    outcome = import_text(people, resource_class=PersonResource)
+    assert [(e.row, e.column) for e in outcome.errors] == [(3, "department")]
+    assert Person.objects.get(email="giulia@example.org").role != "full_professor"  # nothing written
+
+    outcome = import_text(people.replace("NOPE", "DAD"), resource_class=PersonResource)
+    assert outcome.errors == []
+    assert Person.objects.get(email="giulia@example.org").role == "full_professor"
+    assert Person.objects.get(email="marco@example.org").department == Department.objects.get(code="DAD")
+
+
+def test_the_command_dry_run_writes_nothing_and_the_real_run_writes(tmp_path):
+    path = tmp_path / "iniziative.csv"
+    path.write_text("title_it;start_date;sdgs\nOrti;01/03/2025;2 | 11\n", encoding="utf-8-sig")
+    out = io.StringIO()
+
+    call_command("import_initiatives", str(path), dry_run=True, stdout=out)
+    assert "new: 1" in out.getvalue() and not Initiative.objects.exists()
+
+    call_command("import_initiatives", str(path), stdout=io.StringIO())
+    assert list(Initiative.objects.get().sdgs.values_list("number", flat=True)) == [2, 11]
+
+
+def test_the_command_names_the_bad_rows_and_imports_nothing(tmp_path):
+    path = tmp_path / "iniziative.csv"
+    path.write_text("title_it,start_date,departments\nBuona,2025-01-01,DIST\nCattiva,2025-01-01,XYZ\n")
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_initiatives", str(path), stdout=out)
+
+    assert "Row 3, column “departments”" in out.getvalue()
+    assert not Initiative.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("data.pdf", b"%PDF-1.4", "file_type"),
+        ("data.xlsx", b"not a zip", "file_type"),
+        ("data.csv", b"a,b\x00\x00", "file_type"),
+        ("data.csv", b"x" * 2048, "file_size"),
+    ],
+)
+def test_uploads_are_checked_by_type_and_size_before_they_are_read(name, content, code):
+    with pytest.raises(ValidationError) as error:
+        validate_upload(SimpleUploadedFile(name, content), max_bytes=1024)
+    assert error.value.code == code
+
+
+def test_staff_download_an_import_template_with_an_example_row_that_imports_cleanly(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get(reverse("admin:initiatives_initiative_import_template"))
+    body = b"".join(response.streaming_content).decode()
+
+    assert body.splitlines()[0].startswith("slug,title_it,title_en")
+    outcome = import_text(body, dry_run=True)
+    assert outcome.errors == [] and outcome.totals["new"] == 1
+
+
+def test_the_admin_import_previews_errors_then_imports_a_fixed_file_on_confirmation(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:initiatives_initiative_import")
+    bad = SimpleUploadedFile("i.csv", b"title_it,start_date,departments\nUna,2025-01-01,XYZ\n")
+
+    response = client.post(url, {"resource": 0, "format": 0, "import_file": bad})
+
+    assert "Unknown" in response.content.decode() and "XYZ" in response.content.decode()
+    assert b"confirm" not in response.content.lower().split(b"<form")[-1] or not Initiative.objects.exists()
+    assert not Initiative.objects.exists()
+
+    good = SimpleUploadedFile("i.csv", b"title_it,start_date,departments\nUna,2025-01-01,DIST\n")
+    preview = client.post(url, {"resource": 0, "format": 0, "import_file": good})
+    assert not Initiative.objects.exists()
+    confirm = preview.context["confirm_form"]
+    client.post(reverse("admin:initiatives_initiative_process_import"), confirm.initial)
+
+    assert Initiative.objects.get().departments.get().code == "DIST"
+
+
+def test_admin_exports_are_neutralised_and_recorded(client):
+    from impact.models import ExportRecord
+
+    InitiativeFactory(title_it="=cmd")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:initiatives_initiative_export"),
+        {"format": 0, "resource": 0, **{f"initiativeresource_{name}": "on" for name in ("slug", "title_it")}},
+    )
+    assert "'=cmd" in response.content.decode()
+    assert ExportRecord.objects.get().kind == "resource"
+    assert SDG.objects.count() == 17

@@ -1,0 +1,313 @@
+"""The public showcase: only published initiatives, filters in the URL, and
+the same number of queries whatever the number of rows."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from impact.models import SDG
+from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory, PlaceFactory
+from initiatives.models import Department, Initiative, Sector
+from initiatives.showcase import showcase_cache_invalidate
+from stakeholders.factories import PartnershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def queries_for(client, url: str) -> int:
+    """Queries of one request with a cold showcase cache."""
+    showcase_cache_invalidate()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+def make_rich(n: int, **kwargs) -> list[Initiative]:
+    """Published initiatives with people, a partner and a place each."""
+    rows = []
+    for _ in range(n):
+        initiative = InitiativeFactory(published=True, **kwargs)
+        ParticipationFactory(initiative=initiative, person=PersonFactory(public_profile=True))
+        PartnershipFactory(initiative=initiative)
+        PlaceFactory(initiative=initiative)
+        rows.append(initiative)
+    return rows
+
+
+def test_the_list_shows_published_initiatives_and_never_drafts_or_working_copies(client):
+    published = InitiativeFactory(published=True, title_it="Orti condivisi a Mirafiori")
+    draft = InitiativeFactory(title_it="Bozza riservata")
+    InitiativeFactory(submitted=True, revision_of=published, title_it="Copia di lavoro", slug="copia-di-lavoro")
+    content = client.get(reverse("initiative-list")).content.decode()
+    assert published.title_it in content
+    assert draft.title_it not in content
+    assert "Copia di lavoro" not in content
+
+
+def test_two_facets_combine_and_their_counts_follow_the_other_filters(client):
+    housing, health = Sector.objects.all()[:2]
+    department = Department.objects.first()
+    other_department = Department.objects.exclude(pk=department.pk).first()
+    both = InitiativeFactory(
+        published=True, sectors=[housing], departments=[department], title_it="Entrambi", english=False
+    )
+    InitiativeFactory(published=True, sectors=[housing], departments=[other_department], title_it="Solo settore")
+    InitiativeFactory(published=True, sectors=[health], departments=[department], title_it="Solo dipartimento")
+
+    response = client.get(reverse("initiative-list") + f"?sector={housing.code}&department={department.code}")
+    content = response.content.decode()
+    assert both.title_it in content
+    assert "Solo settore" not in content and "Solo dipartimento" not in content
+    facets = {facet.name: facet for facet in response.context["facets"]}
+    # Sector counts are taken among the initiatives of the chosen department.
+    sector_counts = {o.value: o.count for o in facets["sector"].options}
+    assert sector_counts[housing.code] == 1 and sector_counts[health.code] == 1
+    assert [o.value for o in facets["sector"].selected] == [housing.code]
+    department_counts = {o.value: o.count for o in facets["department"].options}
+    assert department_counts == {department.code: 1, other_department.code: 1}
+
+
+def test_the_filter_state_survives_in_pagination_links(client):
+    sector = Sector.objects.first()
+    InitiativeFactory.create_batch(22, published=True, sectors=[sector])
+    content = client.get(reverse("initiative-list") + f"?sector={sector.code}&sort=title").content.decode()
+    assert f"sector={sector.code}" in content and "page=2" in content
+
+
+def test_the_list_runs_the_same_queries_with_few_or_many_initiatives(client):
+    # A cold cache: count, page, 3 card prefetches (departments, sectors, SDGs),
+    # 10 facets (each its counts and, where it has a vocabulary, its labels).
+    sector = Sector.objects.first()
+    make_rich(2, sectors=[sector], scale="local")
+    url = reverse("initiative-list") + f"?sector={sector.code}&scale=local&q=comunità"
+    few = queries_for(client, reverse("initiative-list")), queries_for(client, url)
+    make_rich(25, sectors=[sector], scale="local")
+    many = queries_for(client, reverse("initiative-list")), queries_for(client, url)
+    assert few == many
+
+
+def test_a_warm_list_page_only_asks_for_the_page_of_results(client, settings):
+    # Without the page cache: facets and count are cached, the page is not.
+    settings.POPS_SHOWCASE_PAGE_CACHE = False
+    make_rich(3)
+    client.get(reverse("initiative-list"))
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("initiative-list"))
+    # The page, then its departments, sectors and SDGs.
+    assert len(captured.captured_queries) == 4
+
+
+def test_an_anonymous_visitor_gets_cached_pages_until_an_initiative_is_published(client):
+    from django.contrib.auth.models import Permission
+
+    from initiatives.factories import UserFactory
+    from initiatives.workflow import initiative_transition
+
+    InitiativeFactory(published=True, title_it="Prima pubblicata", english=False)
+    submitted = InitiativeFactory(submitted=True, title_it="Appena approvata", english=False)
+    urls = [reverse("initiative-list"), reverse("initiative-list") + "?scale=local", reverse("home")]
+    for url in urls:
+        client.get(url)
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        assert len(captured.captured_queries) == 0, url  # served from the page cache
+    assert "Appena approvata" not in client.get(reverse("initiative-list")).content.decode()
+
+    curator = UserFactory(staff=True)
+    curator.user_permissions.add(Permission.objects.get(codename="change_initiative"))
+    initiative_transition(initiative=submitted, to=Initiative.State.PUBLISHED, by=curator)
+    assert "Appena approvata" in client.get(reverse("initiative-list")).content.decode()
+    assert "Appena approvata" in client.get(reverse("home")).content.decode()
+
+
+def test_the_page_cache_keys_on_the_query_string_and_skips_signed_in_users(client):
+    sector, other = Sector.objects.all()[:2]
+    InitiativeFactory(published=True, sectors=[sector], title_it="Nel settore", english=False)
+    InitiativeFactory(published=True, sectors=[other], title_it="In un altro", english=False)
+    url = reverse("initiative-list")
+    assert "In un altro" in client.get(url).content.decode()
+    assert "In un altro" not in client.get(url + f"?sector={sector.code}").content.decode()
+
+    from initiatives.factories import UserFactory
+
+    client.force_login(UserFactory())
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    assert len(captured.captured_queries) > 0  # rendered for the signed-in user
+
+
+def test_the_language_switcher_links_to_this_page_in_each_language_without_a_form(client):
+    initiative = InitiativeFactory(published=True)
+    content = client.get(initiative.get_absolute_url() + "?x=1").content.decode()
+    with translation.override("en"):
+        english = reverse("initiative-detail", kwargs={"slug": initiative.slug})
+    assert f'<a href="{english}?x=1" hreflang="en" lang="en"' in content
+    assert "csrfmiddlewaretoken" not in content
+    assert "csrftoken" not in client.cookies
+
+
+def test_the_detail_people_and_statistics_pages_run_the_same_queries_at_any_size(client):
+    # Every relation non-empty in both runs, so that only the number of rows differs.
+    department = Department.objects.first()
+    small = make_rich(1, departments=[department])[0]
+    person = small.participations.order_by("-id").first().person
+    person.department = department
+    person.save()
+    urls = [
+        reverse("initiative-detail", kwargs={"slug": small.slug}),
+        reverse("people"),
+        reverse("person-detail", kwargs={"slug": person.slug}),
+        reverse("department-detail", kwargs={"code": department.code}),
+        reverse("sector-detail", kwargs={"code": small.sectors.first().code}),
+        reverse("statistics"),
+        reverse("home"),
+        reverse("initiative-map"),
+        reverse("initiative-map-data"),
+    ]
+    few = [queries_for(client, url) for url in urls]
+    for initiative in make_rich(12, departments=[department]):
+        ParticipationFactory(initiative=initiative, person=person)
+        ParticipationFactory.create_batch(2, initiative=initiative)
+        PartnershipFactory.create_batch(2, initiative=small)
+        PlaceFactory.create_batch(2, initiative=small)
+    many = [queries_for(client, url) for url in urls]
+    assert dict(zip(urls, few, strict=True)) == dict(zip(urls, many, strict=True))
+
+
+def test_the_detail_page_shows_public_fields_links_people_who_opted_in_and_metadata(client):
+    initiative = InitiativeFactory(published=True, title_it="Energia di comunità", keywords="energia, quartiere")
+    listed = PersonFactory(public_profile=True, first_name="Giulia", last_name="Listata")
+    hidden = PersonFactory(public_profile=False, first_name="Marco", last_name="Nascosto")
+    ParticipationFactory(initiative=initiative, person=listed)
+    ParticipationFactory(initiative=initiative, person=hidden)
+    PlaceFactory(initiative=initiative)
+    content = client.get(initiative.get_absolute_url()).content.decode()
+    assert f'href="{listed.get_absolute_url()}"' in content
+    assert "Marco Nascosto" in content and hidden.get_absolute_url() not in content
+    assert 'property="og:title" content="Energia di comunità"' in content
+    assert '<script id="initiative-jsonld" type="application/ld+json">' in content
+    assert '"@type": "Project"' in content
+    assert "pops-sdg-tile" in content
+    assert 'id="initiative-map"' in content
+    assert "budget" not in content.lower() and "needs" not in content.lower()
+
+
+def test_the_sdg_tiles_pick_a_readable_text_colour():
+    from initiatives.templatetags.showcase import text_color
+
+    assert text_color("#FCC30B") == "#000000"  # SDG 7, yellow
+    assert text_color("#19486A") == "#ffffff"  # SDG 17, dark blue
+
+
+def test_every_page_offers_hreflang_alternates_in_both_languages(client):
+    content = client.get(reverse("home")).content.decode()
+    assert 'hreflang="it" href="http://testserver/it/"' in content
+    assert 'hreflang="en" href="http://testserver/en/"' in content
+
+
+def test_english_pages_fall_back_to_italian_content(client):
+    InitiativeFactory(published=True, title_it="Laboratorio di quartiere", title_en="", english=False)
+    with translation.override("en"):
+        url = reverse("initiative-list")
+    assert url.startswith("/en/")
+    assert "Laboratorio di quartiere" in client.get(url).content.decode()
+
+
+def test_the_map_data_follows_the_list_filters(client):
+    sector, other = Sector.objects.all()[:2]
+    inside = InitiativeFactory(published=True, sectors=[sector], title_it="Dentro", english=False)
+    outside = InitiativeFactory(published=True, sectors=[other], title_it="Fuori", english=False)
+    hidden = InitiativeFactory(title_it="Bozza")
+    for initiative in (inside, outside, hidden):
+        PlaceFactory(initiative=initiative)
+    data = client.get(reverse("initiative-map-data") + f"?sector={sector.code}").json()
+    assert data["type"] == "FeatureCollection"
+    assert [f["properties"]["title"] for f in data["features"]] == ["Dentro"]
+    everything = client.get(reverse("initiative-map-data")).json()
+    assert {f["properties"]["title"] for f in everything["features"]} == {"Dentro", "Fuori"}
+
+
+def test_the_map_page_reads_tiles_from_the_settings(client, settings):
+    settings.POPS_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    content = client.get(reverse("initiative-map") + "?scale=local").content.decode()
+    assert "https://tiles.example.org/{z}/{x}/{y}.png" in content
+    assert "initiatives.geojson?scale=local" in content
+
+
+def test_the_directory_only_lists_people_who_opted_in_with_their_published_initiatives(client):
+    listed = PersonFactory(public_profile=True, last_name="Pubblica")
+    PersonFactory(public_profile=False, last_name="Riservato")
+    published = InitiativeFactory(published=True, lead=listed, title_it="Iniziativa visibile", english=False)
+    InitiativeFactory(lead=False, members=[listed], title_it="Bozza invisibile")
+    content = client.get(reverse("people")).content.decode()
+    assert "Pubblica" in content and "Riservato" not in content
+    assert published.title_it in content and "Bozza invisibile" not in content
+    hidden = PersonFactory(public_profile=False)
+    assert client.get(reverse("person-detail", kwargs={"slug": hidden.slug})).status_code == 404
+
+
+def test_publishing_through_the_workflow_refreshes_the_cached_figures(client):
+    from django.contrib.auth.models import Permission
+
+    from initiatives.factories import UserFactory
+    from initiatives.workflow import initiative_transition
+
+    InitiativeFactory(published=True)
+    assert client.get(reverse("home")).context["figures"]["initiatives"] == 1
+    submitted = InitiativeFactory(submitted=True)
+    curator = UserFactory(staff=True)
+    curator.user_permissions.add(Permission.objects.get(codename="change_initiative"))
+    initiative_transition(initiative=submitted, to=Initiative.State.PUBLISHED, by=curator)
+    assert client.get(reverse("home")).context["figures"]["initiatives"] == 2
+    initiative_transition(initiative=submitted, to=Initiative.State.ARCHIVED, by=curator)
+    assert client.get(reverse("home")).context["figures"]["initiatives"] == 1
+
+
+def test_the_home_features_flagged_initiatives_first_then_the_latest(client):
+    InitiativeFactory.create_batch(3, published=True)
+    featured = InitiativeFactory(published=True, featured=True, title_it="In evidenza")
+    featured.published_at = featured.published_at.replace(year=2000)
+    featured.save()
+    assert client.get(reverse("home")).context["featured"][0] == featured
+
+
+def test_the_home_offers_entry_points_by_sector_and_sdg(client):
+    sdg = SDG.objects.get(number=4)
+    sector = Sector.objects.first()
+    InitiativeFactory(published=True, sdgs=[sdg], sectors=[sector])
+    content = client.get(reverse("home")).content.decode()
+    assert "?sdg=4" in content and f"?sector={sector.code}" in content
+
+
+def test_the_sitemap_lists_public_pages_in_both_languages_and_no_unpublished_initiative(client):
+    published = InitiativeFactory(published=True)
+    draft = InitiativeFactory()
+    content = client.get("/sitemap.xml").content.decode()
+    for language in ("it", "en"):
+        with translation.override(language):
+            assert f"<loc>http://testserver{published.get_absolute_url()}</loc>" in content
+    assert 'hreflang="en"' in content
+    assert draft.slug not in content
+
+
+def test_robots_txt_points_to_the_sitemap(client):
+    content = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in content
+
+
+def test_an_unknown_page_answers_with_the_friendly_404(client):
+    response = client.get("/it/does-not-exist/")
+    assert response.status_code == 404
+    assert "pops-error-code" in response.content.decode()

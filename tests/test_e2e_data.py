@@ -1,0 +1,68 @@
+"""Staff import a CSV through the admin (dry run, errors, fix, confirm) and
+download the ANVUR export, in a real browser."""
+
+import csv
+import io
+
+import pytest
+
+from initiatives.factories import InitiativeFactory, UserFactory
+from initiatives.models import Initiative
+from tests.conftest import screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+HEADER = "title_it;start_date;end_date;departments\n"
+BAD = HEADER + "Orti in città;01/03/2025;;XYZ\nScuola aperta;01/06/2025;01/01/2025;DIST\n"
+GOOD = HEADER + "Orti in città;01/03/2025;;DIST\nScuola aperta;01/01/2025;01/06/2025;DIST\n"
+
+
+def log_in(page):
+    UserFactory(username="staff", is_staff=True, is_superuser=True)
+    page.goto(f"{page.base_url}/it/admin/login/")
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", "pops-demo-2026")
+    page.click("input[type=submit]")
+
+
+def upload(page, tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8-sig")
+    page.goto(f"{page.base_url}/it/admin/initiatives/initiative/import/")
+    page.set_input_files("#id_import_file", str(path))
+    with page.expect_navigation():
+        page.locator(".submit-row input[type=submit]").first.click()
+
+
+def test_staff_preview_an_import_with_errors_fix_it_and_confirm(page, tmp_path):
+    log_in(page)
+
+    upload(page, tmp_path, "iniziative.csv", BAD)
+    body = page.content()
+    assert "XYZ" in body and "The end date is before the start date." in body
+    assert page.locator("input[name=confirm]").count() == 0
+    screenshot(page, "data-import-errors")
+    assert not Initiative.objects.exists()
+
+    upload(page, tmp_path, "iniziative.csv", GOOD)
+    screenshot(page, "data-import-preview")
+    assert not Initiative.objects.exists()
+    with page.expect_navigation():
+        page.click("input[name=confirm]")
+
+    assert sorted(Initiative.objects.values_list("title_it", flat=True)) == ["Orti in città", "Scuola aperta"]
+
+
+def test_staff_download_the_anvur_export(page):
+    InitiativeFactory(published=True, title_it="=Laboratorio", start_date="2025-02-01", end_date=None)
+    log_in(page)
+    page.goto(f"{page.base_url}/it/admin/impact/exportrecord/anvur/")
+    page.fill("#id_year", "2025")
+    page.select_option("#id_format", "csv")
+    screenshot(page, "data-anvur-export-form")
+    with page.expect_download() as info:
+        page.click("#anvur-export-form input[type=submit]")
+    download = info.value
+    assert download.suggested_filename == "anvur-terza-missione-2025.csv"
+    rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"))))
+    assert [row["titolo"] for row in rows] == ["'=Laboratorio"]

@@ -1,0 +1,136 @@
+"""A visitor explores the public showcase in a real browser: home, two facets,
+a search, an initiative, English, the map and the statistics, with axe-core
+checking every page type."""
+
+import pytest
+
+from impact.models import SDG
+from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory, PlaceFactory
+from initiatives.models import Department, Sector
+from stakeholders.factories import PartnershipFactory
+from tests.conftest import axe_violations, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def no_violations(page) -> None:
+    violations = axe_violations(page)
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+@pytest.fixture
+def showcase(live_reference_data):
+    sector = (
+        Sector.objects.get(code="gestione-territorio")
+        if Sector.objects.filter(code="gestione-territorio").exists()
+        else Sector.objects.first()
+    )
+    department = Department.objects.first()
+    target = InitiativeFactory(
+        published=True,
+        title_it="Orti di comunità a Mirafiori",
+        title_en="Community gardens in Mirafiori",
+        sectors=[sector],
+        departments=[department],
+        sdgs=[SDG.objects.get(number=11)],
+        scale="local",
+    )
+    ParticipationFactory(initiative=target, person=PersonFactory(public_profile=True, department=department))
+    PartnershipFactory(initiative=target)
+    PlaceFactory(initiative=target)
+    InitiativeFactory(published=True, title_it="Sportello digitale a Ivrea", sectors=[sector], scale="regional")
+    for _ in range(6):
+        other = InitiativeFactory(published=True)
+        PlaceFactory(initiative=other)
+        ParticipationFactory(initiative=other, person=PersonFactory(public_profile=True))
+    return {"sector": sector, "department": department, "target": target}
+
+
+def test_a_visitor_filters_searches_reads_switches_language_and_opens_map_and_statistics(page, showcase):
+    page.goto(page.base_url + "/it/")
+    assert page.get_by_role("heading", level=1).inner_text() == "PoliTO per il Sociale"
+    no_violations(page)
+    screenshot(page, "showcase-home-it")
+
+    page.get_by_role("link", name="Explore the initiatives").or_(
+        page.get_by_role("link", name="Esplora le iniziative")
+    ).first.click()
+    page.wait_for_url("**/it/**")
+    no_violations(page)
+
+    # Two facets: sector and scale.
+    page.locator("details.pops-facet", has=page.locator("input[name=sector]")).locator("summary").click()
+    page.locator(f"input[name=sector][value='{showcase['sector'].code}']").check(force=True)
+    page.locator("details.pops-facet", has=page.locator("input[name=scale]")).locator("summary").click()
+    page.locator("input[name=scale][value=local]").check(force=True)
+    page.locator("#filters button[type=submit]").last.click()
+    page.wait_for_url(f"**sector={showcase['sector'].code}**")
+    assert "scale=local" in page.url
+    assert page.get_by_role("link", name="Orti di comunità a Mirafiori").is_visible()
+    assert page.get_by_role("link", name="Sportello digitale a Ivrea").count() == 0
+
+    # A search, keeping the filters.
+    page.fill("#q", "Mirafiori")
+    page.locator("#filters .btn-primary.w-100").click()
+    page.wait_for_url("**q=Mirafiori**")
+    assert "scale=local" in page.url
+    screenshot(page, "showcase-list-it")
+    no_violations(page)
+
+    page.get_by_role("link", name="Orti di comunità a Mirafiori").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Orti di comunità a Mirafiori"
+    assert page.locator("script[type='application/ld+json']").count() == 1
+    page.wait_for_selector("#initiative-map .leaflet-marker-icon")
+    no_violations(page)
+    screenshot(page, "showcase-detail-it")
+
+    page.locator(".pops-language").get_by_role("link", name="EN").click()
+    page.wait_for_url("**/en/**")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == "Community gardens in Mirafiori"
+    screenshot(page, "showcase-detail-en")
+
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Map").click()
+    page.wait_for_url("**/en/map/**")
+    page.wait_for_function("document.getElementById('initiatives-map').dataset.markers !== undefined")
+    assert page.locator("#initiatives-map").get_attribute("data-markers") == "7"  # every place with coordinates
+    no_violations(page)
+    screenshot(page, "showcase-map-en")
+
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Statistics").click()
+    page.wait_for_url("**/en/statistics/**")
+    page.wait_for_selector("#canvas-departments")
+    assert page.locator("table").count() >= 5
+    no_violations(page)
+    screenshot(page, "showcase-statistics-en")
+
+
+def test_the_people_pages_and_the_404_have_no_accessibility_violations(page, showcase):
+    for path in ("/en/people/", f"/en/departments/{showcase['department'].code}/", "/en/nowhere/"):
+        page.goto(page.base_url + path)
+        no_violations(page)
+    person = showcase["target"].participations.filter(person__public_profile=True).first().person
+    page.goto(page.base_url + person.get_absolute_url())
+    no_violations(page)
+
+
+def test_a_keyboard_user_can_skip_to_the_content_and_reach_the_filters(page, showcase):
+    page.goto(page.base_url + "/en/initiatives/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q"
+
+
+def test_on_a_phone_the_navigation_opens_from_the_menu_button(browser, live_server, live_reference_data):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.url + "/en/")
+    menu_link = page.locator("#main-nav").get_by_role("link", name="Statistics")
+    assert not menu_link.is_visible()
+    page.get_by_role("button", name="Show or hide the navigation").click()
+    menu_link.click()
+    page.wait_for_url("**/en/statistics/**")
+    no_violations(page)
+    context.close()
