@@ -61,8 +61,14 @@ messages: install ## Extract the translatable strings into locale/*/django.po
 bench: install ## Time the public showcase on 10,000 initiatives (SQLite, and PostgreSQL if reachable)
 	$(MANAGE) bench
 
-bench-exports: install ## Time the ANVUR export against PostgreSQL COPY and measure its memory (10k and 50k rows)
-	$(MANAGE) bench_exports $(BENCH_EXPORTS_ARGS)
+BENCH_EXPORTS_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_EXPORTS_DB ?= pops_bench_exports
+bench-exports: install ## Time the ANVUR export against PostgreSQL COPY and its memory, 10k and 50k rows (scratch database)
+	psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_EXPORTS_DB)" -c "CREATE DATABASE $(BENCH_EXPORTS_DB)"
+	DATABASE_URL=$(BENCH_EXPORTS_PG)/$(BENCH_EXPORTS_DB) $(MANAGE) migrate --noinput -v0
+	DATABASE_URL=$(BENCH_EXPORTS_PG)/$(BENCH_EXPORTS_DB) $(MANAGE) load_reference_data
+	DATABASE_URL=$(BENCH_EXPORTS_PG)/$(BENCH_EXPORTS_DB) $(MANAGE) bench_exports $(BENCH_EXPORTS_ARGS); \
+		status=$$?; psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_EXPORTS_DB)"; exit $$status
 
 reset-local-db: ## Delete the local SQLite database and rebuild it with demo data
 	rm -f db.sqlite3

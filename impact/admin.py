@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +13,17 @@ from pops.admin import EditionAdmin, VocabularyAdmin, register_vocabularies
 from . import anvur
 from .exports import export_response
 from .forms import REPORT, AnvurExportForm
-from .models import SDG, ExportRecord, FieldOfAction, Impact, Product, ProductCategory, PublicEngagementCategory
+from .imports import import_job_status
+from .models import (
+    SDG,
+    ExportRecord,
+    FieldOfAction,
+    Impact,
+    ImportJob,
+    Product,
+    ProductCategory,
+    PublicEngagementCategory,
+)
 
 register_vocabularies(admin.site, [FieldOfAction, PublicEngagementCategory], EditionAdmin)
 register_vocabularies(admin.site, [ProductCategory], VocabularyAdmin)
@@ -88,6 +100,78 @@ class ExportRecordAdmin(admin.ModelAdmin):
             "columns": anvur.COLUMNS,
         }
         return TemplateResponse(request, "admin/impact/anvur_export.html", context)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Large imports run by Celery: the list, and each job's progress page."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "original_name",
+        "state",
+        "total_rows",
+        "created_rows",
+        "updated_rows",
+        "user",
+    )
+    list_filter = ("state", "kind")
+    list_select_related = ("user",)
+    readonly_fields = (
+        "kind",
+        "original_name",
+        "file",
+        "state",
+        "total_rows",
+        "processed_rows",
+        "created_rows",
+        "updated_rows",
+        "skipped_rows",
+        "errors",
+        "user",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path("<int:job_id>/status/", self.admin_site.admin_view(self.status_view), name="impact_importjob_status"),
+            path(
+                "<int:job_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="impact_importjob_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _job(self, request, job_id: int) -> ImportJob:
+        job = get_object_or_404(ImportJob, pk=job_id)
+        if job.user_id != request.user.pk and not self.has_view_permission(request, job):
+            raise PermissionDenied
+        return job
+
+    def status_view(self, request, job_id: int):
+        """A progress bar that asks `progress_view` every second, then the result."""
+        job = self._job(request, job_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import of %(name)s") % {"name": job.original_name or job.file.name},
+            "opts": self.model._meta,
+            "job": job,
+            "status": import_job_status(job),
+        }
+        return TemplateResponse(request, "admin/impact/importjob/status.html", context)
+
+    def progress_view(self, request, job_id: int):
+        return JsonResponse(import_job_status(self._job(request, job_id)))
 
 
 def anvur_download(*, user, what, year, since, departments, fields_of_action, states, fmt):

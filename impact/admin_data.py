@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.urls import path
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
 from .anvur import export_record
 from .exports import CSV, export_response
-from .imports import IMPORT_FORMATS, validate_upload
+from .imports import IMPORT_FORMATS, RESOURCES, import_job_create, validate_upload
 from .models import ExportRecord
 from .resources import EXAMPLES
 
@@ -68,3 +72,39 @@ class DataImportExportMixin(ImportExportMixin):
             user=request.user,
         )
         return data
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The confirmed import: files of more than POPS_IMPORT_ASYNC_ROWS rows
+        become an ImportJob run by a Celery task (after this request's
+        transaction commits), and staff follow it on the job's page."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)
+        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](encoding=self.from_encoding)
+        tmp_storage = self.get_tmp_storage_class()(
+            name=confirm_form.cleaned_data["import_file_name"],
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        data = tmp_storage.read()
+        rows = len(input_format.create_dataset(data))
+        if rows <= settings.POPS_IMPORT_ASYNC_ROWS:
+            return super().process_import(request, **kwargs)
+        resource_class = self.choose_import_resource_class(confirm_form, request)
+        kind = next(kind for kind, known in RESOURCES.items() if known is resource_class)
+        job = import_job_create(
+            kind=kind,
+            data=data.encode() if isinstance(data, str) else data,
+            filename=confirm_form.cleaned_data["original_file_name"],
+            total_rows=rows,
+            user=request.user,
+        )
+        tmp_storage.remove()
+        from .tasks import run_import_job
+
+        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+        return HttpResponseRedirect(reverse("admin:impact_importjob_status", args=[job.pk]))

@@ -96,7 +96,17 @@ def iter_csv(
     yield ((BOM if excel else "") + first).encode()
     lines: list[str] = []
     for row in rows:
-        lines.append(write([_text(cell, decimal_comma=excel) for cell in row]))
+        # Plain text (most cells) is written as is without a function call.
+        lines.append(
+            write(
+                [
+                    cell
+                    if type(cell) is str and not cell.startswith(FORMULA_TRIGGERS)
+                    else _text(cell, decimal_comma=excel)
+                    for cell in row
+                ]
+            )
+        )
         if len(lines) >= rows_per_chunk:
             yield "".join(lines).encode()
             lines.clear()

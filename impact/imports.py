@@ -8,15 +8,26 @@ sheet. Rows are turned into objects by the resources in impact.resources.
 from __future__ import annotations
 
 import csv
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import tablib
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
 
+from .models import ImportJob
 from .resources import InitiativeResource, OrganisationResource, PersonResource
+
+logger = logging.getLogger(__name__)
 
 EXTENSIONS = (".csv", ".xlsx")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -135,3 +146,120 @@ def run_import(*, resource_class, dataset: tablib.Dataset, dry_run: bool, user=N
     result = resource_class().import_data(dataset, dry_run=False, **options)
     failed = result.has_errors() or result.has_validation_errors()
     return ImportOutcome(result, row_errors(result), written=not failed)
+
+
+# --- Large files: import jobs (run by impact.tasks.run_import_job) ------------------
+
+
+def job_progress_key(job_id: int) -> str:
+    """The cache key of a running job's processed rows: the job's own row is
+    not written while the import transaction runs (nobody else would see it)."""
+    return f"impact:import-job:{job_id}:processed"
+
+
+def job_processed_rows(job: ImportJob) -> int:
+    """The rows processed so far: from the cache while the job runs."""
+    if job.state == ImportJob.State.RUNNING:
+        return cache.get(job_progress_key(job.pk), job.processed_rows)
+    return job.processed_rows
+
+
+def import_job_create(*, kind: str, data: bytes, filename: str, total_rows: int, user=None) -> ImportJob:
+    """Store the uploaded file (MEDIA_ROOT/imports/) and a pending job for it."""
+    job = ImportJob(kind=kind, original_name=filename, total_rows=total_rows, user=user)
+    job.file.save(Path(filename).name, ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def _progress_writer(job_id: int, total: int) -> Callable[[int], None]:
+    every = max(1, total // 100)
+    key = job_progress_key(job_id)
+
+    def write(done: int) -> None:
+        if done % every == 0 or done >= total:
+            cache.set(key, done, 24 * 3600)
+
+    return write
+
+
+def import_job_run(*, job_id: int) -> str:
+    """Run a pending job: check the stored file (type, size) before reading
+    it, import every row in ONE transaction (all or nothing), report the
+    progress through the cache, and write the outcome to the job afterwards.
+    Returns the final state."""
+    updated = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
+        state=ImportJob.State.RUNNING, started_at=timezone.now()
+    )
+    job = ImportJob.objects.get(pk=job_id)
+    if not updated:  # already run (a task delivered twice)
+        return job.state
+    cache.set(job_progress_key(job.pk), 0, 24 * 3600)
+    errors: list[dict] = []
+    totals: dict[str, int] = {}
+    processed = 0
+    try:
+        name = job.original_name or job.file.name
+        with job.file.open("rb") as stored:
+            upload = File(stored.file, name=name)
+            validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
+            dataset = read_dataset(data=upload.read(), filename=name)
+        resource = RESOURCES[job.kind]()
+        resource.progress = _progress_writer(job.pk, len(dataset))
+        with transaction.atomic():
+            result = resource.import_data(
+                dataset,
+                dry_run=False,
+                use_transactions=True,
+                rollback_on_validation_errors=True,
+                user=job.user,
+            )
+            problems = row_errors(result)
+            if problems or result.has_errors() or result.has_validation_errors():
+                transaction.set_rollback(True)
+                errors = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
+                errors = errors or [{"row": 0, "column": "", "message": _("The import failed.")}]
+            totals = dict(result.totals)
+        processed = getattr(resource, "rows_done", len(dataset))
+    except ValidationError as exc:
+        errors = [{"row": 0, "column": "", "message": message} for message in exc.messages]
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        errors = [{"row": 0, "column": "", "message": _("The import failed unexpectedly; nothing was imported.")}]
+    # After the import transaction: the outcome, on the job's row.
+    job.state = ImportJob.State.FAILED if errors else ImportJob.State.DONE
+    job.errors = errors
+    job.processed_rows = processed
+    job.created_rows = 0 if errors else totals.get("new", 0)
+    job.updated_rows = 0 if errors else totals.get("update", 0)
+    job.skipped_rows = 0 if errors else totals.get("skip", 0)
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "state",
+            "errors",
+            "processed_rows",
+            "created_rows",
+            "updated_rows",
+            "skipped_rows",
+            "finished_at",
+        ]
+    )
+    cache.delete(job_progress_key(job.pk))
+    return job.state
+
+
+def import_job_status(job: ImportJob) -> dict:
+    """What the job page shows, as JSON: state, progress and outcome."""
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "state_label": str(job.get_state_display()),
+        "finished": job.is_finished,
+        "total": job.total_rows,
+        "processed": job_processed_rows(job),
+        "created": job.created_rows,
+        "updated": job.updated_rows,
+        "skipped": job.skipped_rows,
+        "errors": [str(RowError(e.get("row", 0), e.get("column", ""), e.get("message", ""))) for e in job.errors],
+    }

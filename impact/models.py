@@ -205,3 +205,53 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.format}, {self.row_count})"
+
+
+class ImportJob(models.Model):
+    """A large import run by a Celery task: the stored file, who started it,
+    its progress and its outcome (counts, or every bad row)."""
+
+    class Kind(models.TextChoices):
+        INITIATIVES = "initiatives", _("Initiatives")
+        ORGANISATIONS = "organisations", _("Organisations")
+        PEOPLE = "people", _("People")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="imports/")
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)
+    created_rows = models.PositiveIntegerField(_("created"), default=0)
+    updated_rows = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_rows = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name or self.file.name} ({self.get_state_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

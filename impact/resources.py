@@ -264,7 +264,19 @@ class PlainErrorsMixin:
     """Bad values of many-to-many columns are reported like the other columns,
     before anything is saved (the library checks them only after saving).
     The identifying column may be left out of a file: rows are then matched
-    by `get_instance`'s other natural keys."""
+    by `get_instance`'s other natural keys. An import job sets `progress`
+    (called with the number of rows done after each row)."""
+
+    progress = None
+    rows_done = 0
+
+    def import_row(self, row, instance_loader, **kwargs):
+        try:
+            return super().import_row(row, instance_loader, **kwargs)
+        finally:
+            self.rows_done += 1
+            if self.progress is not None:
+                self.progress(self.rows_done)
 
     def before_import(self, dataset, **kwargs):
         for name in self._meta.import_id_fields:

@@ -103,31 +103,47 @@ def _normalise(title: str) -> str:
     return " ".join(title.lower().split())
 
 
-def possible_duplicates(initiative: Initiative, *, threshold: float = 0.75, limit: int = 10) -> list[Initiative]:
-    """Other initiatives that look like the same thing: a similar title, or the
-    same lead contact with overlapping dates, or two partners in common."""
+def possible_duplicates(
+    initiative: Initiative, *, threshold: float = 0.75, related_threshold: float = 0.5, limit: int = 10
+) -> list[Initiative]:
+    """Other initiatives that look like the same thing.
+
+    A very similar title is enough; a fairly similar title is enough when the
+    two also share the lead contact or two partners and their dates overlap.
+    The same researcher leading several different initiatives is not a sign.
+    """
     others = Initiative.objects.originals().exclude(pk__in=[initiative.pk, initiative.revision_of_id or 0])
     title = _normalise(initiative.title_it)
-    similar = [
-        pk
+    ratios = {
+        pk: SequenceMatcher(None, title, _normalise(other_title)).ratio()
         for pk, other_title in others.values_list("pk", "title_it")
-        if SequenceMatcher(None, title, _normalise(other_title)).ratio() >= threshold
-    ]
-    lead = initiative.participations.filter(role=Participation.Role.LEAD).values_list("person", flat=True).first()
-    same_lead = Q(participations__person=lead, participations__role=Participation.Role.LEAD) if lead else Q(pk=None)
+    }
+    similar = {pk for pk, ratio in ratios.items() if ratio >= threshold}
+    fairly_similar = [pk for pk, ratio in ratios.items() if related_threshold <= ratio < threshold]
+
+    related = others.filter(pk__in=fairly_similar)
     if initiative.start_date:
         overlapping = Q(end_date__isnull=True) | Q(end_date__gte=initiative.start_date)
         if initiative.end_date:
-            overlapping &= Q(start_date__lte=initiative.end_date)
-        same_lead &= overlapping
+            overlapping &= Q(start_date__lte=initiative.end_date) | Q(start_date__isnull=True)
+        related = related.filter(overlapping)
+    lead = initiative.participations.filter(role=Participation.Role.LEAD).values_list("person", flat=True).first()
     partners = list(initiative.partnerships.values_list("organisation", flat=True))
-    shared_partners = list(
-        others.filter(partnerships__organisation__in=partners)
+    same_lead = (
+        set(
+            related.filter(participations__person=lead, participations__role=Participation.Role.LEAD).values_list(
+                "pk", flat=True
+            )
+        )
+        if lead
+        else set()
+    )
+    shared_partners = set(
+        related.filter(partnerships__organisation__in=partners)
         .values("pk")
-        .annotate(shared=Count("partnerships"))
+        .annotate(shared=Count("partnerships__organisation", distinct=True))
         .filter(shared__gte=2)
         .values_list("pk", flat=True)
     )
-    return list(
-        others.filter(Q(pk__in=similar) | same_lead | Q(pk__in=shared_partners)).distinct().order_by("title_it")[:limit]
-    )
+    found = similar | same_lead | shared_partners
+    return list(Initiative.objects.filter(pk__in=found).order_by("title_it")[:limit])

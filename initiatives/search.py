@@ -12,7 +12,7 @@ migration, or PostgreSQL stops using the indexes.
 
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import BooleanField, F, FloatField, Q, Value
+from django.db.models import ExpressionWrapper, F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.dispatch import receiver
@@ -73,31 +73,32 @@ def search(queryset, query: str):
 
 
 def _search_postgres(queryset, query: str):
-    # The text match runs in its own subquery on the bare table, where the
-    # unqualified columns make exactly the indexed expressions: PostgreSQL
-    # combines the three GIN indexes (BitmapOr) instead of computing
-    # to_tsvector for every row, which an OR with the partner and people
-    # subqueries on the outer query would force.
+    # The text match is its own subquery on the bare table, where the
+    # unqualified columns make exactly the indexed expressions, so that
+    # PostgreSQL reads the GIN indexes instead of computing to_tsvector for
+    # every row (which an OR with the partner and people subqueries on the
+    # outer query forces). The trigram branch only runs when the stemmed search
+    # finds nothing (a typo): its one-time filter skips it otherwise, since
+    # word similarity costs much more per row than the full-text indexes.
+    table = Initiative._meta.db_table
     italian, english, short = vector_sql("italian"), vector_sql("english"), short_document_sql()
-    matches = RawSQL(
+    stemmed = (
         f"({italian} @@ websearch_to_tsquery('italian'::regconfig, %s)"
-        f" OR {english} @@ websearch_to_tsquery('english'::regconfig, %s)"
-        f" OR {short} %%> %s)",
-        [query, query, query],
-        output_field=BooleanField(),
+        f" OR {english} @@ websearch_to_tsquery('english'::regconfig, %s))"
     )
-    text_matches = Initiative.objects.filter(matches).values("id")
-    # Ranked on the short document (titles and keywords): computing the long
-    # one for each matching row would cost more than the search itself.
-    short_it, short_en = f"to_tsvector('italian'::regconfig, {short})", f"to_tsvector('english'::regconfig, {short})"
-    rank = RawSQL(
-        f"(ts_rank({short_it}, websearch_to_tsquery('italian'::regconfig, %s))"
-        f" + ts_rank({short_en}, websearch_to_tsquery('english'::regconfig, %s))"
-        f" + word_similarity(%s, {short}))",
+    text_matches = RawSQL(
+        f'WITH "stemmed" AS MATERIALIZED (SELECT "id" FROM "{table}" WHERE {stemmed})'
+        ' SELECT "id" FROM "stemmed"'
+        f' UNION ALL SELECT "id" FROM "{table}" WHERE {short} %%> %s AND NOT EXISTS (SELECT 1 FROM "stemmed")',
         [query, query, query],
-        output_field=FloatField(),
     )
-    return queryset.filter(Q(id__in=text_matches) | _related_matches(query)).annotate(rank=rank)
+    # Titles and keywords that contain the query come first. A cheap test on
+    # purpose: ts_rank or word_similarity on every matching row would cost
+    # more than the search itself.
+    rank = RawSQL(f"(CASE WHEN strpos(lower({short}), lower(%s)) > 0 THEN 1.0 ELSE 0.0 END)", [query])
+    return queryset.filter(Q(id__in=text_matches) | _related_matches(query)).annotate(
+        rank=ExpressionWrapper(rank, output_field=FloatField())
+    )
 
 
 def _search_simple(queryset, query: str):

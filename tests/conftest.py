@@ -1,3 +1,4 @@
+import contextlib
 import os
 from pathlib import Path
 
@@ -81,6 +82,9 @@ def page(browser, live_server, live_reference_data):
     page.set_default_timeout(10_000)
     page.base_url = live_server.url
     yield page
+    # Let late requests (autosave, images) finish before the live server may stop.
+    with contextlib.suppress(Exception):  # a page still busy after 5 s is closed anyway
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 

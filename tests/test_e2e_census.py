@@ -108,7 +108,8 @@ def test_a_researcher_submits_staff_review_and_the_public_sees_the_approved_vers
     assert initiative.state == Initiative.State.SUBMITTED
 
     # Staff request changes.
-    staff_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    staff_page = staff_context.new_page()
     staff_page.goto(page.base_url + "/it/admin/login/")
     staff_page.fill("#id_username", "curatore")
     staff_page.fill("#id_password", PASSWORD)
@@ -138,7 +139,8 @@ def test_a_researcher_submits_staff_review_and_the_public_sees_the_approved_vers
     staff_page.wait_for_url("**/review-queue/")
     initiative.refresh_from_db()
     assert initiative.state == Initiative.State.PUBLISHED
-    public = browser.new_context().new_page()
+    public_context = browser.new_context()
+    public = public_context.new_page()
     public.goto(page.base_url + initiative.get_absolute_url())
     assert public.get_by_role("heading", level=1).inner_text() == "Orti condivisi a Mirafiori"
 
@@ -161,3 +163,5 @@ def test_a_researcher_submits_staff_review_and_the_public_sees_the_approved_vers
     staff_page.wait_for_url("**/review-queue/")
     public.reload()
     assert public.get_by_role("heading", level=1).inner_text() == "Orti condivisi a Mirafiori e Lingotto"
+    staff_context.close()
+    public_context.close()

@@ -5,6 +5,8 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from initiatives.factories import InitiativeFactory, UserFactory
 from initiatives.models import Initiative
@@ -39,7 +41,9 @@ def test_staff_preview_an_import_with_errors_fix_it_and_confirm(page, tmp_path):
 
     upload(page, tmp_path, "iniziative.csv", BAD)
     body = page.content()
-    assert "XYZ" in body and "The end date is before the start date." in body
+    with translation.override("it"):  # the admin under /it/ speaks Italian
+        end_before_start = gettext("The end date is before the start date.")
+    assert "XYZ" in body and end_before_start in body
     assert page.locator("input[name=confirm]").count() == 0
     screenshot(page, "data-import-errors")
     assert not Initiative.objects.exists()

@@ -111,7 +111,10 @@ class PersonForm(StyledMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(
-        label=_("E-mail"), required=False, help_text=_("Used to recognise people already in the register.")
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Start typing a name or an e-mail: people already in the register are suggested."),
+        widget=forms.EmailInput(attrs={"list": "person-suggestions", "autocomplete": "off"}),
     )
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.active(), required=False, empty_label=_("— none —")

@@ -17,4 +17,5 @@ urlpatterns = [
     path("invitations/<str:token>/", views.accept_invitation, name="accept-invitation"),
     path("campaigns/<str:token>/", views.campaign_link, name="campaign-link"),
     path("organisations/suggestions/", views.organisation_suggestions, name="organisation-suggestions"),
+    path("people/suggestions/", views.person_suggestions, name="person-suggestions"),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from stakeholders.models import Organisation
 
-from ..models import CampaignInvitation, CoauthorInvitation, FormDraft, Initiative, StateTransition
+from ..models import CampaignInvitation, CoauthorInvitation, FormDraft, Initiative, Person, StateTransition
 from ..review import possible_duplicates
 from ..workflow import initiative_transition
 from . import permissions, services
@@ -63,6 +63,7 @@ def _step_context(request, step, forms: StepForms, initiative, *, restored=False
         if initiative
         else reverse("census:autosave-new"),
         "organisation_suggestions_url": reverse("census:organisation-suggestions"),
+        "person_suggestions_url": reverse("census:person-suggestions"),
         "map_config": {
             "tileUrl": settings.POPS_MAP_TILE_URL,
             "attribution": settings.POPS_MAP_TILE_ATTRIBUTION,
@@ -275,3 +276,23 @@ def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
             token=default_token_generator.make_token(user),
         )
     return redirect(f"{reverse('login')}?next={reverse('census:dashboard')}")
+
+
+@login_required
+def person_suggestions(request: HttpRequest) -> JsonResponse:
+    """People in the register, for the people rows' suggestions (name and e-mail only)."""
+    query = request.GET.get("q", "").strip()
+    results = []
+    if len(query) >= 2:
+        people = (
+            Person.objects.filter(
+                Q(last_name__icontains=query) | Q(first_name__icontains=query) | Q(email__icontains=query)
+            )
+            .exclude(email="")
+            .order_by("last_name", "first_name")[:10]
+        )
+        results = [
+            {"first_name": p.first_name, "last_name": p.last_name, "email": p.email, "department": p.department_id}
+            for p in people
+        ]
+    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})

@@ -144,3 +144,45 @@
   });
   redraw();
 })();
+
+/* People rows: suggest people already in the register by name or e-mail;
+   picking one fills in the row. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form.census-form");
+  var datalist = document.getElementById("person-suggestions");
+  if (!form || !datalist) return;
+  var found = {};
+  var lastQuery = "";
+  form.addEventListener("input", function (event) {
+    var input = event.target;
+    if (input.getAttribute("list") !== "person-suggestions") return;
+    var value = input.value.trim();
+    var row = input.closest("[data-row]");
+    if (found[value] && row) {
+      var person = found[value];
+      ["first_name", "last_name"].forEach(function (name) {
+        var field = row.querySelector('input[name$="-' + name + '"]');
+        if (field && !field.value) field.value = person[name];
+      });
+      var department = row.querySelector('select[name$="-department"]');
+      if (department && person.department && !department.value) department.value = String(person.department);
+      return;
+    }
+    if (value.length < 2 || value === lastQuery) return;
+    lastQuery = value;
+    fetch(datalist.getAttribute("data-url") + "?q=" + encodeURIComponent(value), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) {
+        datalist.innerHTML = "";
+        data.results.forEach(function (person) {
+          found[person.email] = person;
+          var option = document.createElement("option");
+          option.value = person.email;
+          option.label = person.first_name + " " + person.last_name;
+          datalist.appendChild(option);
+        });
+      })
+      .catch(function () {});
+  });
+})();

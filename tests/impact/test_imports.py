@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook
 
 from impact.imports import read_dataset, run_import, validate_upload
@@ -163,7 +164,8 @@ def test_a_file_mixing_good_and_bad_rows_imports_nothing_and_names_every_bad_row
         f"{existing.slug},Già presente aggiornata,2025-01-01,,,,,,,\n"
     )
 
-    outcome = import_text(text)
+    with translation.override("en"):  # the messages' English msgids
+        outcome = import_text(text)
 
     assert not outcome.written
     assert snapshot() == before
@@ -245,7 +247,7 @@ def test_the_command_names_the_bad_rows_and_imports_nothing(tmp_path):
     path.write_text("title_it,start_date,departments\nBuona,2025-01-01,DIST\nCattiva,2025-01-01,XYZ\n")
     out = io.StringIO()
 
-    with pytest.raises(CommandError, match="Nothing was imported"):
+    with translation.override("en"), pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_initiatives", str(path), stdout=out)
 
     assert "Row 3, column “departments”" in out.getvalue()
@@ -279,7 +281,8 @@ def test_staff_download_an_import_template_with_an_example_row_that_imports_clea
 
 def test_the_admin_import_previews_errors_then_imports_a_fixed_file_on_confirmation(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    url = reverse("admin:initiatives_initiative_import")
+    with translation.override("en"):  # the admin in English: /en/admin/...
+        url = reverse("admin:initiatives_initiative_import")
     bad = SimpleUploadedFile("i.csv", b"title_it,start_date,departments\nUna,2025-01-01,XYZ\n")
 
     response = client.post(url, {"resource": 0, "format": 0, "import_file": bad})

@@ -112,3 +112,15 @@ def test_merging_keeps_the_people_partners_products_and_impacts_of_both(client, 
         assert set(getattr(kept, name).values_list("pk", flat=True)) == pks
     assert set(kept.participations.values_list("person", flat=True)) == people
     assert kept.participations.filter(role="lead").count() == 1
+
+
+def test_a_lead_with_several_different_initiatives_is_not_a_duplicate():
+    from initiatives.factories import PersonFactory
+
+    lead = PersonFactory()
+    first = InitiativeFactory(title_it="Energia di comunità a Porta Palazzo", lead=lead)
+    other = InitiativeFactory(title_it="Telemedicina per le valli alpine", lead=lead)
+    close = InitiativeFactory(title_it="Energia di comunità a Porta Palazzo e Aurora", lead=lead)
+    found = possible_duplicates(first)
+    assert close in found
+    assert other not in found

@@ -10,7 +10,15 @@ from django.utils import translation
 from impact.models import SDG
 from initiatives.census.services import initiative_start_update, missing_for_submission
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory, UserFactory
-from initiatives.models import CoauthorInvitation, Department, FormDraft, Initiative, Participation, Sector
+from initiatives.models import (
+    CoauthorInvitation,
+    Department,
+    FormDraft,
+    Initiative,
+    Participation,
+    Person,
+    Sector,
+)
 from initiatives.workflow import initiative_transition
 from stakeholders.models import OrganisationType
 
@@ -307,3 +315,62 @@ def test_the_researcher_is_told_about_similar_published_initiatives_but_not_othe
     content = client.get(reverse("census:review", args=[initiative.pk])).content.decode()
     assert "Orti condivisi di Mirafiori" in content
     assert "Orti condivisi a Mirafiori sud" not in content
+
+
+def test_errors_speak_italian_on_the_italian_site(client, cast):
+    initiative, users = cast
+    client.force_login(users["lead"])
+    response = client.post(
+        reverse("census:step", args=[initiative.pk, "what"]),
+        {
+            "main-start_date": "2025-05-01",
+            "main-end_date": "2025-04-01",
+            "places-TOTAL_FORMS": "0",
+            "places-INITIAL_FORMS": "0",
+        },
+    )
+    content = response.content.decode()
+    assert "La data di fine non può essere precedente alla data di inizio." in content
+    assert "Non è stato salvato nulla: correggi il problema segnalato qui sotto." in content
+
+
+# POST actions per actor: what each may do to a draft (200/302 allowed, 403 refused, 404 unseen).
+EXPECTED_POST = {
+    "anonymous": {"autosave": 302, "invite": 302, "update": 302},
+    "lead": {"autosave": 200, "invite": 302, "update": 403},
+    "coauthor": {"autosave": 200, "invite": 302, "update": 403},
+    "member": {"autosave": 403, "invite": 403, "update": 403},
+    "other": {"autosave": 404, "invite": 404, "update": 404},
+    "staff": {"autosave": 404, "invite": 404, "update": 404},
+}
+
+
+@pytest.mark.parametrize("actor", list(EXPECTED_POST))
+@pytest.mark.parametrize("action", ["autosave", "invite", "update"])
+def test_the_census_permission_table_for_actions(client, cast, actor, action):
+    initiative, users = cast
+    if actor != "anonymous":
+        client.force_login(users[actor])
+    url = {
+        "autosave": reverse("census:autosave", args=[initiative.pk, "who"]),
+        "invite": reverse("census:invite", args=[initiative.pk]),
+        "update": reverse("census:propose-update", args=[initiative.pk]),
+    }[action]
+    response = client.post(url, {"email": "collega@polito.it", "main-title_it": "x"})
+    assert response.status_code == EXPECTED_POST[actor][action]
+    # Nothing happened unless the action was allowed.
+    if EXPECTED_POST[actor][action] not in (200, 302) or actor == "anonymous":
+        assert not FormDraft.objects.exists()
+        assert not CoauthorInvitation.objects.exists()
+        assert not Initiative.objects.filter(revision_of=initiative).exists()
+
+
+def test_only_signed_in_people_get_suggestions_of_people_and_organisations(client, cast):
+    _initiative, users = cast
+    for name in ("census:person-suggestions", "census:organisation-suggestions"):
+        assert client.get(reverse(name), {"q": "le"}).status_code == 302
+    client.force_login(users["other"])
+    lead = Person.objects.get(user=users["lead"])
+    results = client.get(reverse("census:person-suggestions"), {"q": lead.email}).json()["results"]
+    assert [r["email"] for r in results] == [lead.email]
+    assert set(results[0]) == {"first_name", "last_name", "email", "department"}  # no personal data beyond that

@@ -243,7 +243,7 @@ def test_the_map_page_reads_tiles_from_the_settings(client, settings):
     settings.POPS_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     content = client.get(reverse("initiative-map") + "?scale=local").content.decode()
     assert "https://tiles.example.org/{z}/{x}/{y}.png" in content
-    assert "initiatives.geojson?scale=local" in content
+    assert reverse("initiative-map-data") + "?scale=local" in content
 
 
 def test_the_directory_only_lists_people_who_opted_in_with_their_published_initiatives(client):

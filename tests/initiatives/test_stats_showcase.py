@@ -39,7 +39,8 @@ def test_csv_cells_that_could_run_as_formulas_are_neutralised(value, expected):
 
 def test_the_csv_of_a_chart_has_a_header_and_neutralised_rows():
     out = io.StringIO()
-    write_csv(Chart("x", "X", "bar", [("=cmd()", 3), ("Scuole", 2)]), out)
+    with translation.override("en"):
+        write_csv(Chart("x", "X", "bar", [("=cmd()", 3), ("Scuole", 2)]), out)
     assert list(csv.reader(io.StringIO(out.getvalue()))) == [["Category", "Count"], ["'=cmd()", "3"], ["Scuole", "2"]]
 
 

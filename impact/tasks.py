@@ -1,0 +1,11 @@
+"""Celery tasks of the impact app: thin wrappers that take ids and call services."""
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def run_import_job(job_id: int) -> str:
+    """A large import (see impact.imports.import_job_run)."""
+    from .imports import import_job_run
+
+    return import_job_run(job_id=job_id)
