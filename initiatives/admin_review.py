@@ -17,6 +17,16 @@ from .workflow import TRANSITIONS, allowed_targets, initiative_transition, is_st
 State = Initiative.State
 
 
+# The decision as staff say it, rather than the state it leads to.
+ACTION_LABELS = {
+    State.PUBLISHED: gettext_lazy("Publish"),
+    State.CHANGES_REQUESTED: gettext_lazy("Request changes"),
+    State.REJECTED: gettext_lazy("Reject"),
+    State.ARCHIVED: gettext_lazy("Archive"),
+    State.SUBMITTED: gettext_lazy("Submit for review"),
+}
+
+
 class ReviewForm(forms.Form):
     to = forms.ChoiceField(label=gettext_lazy("Decision"), widget=forms.RadioSelect)
     message = forms.CharField(
@@ -28,7 +38,7 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, targets: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [(t, State(t).label) for t in targets]
+        self.fields["to"].choices = [(t, ACTION_LABELS.get(t, State(t).label)) for t in targets]
 
 
 def review_queue(model_admin, request):
