@@ -24,7 +24,8 @@ $(VENV)/.installed: $(BIN)/python requirements.lock requirements-dev.lock
 install: $(VENV)/.installed ## Create .venv and install the pinned dependencies
 
 compilemessages: install ## Compile the translations (locale/*/LC_MESSAGES/django.mo)
-	$(MANAGE) compilemessages --ignore=.venv -v0
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --ignore=.venv -v0; \
+	else echo "GNU gettext (msgfmt) is not installed: using the committed .mo files."; fi
 
 db: install ## Migrate and load the reference data (idempotent)
 	$(MANAGE) migrate --noinput -v0
