@@ -472,6 +472,12 @@ class Initiative(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("initiative-detail", kwargs={"slug": self.slug})
 
+    @classmethod
+    def plain_m2m_fields(cls) -> list:
+        """The many-to-many classifications (sectors, SDGs...): those without a
+        through model of their own, unlike people."""
+        return [f for f in cls._meta.many_to_many if f.remote_field.through._meta.auto_created]
+
     @property
     def is_public(self) -> bool:
         return self.state == self.State.PUBLISHED

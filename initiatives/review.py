@@ -40,8 +40,10 @@ class Change:
     after: str
 
 
-def snapshot(initiative: Initiative) -> dict[str, str]:
-    """Every reviewable value of an initiative as text, keyed by its label."""
+def snapshot(initiative: Initiative, *, relations: bool = True) -> dict[str, str]:
+    """Every reviewable value of an initiative as text, keyed by its label;
+    with `relations=False` only its own fields (a past version from the
+    history has no related rows of its own)."""
     values: dict[str, str] = {}
     for field in Initiative._meta.concrete_fields:
         if field.name in SKIPPED or field.name in ("title", "summary", "description", "objectives", "cover_alt"):
@@ -50,9 +52,10 @@ def snapshot(initiative: Initiative) -> dict[str, str]:
         if field.choices and value:
             value = getattr(initiative, f"get_{field.name}_display")()
         values[str(field.verbose_name)] = "" if value is None else str(value)
-    for field in Initiative._meta.many_to_many:
-        if field.remote_field.through._meta.auto_created:
-            values[str(field.verbose_name)] = "; ".join(sorted(str(o) for o in getattr(initiative, field.name).all()))
+    if not relations:
+        return values
+    for field in Initiative.plain_m2m_fields():
+        values[str(field.verbose_name)] = "; ".join(sorted(str(o) for o in getattr(initiative, field.name).all()))
     for name, summary in RELATED_SUMMARIES.items():
         rows = getattr(initiative, name).all()
         values[str(Initiative._meta.get_field(name).related_model._meta.verbose_name_plural)] = "\n".join(
@@ -79,24 +82,12 @@ def changes_since_approved(initiative: Initiative) -> list[Change] | None:
     if approved is None:
         return None
     after = snapshot(initiative)
-    if initiative.revision_of_id:
-        before = snapshot(approved)
-    else:
-        before = {label: value for label, value in snapshot(approved).items() if label in after}
-        before = {label: value for label, value in before.items() if not _is_relation_label(label)}
+    before = snapshot(approved, relations=bool(initiative.revision_of_id))
     return [
         Change(label, before.get(label, ""), after.get(label, ""))
         for label in after
         if label in before and before[label] != after[label]
     ]
-
-
-def _is_relation_label(label: str) -> bool:
-    many = {str(f.verbose_name) for f in Initiative._meta.many_to_many}
-    related = {
-        str(Initiative._meta.get_field(name).related_model._meta.verbose_name_plural) for name in RELATED_SUMMARIES
-    }
-    return label in many | related
 
 
 def _normalise(title: str) -> str:

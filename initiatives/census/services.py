@@ -166,9 +166,8 @@ def _copy_related(source: Initiative, target: Initiative) -> None:
 
 
 def _copy_m2m(source: Initiative, target: Initiative) -> None:
-    for field in Initiative._meta.many_to_many:
-        if field.remote_field.through._meta.auto_created:
-            getattr(target, field.name).set(getattr(source, field.name).all())
+    for field in Initiative.plain_m2m_fields():
+        getattr(target, field.name).set(getattr(source, field.name).all())
 
 
 @transaction.atomic
@@ -292,9 +291,8 @@ def initiative_merge(*, keep: Initiative, duplicates: list[Initiative]) -> Initi
     for duplicate in duplicates:
         if duplicate.pk == keep.pk:
             continue
-        for field in Initiative._meta.many_to_many:
-            if field.remote_field.through._meta.auto_created:
-                getattr(keep, field.name).add(*getattr(duplicate, field.name).all())
+        for field in Initiative.plain_m2m_fields():
+            getattr(keep, field.name).add(*getattr(duplicate, field.name).all())
         people = set(keep.participations.values_list("person", flat=True))
         has_lead = keep.participations.filter(role=Participation.Role.LEAD).exists()
         for participation in duplicate.participations.all():

@@ -124,3 +124,12 @@ def test_a_lead_with_several_different_initiatives_is_not_a_duplicate():
     found = possible_duplicates(first)
     assert close in found
     assert other not in found
+
+
+def test_a_resubmitted_initiative_is_compared_with_its_last_published_version():
+    initiative = InitiativeFactory(published=True, summary_it="Testo pubblicato")
+    initiative.summary_it = "Testo rivisto"
+    initiative.state = S.SUBMITTED
+    initiative.save()
+    changes = {c.label: (c.before, c.after) for c in changes_since_approved(initiative)}
+    assert ("Testo pubblicato", "Testo rivisto") in changes.values()
