@@ -4,177 +4,294 @@ rows, the yearly summaries and the record of every export.
 The admin, `manage.py export_anvur` and the benchmark all call these
 functions; the file formats come from `impact.exports`.
 
-Rows are produced without model instances: the initiatives are read as
-tuples of their scalar columns, in chunks, and for each chunk every related
-table is read in one query (`initiative_id IN chunk`) and mapped in Python.
-Each initiative becomes a plain dict (a *record*: the scalar fields of
-`SCALARS`, plus `lead`, `places`, `partners` and one sorted list of tuples
-per entry of `RELATED`), and every `Column` reads its cell from that record.
-Memory holds one chunk; the queries depend on the number of chunks, not rows.
+The report is ONE SQL query generated from the column specification below
+(`COLUMNS`, built on the `LISTINGS` of related values). Every multi-valued
+cell (partners, departments, SDGs, ...) is aggregated by the database, per
+initiative and in a stable order, in a derived table joined to the
+initiatives: `string_agg(... ORDER BY ...)` on PostgreSQL, `group_concat`
+over an ordered window on SQLite. Python then only writes cells:
+
+- `Report` iterates the rows, `chunk_size` at a time through a server-side
+  cursor on PostgreSQL, so memory holds one chunk and an export costs one
+  query whatever its size (XLSX, and CSV on SQLite, are written this way);
+- on PostgreSQL the CSV formats are written by the database itself: the same
+  query, each cell spelled as `impact.exports` spells it, is streamed by
+  `COPY … TO STDOUT (FORMAT csv)` (`Report.database_csv`). The tests check
+  that both ways give the same bytes.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, Count
-from django.db.models.expressions import RawSQL
+from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Initiative, Participation, Place
-from stakeholders.models import Partnership
+from stakeholders.models import Organisation, Partnership
 
+from .exports import DATE, DECIMAL, NUMBER, TEXT, copy_csv, spelled_sql
 from .models import SDG, ExportRecord, FieldOfAction
 
 JOIN = " | "
 CHUNK_SIZE = 2000
 DEFAULT_STATES = (Initiative.State.PUBLISHED,)
 
-Record = dict[str, Any]
 
-# The initiative's own columns that the export reads, in one values_list().
-SCALARS = (
-    "pk",
-    "slug",
-    "title_it",
-    "start_date",
-    "end_date",
-    "budget",
-    "external_funding",
-    "participants",
-    "web_accesses",
-    "publication_copies",
-    "media_audience",
-    "impact_evaluated",
-    "website",
-    "scale",
-    "keywords",
-    "state",
-)
+def _q(name: str) -> str:
+    """A quoted SQL identifier (PostgreSQL and SQLite both use double quotes)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal of a constant of this module (never user input)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _table(model) -> str:
+    return _q(model._meta.db_table)
+
+
+def _column(model, field: str) -> str:
+    return _q(model._meta.get_field(field).column)
+
+
+# --- Related values ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Related:
-    """A many-to-many relation of Initiative read for the export. Each of an
-    initiative's entries is a tuple of the target's `attributes` followed by
-    its pk, and they are sorted by `order` (an attribute, or "pk")."""
+class Listing:
+    """The values of an initiative's related rows, each attribute joined with
+    JOIN in a stable order. `source` is a FROM clause in which `t` is the table
+    holding `initiative_id`; `values` maps each attribute to its SQL
+    expression; `order` lists the sort keys, a text key compared by code point
+    (`text_keys`), so that PostgreSQL and SQLite sort alike."""
 
     name: str
-    attributes: tuple[str, ...]
-    order: str = "code"
+    source: str
+    values: dict[str, str]
+    order: tuple[str, ...]
+    text_keys: frozenset[str] = frozenset()
+    where: str = ""
 
-    def index(self, attribute: str) -> int:
-        return -1 if attribute == "pk" else self.attributes.index(attribute)
+    @property
+    def alias(self) -> str:
+        return _q(f"l_{self.name}")
+
+    def ref(self, attribute: str) -> str:
+        """The joined values of `attribute`, in the report's query."""
+        assert attribute in self.values, (self.name, attribute)
+        return f"{self.alias}.{_q(attribute)}"
 
 
-RELATED: dict[str, Related] = {
-    related.name: related
-    for related in (
-        Related("pe_categories", ("code", "name_it")),
-        Related("fields_of_action", ("code", "name_it")),
-        Related("departments", ("code",)),
-        Related("sdgs", ("number", "name_it"), order="number"),
-        Related("sectors", ("code", "name_it")),
-        Related("intervention_areas", ("name_it",), order="pk"),
-        Related("performance_objectives", ("code",), order="pk"),
+def _m2m(name: str, attributes: tuple[str, ...], order: str = "code") -> Listing:
+    """A many-to-many relation of Initiative, sorted by `order` then pk."""
+    field = Initiative._meta.get_field(name)
+    through, target = field.remote_field.through, field.related_model
+    target_id = _column(through, field.m2m_reverse_field_name())
+    pk = f"v.{_q(target._meta.pk.column)}"
+    keys = (pk,) if order == "pk" else (f"v.{_column(target, order)}", pk)
+    by_text = order != "pk" and target._meta.get_field(order).get_internal_type() == "CharField"
+    text_keys = {keys[0]} if by_text else set()
+    return Listing(
+        name=name,
+        source=f"{_table(through)} t JOIN {_table(target)} v ON v.{_q(target._meta.pk.column)} = t.{target_id}",
+        values={attribute: f"v.{_column(target, attribute)}" for attribute in attributes},
+        order=keys,
+        text_keys=frozenset(text_keys),
     )
-}
+
+
+def _listings() -> dict[str, Listing]:
+    person = Participation._meta.get_field("person").related_model
+    lead = Listing(
+        name="lead",
+        source=f"{_table(Participation)} t JOIN {_table(person)} p ON p.id = t.{_column(Participation, 'person')}",
+        # As before the report existed: "first last" (a single space between).
+        values={"name": f"p.{_column(person, 'first_name')} || ' ' || p.{_column(person, 'last_name')}"},
+        order=(f"t.{_column(Participation, 'position')}", "t.id"),
+        where=f"t.{_column(Participation, 'role')} = {_literal(Participation.Role.LEAD)}",
+    )
+    municipality, province = (f"t.{_column(Place, name)}" for name in ("municipality", "province"))
+    places = Listing(
+        name="places",
+        source=f"{_table(Place)} t",
+        # As str(Place): "municipality (province)".
+        values={"name": f"{municipality} || CASE WHEN {province} <> '' THEN ' (' || {province} || ')' ELSE '' END"},
+        order=("t.id",),
+    )
+    partners = Listing(
+        name="partners",
+        source=f"{_table(Partnership)} t JOIN {_table(Organisation)} o "
+        f"ON o.id = t.{_column(Partnership, 'organisation')}",
+        values={"name": f"o.{_column(Organisation, 'name')}"},
+        order=(f"t.{_column(Partnership, 'position')}", "t.id"),  # in the order given
+    )
+    return {
+        listing.name: listing
+        for listing in (
+            lead,
+            places,
+            partners,
+            _m2m("pe_categories", ("code", "name_it")),
+            _m2m("fields_of_action", ("code", "name_it")),
+            _m2m("departments", ("code",)),
+            _m2m("sdgs", ("number", "name_it"), order="number"),
+            _m2m("sectors", ("code", "name_it")),
+            _m2m("intervention_areas", ("name_it",), order="pk"),
+            _m2m("performance_objectives", ("code",), order="pk"),
+        )
+    }
+
+
+LISTINGS = _listings()
+
+
+# --- Columns ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """What differs between the databases, and the report's year."""
+
+    vendor: str
+    year: int
+
+    @property
+    def postgresql(self) -> bool:
+        return self.vendor == "postgresql"
+
+    def aggregated(self, listing: Listing) -> str:
+        """The derived table of `listing`: one row per chosen initiative with
+        its values joined, in order."""
+        keys = ", ".join(
+            f'{key} COLLATE "C"' if self.postgresql and key in listing.text_keys else key for key in listing.order
+        )
+        where = "t.initiative_id IN (SELECT id FROM chosen)" + (f" AND {listing.where}" if listing.where else "")
+        values = {attribute: f"NULLIF(CAST({sql} AS TEXT), '')" for attribute, sql in listing.values.items()}
+        if self.postgresql:
+            # The values are fed to string_agg already sorted: an ORDER BY
+            # inside the aggregate would sort each initiative's few values
+            # separately, which costs more than the rest of the report.
+            selected = ", ".join(f"{sql} AS {_q(a)}" for a, sql in values.items())
+            joined = ", ".join(f"string_agg(s.{_q(a)}, {_literal(JOIN)}) AS {_q(a)}" for a in values)
+            return (
+                f"SELECT s.initiative_id, {joined} FROM (SELECT t.initiative_id, {selected} FROM {listing.source} "
+                f"WHERE {where} ORDER BY t.initiative_id, {keys}) s GROUP BY s.initiative_id"
+            )
+        # SQLite (3.40) has no ORDER BY inside an aggregate, but an aggregate
+        # used as a window function follows the window's order.
+        windowed = ", ".join(f"group_concat({sql}, {_literal(JOIN)}) OVER w AS {_q(a)}" for a, sql in values.items())
+        outer = ", ".join(f"max({_q(a)}) AS {_q(a)}" for a in values)
+        return (
+            f"SELECT initiative_id, {outer} FROM (SELECT t.initiative_id AS initiative_id, {windowed} "
+            f"FROM {listing.source} WHERE {where} WINDOW w AS (PARTITION BY t.initiative_id ORDER BY {keys} "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) GROUP BY initiative_id"
+        )
+
+    def keywords(self, text: str) -> str:
+        """The first five keywords of a comma-separated text, trimmed, empty
+        ones left out (as Initiative.keyword_list), joined with JOIN."""
+        if self.postgresql:
+            # Split on commas with the spaces around them, in one regular
+            # expression (unnesting each text costs twice as much).
+            spaces = f"[{KEYWORD_SPACES}]*"  # a bracket expression: the characters as they are
+            trimmed = f"btrim({text}, {_literal(KEYWORD_SPACES)})"
+            parts = f"regexp_split_to_array({trimmed}, {_literal(spaces + ',' + spaces)})"
+            return f"array_to_string((array_remove({parts}, ''))[1:{KEYWORDS}], {_literal(JOIN)})"
+        return f"pops_anvur_keywords({text})"  # registered on every SQLite connection (impact.apps)
+
+
+KEYWORDS = 5
+# What Python's str.strip() removes from keywords in practice (ASCII white
+# space and the no-break space); PostgreSQL's btrim is given the same set.
+KEYWORD_SPACES = " \t\n\r\x0b\x0c\xa0"
+
+
+def keywords_cell(text: str | None) -> str | None:
+    """Python's spelling of the keywords cell (SQLite's `pops_anvur_keywords`)."""
+    words = [k.strip(KEYWORD_SPACES) for k in (text or "").split(",")]
+    return JOIN.join([k for k in words if k][:KEYWORDS]) or None
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the report: its name, what it holds, the SQL expression
+    of its cell (over the initiative `i` and the LISTINGS) and its kind, which
+    says how the cell is spelled in CSV (`impact.exports.spelled_sql`)."""
+
     name: str
     description: str
-    value: Callable[[Record, int], Any]
+    sql: Callable[[_Dialect], str]
+    kind: str = TEXT
 
 
-def _joined(values: Iterable[Any]) -> str:
-    return JOIN.join(str(v) for v in values if v not in (None, ""))
+def _own(field: str) -> Callable[[_Dialect], str]:
+    column = f"i.{_column(Initiative, field)}"
+    return lambda dialect: column
 
 
-def _each(relation: str, attribute: str) -> Callable[[Record, int], str]:
-    """A cell listing one attribute of every related entry, in the stable order."""
-    index = RELATED[relation].index(attribute)
-
-    def value(record: Record, year: int) -> str:
-        items = record[relation]
-        return _joined(item[index] for item in items) if items else ""
-
-    return value
+def _listed(listing: str, attribute: str) -> Callable[[_Dialect], str]:
+    ref = LISTINGS[listing].ref(attribute)
+    return lambda dialect: ref
 
 
-@functools.lru_cache
-def _scale_label(code: str) -> str:
-    """The Italian label of a scale code ("regional" -> "Regionale")."""
-    if not code:
-        return ""
+def _scale_label(dialect: _Dialect) -> str:
+    """The Italian label of the scale code ("regional" -> "Regionale")."""
+    scale = f"i.{_column(Initiative, 'scale')}"
     with translation.override("it"):
-        return str(dict(Initiative.Scale.choices).get(code, code))
+        cases = " ".join(f"WHEN {_literal(code)} THEN {_literal(label)}" for code, label in Initiative.Scale.choices)
+    return f"CASE {scale} {cases} ELSE {scale} END"
 
 
-def _keywords(text: str) -> list[str]:
-    """As Initiative.keyword_list: comma-separated, trimmed, empty ones left out."""
-    return [k.strip() for k in (text or "").split(",") if k.strip()]
-
-
-def _place(municipality: str, province: str) -> str:
-    """As str(Place): "municipality (province)"."""
-    return f"{municipality} ({province})" if province else municipality
+def _yes_no(field: str) -> Callable[[_Dialect], str]:
+    column = f"i.{_column(Initiative, field)}"
+    return lambda dialect: f"CASE WHEN {column} THEN 'sì' ELSE 'no' END"
 
 
 # The columns, in order. Codes and Italian labels side by side; multi-valued
 # cells joined with " | " in a stable order (by code, or by position).
 COLUMNS: list[Column] = [
-    Column("anno", _("Reporting year."), lambda r, year: year),
-    Column("id", _("The initiative's stable identifier (its slug on the portal)."), lambda r, y: r["slug"]),
-    Column("titolo", _("Title (Italian)."), lambda r, y: r["title_it"]),
-    Column("responsabile", _("Lead contact (first and last name)."), lambda r, y: r["lead"]),
-    Column("data_inizio", _("Start date, YYYY-MM-DD."), lambda r, y: r["start_date"]),
-    Column("data_fine", _("End date, YYYY-MM-DD; empty if ongoing."), lambda r, y: r["end_date"]),
-    Column("luogo", _("Places: municipality (province)."), lambda r, y: _joined(r["places"])),
-    Column("partner", _("Partner organisations, in the order given."), lambda r, y: _joined(r["partners"])),
-    Column("categoria_pe_code", _("Public-engagement category codes."), _each("pe_categories", "code")),
-    Column("categoria_pe", _("Public-engagement category labels (Italian)."), _each("pe_categories", "name_it")),
-    Column("campo_azione_code", _("VQR field of action codes (a–j)."), _each("fields_of_action", "code")),
-    Column("campo_azione", _("VQR field of action labels (Italian)."), _each("fields_of_action", "name_it")),
-    Column("budget_totale", _("Total planned budget in euro, a plain number."), lambda r, y: r["budget"]),
-    Column("finanziamento_esterno", _("Of which external funding, in euro."), lambda r, y: r["external_funding"]),
-    Column("partecipanti", _("Actual participants."), lambda r, y: r["participants"]),
-    Column("accessi_web", _("Documented web accesses."), lambda r, y: r["web_accesses"]),
-    Column("copie_pubblicazioni", _("Copies of publications."), lambda r, y: r["publication_copies"]),
-    Column("audience_radio_tv", _("Estimated radio/TV audience."), lambda r, y: r["media_audience"]),
-    Column(
-        "valutazione_impatto",
-        _("Impact evaluation done: sì or no."),
-        lambda r, y: "sì" if r["impact_evaluated"] else "no",
-    ),
-    Column("link", _("Website or social link."), lambda r, y: r["website"]),
-    Column("dipartimenti", _("Department acronyms."), _each("departments", "code")),
-    Column(
-        "contesto_code", _("Reach of the context: local, regional, national, international."), lambda r, y: r["scale"]
-    ),
-    Column("contesto", _("Reach of the context (Italian label)."), lambda r, y: _scale_label(r["scale"])),
-    Column("sdg_code", _("Agenda 2030 goal numbers."), _each("sdgs", "number")),
-    Column("sdg", _("Agenda 2030 goal names (Italian)."), _each("sdgs", "name_it")),
-    Column("parole_chiave", _("Up to five keywords."), lambda r, y: _joined(_keywords(r["keywords"])[:5])),
+    Column("anno", _("Reporting year."), lambda d: str(int(d.year)), NUMBER),
+    Column("id", _("The initiative's stable identifier (its slug on the portal)."), _own("slug")),
+    Column("titolo", _("Title (Italian)."), _own("title_it")),
+    Column("responsabile", _("Lead contact (first and last name)."), _listed("lead", "name")),
+    Column("data_inizio", _("Start date, YYYY-MM-DD."), _own("start_date"), DATE),
+    Column("data_fine", _("End date, YYYY-MM-DD; empty if ongoing."), _own("end_date"), DATE),
+    Column("luogo", _("Places: municipality (province)."), _listed("places", "name")),
+    Column("partner", _("Partner organisations, in the order given."), _listed("partners", "name")),
+    Column("categoria_pe_code", _("Public-engagement category codes."), _listed("pe_categories", "code")),
+    Column("categoria_pe", _("Public-engagement category labels (Italian)."), _listed("pe_categories", "name_it")),
+    Column("campo_azione_code", _("VQR field of action codes (a–j)."), _listed("fields_of_action", "code")),
+    Column("campo_azione", _("VQR field of action labels (Italian)."), _listed("fields_of_action", "name_it")),
+    Column("budget_totale", _("Total planned budget in euro, a plain number."), _own("budget"), DECIMAL),
+    Column("finanziamento_esterno", _("Of which external funding, in euro."), _own("external_funding"), DECIMAL),
+    Column("partecipanti", _("Actual participants."), _own("participants"), NUMBER),
+    Column("accessi_web", _("Documented web accesses."), _own("web_accesses"), NUMBER),
+    Column("copie_pubblicazioni", _("Copies of publications."), _own("publication_copies"), NUMBER),
+    Column("audience_radio_tv", _("Estimated radio/TV audience."), _own("media_audience"), NUMBER),
+    Column("valutazione_impatto", _("Impact evaluation done: sì or no."), _yes_no("impact_evaluated")),
+    Column("link", _("Website or social link."), _own("website")),
+    Column("dipartimenti", _("Department acronyms."), _listed("departments", "code")),
+    Column("contesto_code", _("Reach of the context: local, regional, national, international."), _own("scale")),
+    Column("contesto", _("Reach of the context (Italian label)."), _scale_label),
+    Column("sdg_code", _("Agenda 2030 goal numbers."), _listed("sdgs", "number")),
+    Column("sdg", _("Agenda 2030 goal names (Italian)."), _listed("sdgs", "name_it")),
+    Column("parole_chiave", _("Up to five keywords."), lambda d: d.keywords(f"i.{_column(Initiative, 'keywords')}")),
     # POPS's own classifications.
-    Column("settori_code", _("POPS sectors (codes)."), _each("sectors", "code")),
-    Column("settori", _("POPS sectors (Italian labels)."), _each("sectors", "name_it")),
+    Column("settori_code", _("POPS sectors (codes)."), _listed("sectors", "code")),
+    Column("settori", _("POPS sectors (Italian labels)."), _listed("sectors", "name_it")),
     Column(
         "aree_piano_azione",
         _("Action Plan intervention areas (Italian names)."),
-        _each("intervention_areas", "name_it"),
+        _listed("intervention_areas", "name_it"),
     ),
-    Column("obiettivi_piao", _("PIAO performance objectives (codes)."), _each("performance_objectives", "code")),
-    Column("stato", _("Workflow state (published, archived, ...)."), lambda r, y: r["state"]),
+    Column("obiettivi_piao", _("PIAO performance objectives (codes)."), _listed("performance_objectives", "code")),
+    Column("stato", _("Workflow state (published, archived, ...)."), _own("state")),
 ]
 HEADER = [column.name for column in COLUMNS]
 
@@ -196,116 +313,64 @@ def anvur_queryset(*, year: int, departments: Sequence[str] = (), fields_of_acti
     return queryset.order_by("start_date", "pk")
 
 
-def _grouped(rows: Iterable[tuple]) -> dict[int, list]:
-    """(initiative_id, value) rows as {initiative_id: [value, ...]}, in row order."""
-    grouped: dict[int, list] = defaultdict(list)
-    for initiative_id, value in rows:
-        grouped[initiative_id].append(value)
-    return grouped
-
-
-def _of_chunk(queryset, ids: list[int]):
-    """`queryset` (of a table with an `initiative_id` column) restricted to the
-    initiatives `ids`, passed as ONE parameter: an array on PostgreSQL, JSON
-    on SQLite. (`initiative_id__in=ids` makes Django and psycopg process
-    2,000 parameters one by one, which costs more than the rows it returns.)"""
-    connection = connections[queryset.db]
-    quote = connection.ops.quote_name
-    column = f"{quote(queryset.model._meta.db_table)}.{quote('initiative_id')}"
-    if connection.vendor == "postgresql":
-        literal = "{" + ",".join(map(str, ids)) + "}"
-        condition = RawSQL(f"{column} = ANY(%s::bigint[])", (literal,), output_field=BooleanField())
-    elif connection.vendor == "sqlite":
-        condition = RawSQL(
-            f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(ids),), output_field=BooleanField()
-        )
-    else:
-        return queryset.filter(initiative_id__in=ids)
-    return queryset.filter(condition)
-
-
-class _Vocabularies:
-    """The entries of every RELATED table, read once per export (they are
-    small): {relation: {pk: (attributes..., pk)}}, and each entry's sort key."""
-
-    def __init__(self):
-        self.entries: dict[str, dict[int, tuple]] = {}
-        self.keys: dict[str, dict[int, tuple]] = {}
-        for name, related in RELATED.items():
-            model = Initiative._meta.get_field(name).related_model
-            rows = model._base_manager.order_by().values_list(*related.attributes, "pk")
-            entries = {row[-1]: tuple(row) for row in rows}
-            index = related.index(related.order)
-            self.entries[name] = entries
-            self.keys[name] = {pk: (entry[index], pk) for pk, entry in entries.items()}
-
-    def items(self, name: str, ids: list[int]) -> dict[int, list[tuple]]:
-        """One query: the entries of relation `name` of each initiative of
-        `ids`, as {initiative_id: [entry, ...]} sorted by the relation's order."""
-        field = Initiative._meta.get_field(name)
-        target = field.m2m_reverse_field_name()
-        pairs = _of_chunk(field.remote_field.through.objects.order_by(), ids).values_list(
-            "initiative_id", f"{target}_id"
-        )
-        grouped = _grouped(pairs)
-        entries, keys = self.entries[name], self.keys[name]
-        for initiative_id, targets in grouped.items():
-            if len(targets) > 1:
-                targets.sort(key=keys.__getitem__)
-            grouped[initiative_id] = [entries[pk] for pk in targets]
-        return grouped
-
-
-def report_records(chunk: Sequence[tuple], vocabularies: _Vocabularies | None = None) -> list[Record]:
-    """The records of one chunk of SCALARS tuples: each related table read
-    once for the whole chunk, in one query."""
-    vocabularies = vocabularies or _Vocabularies()
-    ids = [row[0] for row in chunk]
-    leads = {
-        initiative_id: f"{first} {last}"
-        for initiative_id, first, last in _of_chunk(Participation.objects.filter(role=Participation.Role.LEAD), ids)
-        .order_by("-initiative_id", "-position", "-id")  # so that the first lead is the one kept
-        .values_list("initiative_id", "person__first_name", "person__last_name")
-    }
-    places = _grouped(
-        (initiative_id, _place(municipality, province))
-        for initiative_id, municipality, province in _of_chunk(Place.objects.all(), ids)
-        .order_by("initiative_id", "id")
-        .values_list("initiative_id", "municipality", "province")
+def report_sql(queryset, *, year: int, vendor: str, fmt: str | None = None) -> tuple[str, list]:
+    """The report's query over the initiatives of `queryset`: one row per
+    initiative, ordered by start date, one column per COLUMNS entry. With
+    `fmt` (PostgreSQL's COPY), every cell is spelled as text the way
+    `impact.exports` writes that format."""
+    dialect = _Dialect(vendor, year)
+    chosen, params = queryset.order_by().values("pk").query.sql_with_params()
+    cells = [f"{column.sql(dialect)} AS {_q(column.name)}" for column in COLUMNS]
+    joins = " ".join(
+        f"LEFT JOIN ({dialect.aggregated(listing)}) {listing.alias} ON {listing.alias}.initiative_id = i.id"
+        for listing in LISTINGS.values()
     )
-    partners = _grouped(
-        _of_chunk(Partnership.objects.all(), ids)
-        .order_by("initiative_id", "position", "id")
-        .values_list("initiative_id", "organisation__name")
+    start = f"i.{_column(Initiative, 'start_date')}"
+    sql = (
+        f"WITH chosen(id) AS ({chosen}) SELECT {', '.join(cells)}, {start} AS pops_start, i.id AS pops_id "
+        f"FROM {_table(Initiative)} i {joins} WHERE i.id IN (SELECT id FROM chosen)"
     )
-    related = [(name, vocabularies.items(name, ids)) for name in RELATED]
-    empty: tuple = ()
-    records = []
-    for row in chunk:
-        record = dict(zip(SCALARS, row, strict=True))
-        pk = row[0]
-        record["lead"] = leads.get(pk, "")
-        record["places"] = places.get(pk, empty)
-        record["partners"] = partners.get(pk, empty)
-        for name, items in related:
-            record[name] = items.get(pk, empty)
-        records.append(record)
-    return records
+    if fmt is None:
+        return f"{sql} ORDER BY {start}, i.id", list(params)
+    # OFFSET 0 keeps PostgreSQL from copying each cell's expression (a
+    # subquery, for the keywords) into every place the spelling repeats it.
+    spelled = ", ".join(
+        f"{spelled_sql(f'q.{_q(column.name)}', column.kind, fmt=fmt)} AS {_q(column.name)}" for column in COLUMNS
+    )
+    return f"SELECT {spelled} FROM ({sql} OFFSET 0) q ORDER BY q.pops_start, q.pops_id", list(params)
 
 
-def anvur_rows(queryset, *, year: int, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Any]]:
-    """One list of cells per initiative, in HEADER order. The initiatives are
-    read once, as tuples, `chunk_size` at a time (a server-side cursor on
-    PostgreSQL); each chunk costs one query per related table, plus one per
-    vocabulary for the whole export, so the queries depend on the number of
-    chunks, not of rows, and memory holds one chunk."""
-    scalars = queryset.values_list(*SCALARS).iterator(chunk_size=chunk_size)
-    values = [column.value for column in COLUMNS]
-    vocabularies = None
-    while chunk := list(islice(scalars, chunk_size)):
-        vocabularies = vocabularies or _Vocabularies()
-        for record in report_records(chunk, vocabularies):
-            yield [value(record, year) for value in values]
+class Report:
+    """The rows of one ANVUR report, one list of cells per initiative in
+    HEADER order. Iterating runs the report's query once and reads it
+    `chunk_size` rows at a time; `database_csv` lets PostgreSQL write the CSV."""
+
+    def __init__(self, queryset, *, year: int, chunk_size: int = CHUNK_SIZE):
+        self.queryset = queryset
+        self.year = year
+        self.chunk_size = chunk_size
+        self.connection = connections[queryset.db]
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        sql, params = report_sql(self.queryset, year=self.year, vendor=self.connection.vendor)
+        width = len(COLUMNS)
+        with self.connection.chunked_cursor() as cursor:  # server-side on PostgreSQL
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(self.chunk_size):
+                for row in rows:
+                    yield list(row[:width])
+
+    def database_csv(self, *, fmt: str) -> Iterator[bytes] | None:
+        """The CSV document written by PostgreSQL's COPY (None elsewhere)."""
+        if self.connection.vendor != "postgresql":
+            return None
+        sql, params = report_sql(self.queryset, year=self.year, vendor="postgresql", fmt=fmt)
+        return copy_csv(self.connection, sql, params, fmt=fmt)
+
+
+def anvur_rows(queryset, *, year: int, chunk_size: int = CHUNK_SIZE) -> Report:
+    """The report's rows for the initiatives of `queryset` (see Report)."""
+    return Report(queryset, year=year, chunk_size=chunk_size)
 
 
 # --- Companion summaries ------------------------------------------------------------

@@ -5,6 +5,11 @@ injection.
 Every export of the portal (the ANVUR report and its summaries, the admin's
 django-import-export downloads, the public open data) writes through these
 writers, so the injection rule cannot be forgotten by one of them.
+
+A source of rows may instead have PostgreSQL write its CSV (`COPY … TO
+STDOUT`, much faster than Python for large reports): it then offers
+`database_csv(fmt=...)` and spells its cells with `spelled_sql`, the SQL
+twin of `_text`, kept beside it; the tests compare the two byte for byte.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ CONTENT_TYPES = {
 EXTENSIONS = {CSV: "csv", CSV_EXCEL: "csv", XLSX: "xlsx"}
 BOM = "\ufeff"
 
+# The kinds of cell a SQL source declares, for `spelled_sql`.
+TEXT, NUMBER, DECIMAL, DATE = "text", "number", "decimal", "date"
+
 
 def neutralise(value: Any) -> Any:
     """A text cell made safe to open in a spreadsheet; other values unchanged."""
@@ -73,6 +81,54 @@ def _text(value: Any, *, decimal_comma: bool) -> str:
     return str(neutralise(str(value)))
 
 
+def spelled_sql(expression: str, kind: str, *, fmt: str) -> str:
+    """PostgreSQL SQL spelling the value of `expression` (a column reference:
+    it is repeated) exactly as `_text` spells it in `fmt`: text neutralised
+    and NULL when empty, amounts without trailing zeros (with a decimal comma
+    in the Excel dialect), ISO dates, integers as they are."""
+    if kind == TEXT:
+        # ascii() is the code of the first character (0 for an empty text).
+        triggers = ", ".join(str(ord(c)) for c in FORMULA_TRIGGERS)
+        quote = "''''"  # the SQL literal of one apostrophe
+        return (
+            f"NULLIF(CASE WHEN ascii({expression}) IN ({triggers}) "
+            f"THEN {quote} || {expression} ELSE {expression} END, '')"
+        )
+    if kind == DECIMAL:
+        text = f"CAST(trim_scale({expression}) AS text)"
+        return f"replace({text}, '.', ',')" if fmt == CSV_EXCEL else text
+    if kind == DATE:
+        return f"to_char({expression}, 'YYYY-MM-DD')"
+    if kind == NUMBER:
+        return expression
+    raise ValueError(f"unknown kind of cell: {kind}")
+
+
+def copy_csv(connection, sql: str, params: Sequence[Any], *, fmt: str, rows_per_chunk: int = 1024) -> Iterator[bytes]:
+    """Stream the result of `sql` (its cells spelled by `spelled_sql`) as the
+    CSV document `iter_csv` would write: PostgreSQL's COPY quotes as Python's
+    csv module does (only when needed, quotes doubled, NULL as nothing); its
+    lines end in LF, turned into CRLF here (COPY sends one row per message, so
+    a line feed inside a quoted cell is left alone)."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    query = psycopg.ClientCursor(raw).mogrify(sql, params)
+    options = "FORMAT csv, HEADER true" + (", DELIMITER ';'" if fmt == CSV_EXCEL else "")
+    start = BOM.encode() if fmt == CSV_EXCEL else b""
+    lines: list[bytes] = []
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH ({options})") as copy:
+        for row in copy:
+            lines.append(bytes(row[:-1]))
+            if len(lines) >= rows_per_chunk:
+                yield start + b"\r\n".join(lines) + b"\r\n"
+                start = b""
+                lines.clear()
+    if lines:
+        yield start + b"\r\n".join(lines) + b"\r\n"
+
+
 class _Echo:
     """A file-like object whose write returns what it was given (for streaming)."""
 
@@ -89,6 +145,10 @@ def iter_csv(
     `fmt` is CSV (comma, CRLF, UTF-8) or CSV_EXCEL (semicolon, UTF-8 with a
     byte-order mark, decimal comma: what Excel set to Italian opens as is).
     """
+    database_csv = getattr(rows, "database_csv", None)
+    if database_csv is not None and (chunks := database_csv(fmt=fmt)) is not None:
+        yield from chunks
+        return
     excel = fmt == CSV_EXCEL
     writer = csv.writer(_Echo(), delimiter=";" if excel else ",", lineterminator="\r\n")
     write = writer.writerow
