@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -118,10 +120,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     )
     list_filter = ("state", "kind")
     list_select_related = ("user",)
-    readonly_fields = (
+    # The stored file is linked through `file_view` (media files are not
+    # served in production, and only staff who may see the job may have it).
+    fields = readonly_fields = (
         "kind",
         "original_name",
-        "file",
+        "stored_file",
         "state",
         "total_rows",
         "processed_rows",
@@ -149,8 +153,16 @@ class ImportJobAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.progress_view),
                 name="impact_importjob_progress",
             ),
+            path("<int:job_id>/file/", self.admin_site.admin_view(self.file_view), name="impact_importjob_file"),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("file"))
+    def stored_file(self, job: ImportJob) -> str:
+        if not job.file:
+            return _("deleted")
+        url = reverse("admin:impact_importjob_file", args=[job.pk])
+        return format_html('<a href="{}">{}</a>', url, job.original_name or job.file.name)
 
     def _job(self, request, job_id: int) -> ImportJob:
         job = get_object_or_404(ImportJob, pk=job_id)
@@ -167,11 +179,23 @@ class ImportJobAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "job": job,
             "status": import_job_status(job),
+            "retention_days": settings.POPS_IMPORT_FILE_RETENTION_DAYS,
         }
         return TemplateResponse(request, "admin/impact/importjob/status.html", context)
 
     def progress_view(self, request, job_id: int):
         return JsonResponse(import_job_status(self._job(request, job_id)))
+
+    def file_view(self, request, job_id: int):
+        """The uploaded file, while it is kept (a failed job's, for some days)."""
+        job = self._job(request, job_id)
+        if not job.file:
+            raise Http404(_("The file of this import has been deleted."))
+        try:
+            stored = job.file.open("rb")
+        except FileNotFoundError:
+            raise Http404(_("The file of this import has been deleted.")) from None
+        return FileResponse(stored, as_attachment=True, filename=job.original_name or job.file.name.rsplit("/", 1)[-1])
 
 
 def anvur_download(*, user, what, year, since, departments, fields_of_action, states, fmt):

@@ -1,7 +1,8 @@
 """The import and export buttons that the admin adds to initiatives,
 organisations and people (django-import-export), with the portal's rules:
-files checked before they are read, CSV with commas or semicolons, every
-export neutralised and recorded, and a template to start from."""
+files checked before they are read, CSV with commas or semicolons, every bad
+row's column and reason written out in the preview, every export neutralised
+and recorded, and a template to start from."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
@@ -18,7 +20,7 @@ from import_export.forms import ImportForm
 
 from .anvur import export_record
 from .exports import CSV, export_response
-from .imports import IMPORT_FORMATS, RESOURCES, import_job_create, validate_upload
+from .imports import IMPORT_FORMATS, RESOURCES, import_job_create, row_errors, validate_upload
 from .models import ExportRecord
 from .resources import EXAMPLES
 
@@ -35,6 +37,7 @@ class DataImportExportMixin(ImportExportMixin):
     export_formats = [base_formats.CSV, base_formats.XLSX]
     import_form_class = CheckedImportForm
     import_export_change_list_template = "admin/impact/change_list_import_export.html"
+    import_template_name = "admin/impact/import.html"
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
@@ -61,6 +64,18 @@ class DataImportExportMixin(ImportExportMixin):
             fmt=CSV,
             filename=f"{self.model._meta.model_name}-import",
         )
+
+    def import_action(self, request, **kwargs):
+        """The upload and its dry-run preview. When rows are bad, the page
+        lists each problem (row, column, reason) as text, in place of the
+        library's table whose reasons only show on hover."""
+        response = super().import_action(request, **kwargs)
+        result = response.context_data.get("result") if isinstance(response, TemplateResponse) else None
+        if result is not None and (result.has_errors() or result.has_validation_errors()):
+            problems = row_errors(result)
+            response.context_data["row_problems"] = problems
+            response.context_data["bad_rows"] = len({problem.row for problem in problems if problem.row})
+        return response
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         data = super().get_export_data(file_format, request, queryset, **kwargs)

@@ -8,6 +8,7 @@ sheet. Rows are turned into objects by the resources in impact.resources.
 from __future__ import annotations
 
 import csv
+import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,14 +16,19 @@ from pathlib import Path
 
 import tablib
 from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from import_export.formats import base_formats
+from import_export.results import RowResult
 
 from .models import ImportJob
 from .resources import InitiativeResource, OrganisationResource, PersonResource
@@ -148,7 +154,49 @@ def run_import(*, resource_class, dataset: tablib.Dataset, dry_run: bool, user=N
     return ImportOutcome(result, row_errors(result), written=not failed)
 
 
+# The admin history that django-import-export writes after an import in the admin.
+LOG_ACTIONS = {
+    RowResult.IMPORT_TYPE_NEW: ADDITION,
+    RowResult.IMPORT_TYPE_UPDATE: CHANGE,
+    RowResult.IMPORT_TYPE_DELETE: DELETION,
+}
+
+
+def import_log_entries(*, result, model, user) -> int:
+    """Write the admin history of an import: one LogEntry per created,
+    updated (or deleted) object, with the same action and message as
+    django-import-export's admin writes after a synchronous import, so the
+    history pages read the same whichever way a file came in. Unchanged rows
+    get none. Without a user (the account was deleted) there is nobody to
+    record; returns the number of entries written."""
+    if user is None:
+        return 0
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    entries = [
+        LogEntry(
+            user_id=user.pk,
+            content_type=content_type,
+            object_id=str(row.object_id),
+            object_repr=(row.object_repr or "")[:200],
+            action_flag=LOG_ACTIONS[row.import_type],
+            change_message=f"{row.import_type} through import_export",
+        )
+        for row in result
+        if row.import_type in LOG_ACTIONS and row.object_id is not None
+    ]
+    LogEntry.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)
+
+
 # --- Large files: import jobs (run by impact.tasks.run_import_job) ------------------
+#
+# The uploaded file is stored (MEDIA_ROOT/imports/) only for the job to read it.
+# When the job succeeds the file is deleted at once: its rows are now in the
+# database, and a second copy of names and e-mail addresses has no use. When it
+# fails, the file is kept POPS_IMPORT_FILE_RETENTION_DAYS days so that staff can
+# download what they sent (and developers reproduce an unexpected failure); the
+# daily beat task impact.tasks.purge_import_files then deletes it, together with
+# the files of jobs that never finished. Deleting a job deletes its file.
 
 
 def job_progress_key(job_id: int) -> str:
@@ -219,6 +267,9 @@ def import_job_run(*, job_id: int) -> str:
                 transaction.set_rollback(True)
                 errors = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
                 errors = errors or [{"row": 0, "column": "", "message": _("The import failed.")}]
+            else:
+                # The history is part of the import: written, or rolled back, with it.
+                import_log_entries(result=result, model=resource._meta.model, user=job.user)
             totals = dict(result.totals)
         processed = getattr(resource, "rows_done", len(dataset))
     except ValidationError as exc:
@@ -246,7 +297,57 @@ def import_job_run(*, job_id: int) -> str:
         ]
     )
     cache.delete(job_progress_key(job.pk))
+    if job.state == ImportJob.State.DONE:
+        import_job_discard_file(job)
     return job.state
+
+
+def import_job_discard_file(job: ImportJob) -> bool:
+    """Delete a job's stored file and forget its name. A storage error is
+    logged and the name kept, so that the next purge tries again."""
+    if not job.file:
+        return False
+    try:
+        job.file.storage.delete(job.file.name)
+    except Exception:  # whatever the storage raises, the job's outcome stands
+        logger.exception("Could not delete the file %s of import job %s", job.file.name, job.pk)
+        return False
+    ImportJob.objects.filter(pk=job.pk).update(file="")
+    job.file.name = ""
+    return True
+
+
+def import_files_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the stored files that are no longer needed: those of successful
+    jobs (normally gone already), of jobs that failed more than
+    POPS_IMPORT_FILE_RETENTION_DAYS days ago, and of jobs that have not
+    finished in that time (their task was lost: they are marked failed, and
+    a late delivery of the task no longer runs them). Returns the number of
+    files deleted."""
+    now = now or timezone.now()
+    days = settings.POPS_IMPORT_FILE_RETENTION_DAYS
+    cutoff = now - datetime.timedelta(days=days)
+    unfinished = [ImportJob.State.PENDING, ImportJob.State.RUNNING]
+    abandoned = list(ImportJob.objects.filter(state__in=unfinished, created_at__lt=cutoff).values_list("pk", flat=True))
+    message = ngettext(
+        "The import did not finish within %(days)d day; its file was deleted.",
+        "The import did not finish within %(days)d days; its file was deleted.",
+        days,
+    ) % {"days": days}
+    ImportJob.objects.filter(pk__in=abandoned, state__in=unfinished).update(
+        state=ImportJob.State.FAILED, finished_at=now, errors=[{"row": 0, "column": "", "message": message}]
+    )
+    expired = (
+        ImportJob.objects.exclude(file="")
+        .filter(
+            Q(state=ImportJob.State.DONE)
+            | Q(state=ImportJob.State.FAILED, finished_at__lt=cutoff)
+            | Q(pk__in=abandoned)
+        )
+        .only("pk", "file")
+        .order_by("pk")
+    )
+    return sum(import_job_discard_file(job) for job in expired.iterator())
 
 
 def import_job_status(job: ImportJob) -> dict:

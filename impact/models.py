@@ -3,8 +3,10 @@ report it (SDGs, ANVUR fields of action and public-engagement categories)."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -209,7 +211,11 @@ class ExportRecord(models.Model):
 
 class ImportJob(models.Model):
     """A large import run by a Celery task: the stored file, who started it,
-    its progress and its outcome (counts, or every bad row)."""
+    its progress and its outcome (counts, or every bad row).
+
+    The file is only kept while it is useful: deleted as soon as the job
+    succeeds, POPS_IMPORT_FILE_RETENTION_DAYS days after it fails, and with
+    the job (see impact.imports)."""
 
     class Kind(models.TextChoices):
         INITIATIVES = "initiatives", _("Initiatives")
@@ -232,7 +238,12 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to="imports/")
+    file = models.FileField(
+        _("file"),
+        upload_to="imports/",
+        blank=True,
+        help_text=_("Deleted when the import succeeds, and some days after it fails."),
+    )
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
@@ -255,3 +266,13 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+@receiver(post_delete, sender=ImportJob, dispatch_uid="impact-import-job-file")
+def _delete_import_job_file(sender, instance: ImportJob, **kwargs) -> None:
+    """A deleted job takes its stored file with it, once the deletion is
+    committed (a rolled-back deletion keeps both). A signal, because it is the
+    one hook that sees every deletion: the admin's, a queryset's, a cascade."""
+    if instance.file:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name))

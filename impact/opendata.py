@@ -1,5 +1,6 @@
 """Open data: the published initiatives as CSV and JSON (public fields only,
-licence CC BY 4.0) and a DCAT-AP_IT catalogue describing the datasets."""
+licence CC BY 4.0) and a DCAT-AP_IT catalogue describing the datasets, as
+JSON-LD and as RDF/XML."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from rdflib import Graph
 
 from initiatives.models import Initiative
 from stakeholders.models import Partnership
@@ -193,10 +195,29 @@ def catalogue(request: HttpRequest) -> dict:
     }
 
 
+def catalogue_graph(request: HttpRequest) -> Graph:
+    """The catalogue as an RDF graph: the JSON-LD of `catalogue()` read by
+    rdflib, so that both serialisations come from one definition."""
+    document = catalogue(request)
+    graph = Graph(bind_namespaces="core")
+    graph.parse(data=json.dumps(document), format="json-ld")
+    for prefix, namespace in document["@context"].items():
+        graph.bind(prefix, namespace, override=True)  # dct:, as DCAT-AP_IT writes it, not rdflib's dcterms:
+    return graph
+
+
 @require_GET
 def catalog_jsonld(request: HttpRequest) -> HttpResponse:
     body = json.dumps(catalogue(request), ensure_ascii=False, indent=2)
     return HttpResponse(body, content_type="application/ld+json; charset=utf-8")
+
+
+@require_GET
+def catalog_rdf(request: HttpRequest) -> HttpResponse:
+    """The same catalogue as RDF/XML (`catalog.rdf`), the serialisation that
+    dati.gov.it harvests."""
+    body = catalogue_graph(request).serialize(format="pretty-xml", encoding="utf-8")
+    return HttpResponse(body, content_type="application/rdf+xml; charset=utf-8")
 
 
 @require_GET

@@ -7,4 +7,5 @@ urlpatterns = [
     path("initiatives.csv", opendata.initiatives_csv, name="initiatives-csv"),
     path("initiatives.json", opendata.initiatives_json, name="initiatives-json"),
     path("catalog.jsonld", opendata.catalog_jsonld, name="opendata-catalog"),
+    path("catalog.rdf", opendata.catalog_rdf, name="opendata-catalog-rdf"),
 ]

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from environs import Env
+from environs import Env, validate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -198,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiatives.tasks.send_campaign_reminders",
         "schedule": 24 * 3600,
     },
+    # Stored files of import jobs: see POPS_IMPORT_FILE_RETENTION_DAYS.
+    "purge-import-files": {
+        "task": "impact.tasks.purge_import_files",
+        "schedule": 24 * 3600,
+    },
 }
 
 # E-mail: printed to the console unless an SMTP server is configured.
@@ -260,6 +265,10 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 POPS_IMPORT_MAX_BYTES = env.int("POPS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 # Files with more rows than this are imported by a Celery task.
 POPS_IMPORT_ASYNC_ROWS = env.int("POPS_IMPORT_ASYNC_ROWS", 2000)
+# The stored file of a background import is deleted when the import succeeds,
+# and this many days (at least 1) after it fails (staff may download it from the
+# job page); a job that has not finished in that time is closed as failed.
+POPS_IMPORT_FILE_RETENTION_DAYS = env.int("POPS_IMPORT_FILE_RETENTION_DAYS", 7, validate=validate.Range(min=1))
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "impact.api.schema.PublicAutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -44,6 +44,13 @@ def test_staff_preview_an_import_with_errors_fix_it_and_confirm(page, tmp_path):
     with translation.override("it"):  # the admin under /it/ speaks Italian
         end_before_start = gettext("The end date is before the start date.")
     assert "XYZ" in body and end_before_start in body
+    # Each bad row's column and reason are on the page, not behind a hover.
+    problems = page.locator("#import-problems tbody tr")
+    assert problems.count() == 2
+    for number, (row, column, reason) in enumerate([("2", "departments", "XYZ"), ("3", "end_date", end_before_start)]):
+        cells = problems.nth(number).locator("td")
+        assert [cells.nth(i).inner_text() for i in range(2)] == [row, column]
+        assert reason in cells.nth(2).inner_text() and cells.nth(2).is_visible()
     assert page.locator("input[name=confirm]").count() == 0
     screenshot(page, "data-import-errors")
     assert not Initiative.objects.exists()

@@ -1,18 +1,25 @@
-"""Large imports as Celery tasks: the job, its progress, all or nothing, the admin page."""
+"""Large imports as Celery tasks: the job, its progress, all or nothing, the admin page,
+the admin history it writes and what becomes of the stored file."""
 
 import datetime
 from pathlib import Path
 
 import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from impact import imports
 from impact.models import ImportJob
-from impact.tasks import run_import_job
+from impact.tasks import purge_import_files, run_import_job
 from initiatives.factories import InitiativeFactory, UserFactory
 from initiatives.models import Initiative
+from stakeholders.factories import OrganisationFactory
+from stakeholders.models import Organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +181,195 @@ def test_the_admin_imports_small_files_at_once(client, settings):
 
     assert response["Location"] == reverse("admin:initiatives_initiative_changelist")
     assert Initiative.objects.count() == 3 and not ImportJob.objects.exists()
+
+
+# --- Admin history ------------------------------------------------------------------------
+
+UPDATE_AND_NEW = "title_it;start_date;departments\nOrti in città;01/03/2025;DAD\nNuova;2025-04-01;\n"
+
+
+def history() -> list[tuple]:
+    return sorted(
+        LogEntry.objects.values_list("object_repr", "action_flag", "change_message", "user__username", "content_type")
+    )
+
+
+def test_a_background_import_writes_the_history_of_each_object_as_an_import_done_at_once(
+    client, settings, django_capture_on_commit_callbacks
+):
+    staff = UserFactory(username="curatrice", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    initiative = ContentType.objects.get_for_model(Initiative).pk
+
+    def admin_import(text: str) -> None:
+        upload = SimpleUploadedFile("iniziative.csv", text.encode())
+        preview = client.post(
+            reverse("admin:initiatives_initiative_import"), {"resource": 0, "format": 0, "import_file": upload}
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("admin:initiatives_initiative_process_import"), preview.context["confirm_form"].initial)
+
+    settings.POPS_IMPORT_ASYNC_ROWS = 10
+    admin_import(GOOD)  # at once: django-import-export writes the history
+    assert not ImportJob.objects.exists()
+    at_once = history()
+    assert at_once == [
+        (title, ADDITION, "new through import_export", "curatrice", initiative)
+        for title in ("Mostra", "Orti in città", "Scuola aperta")
+    ]
+    LogEntry.objects.all().delete()
+
+    settings.POPS_IMPORT_ASYNC_ROWS = 1
+    admin_import(UPDATE_AND_NEW)  # in the background: the job writes it
+    job = ImportJob.objects.get()
+    assert (job.state, job.created_rows, job.updated_rows, job.skipped_rows) == (ImportJob.State.DONE, 1, 1, 0)
+    assert history() == [
+        ("Nuova", ADDITION, "new through import_export", "curatrice", initiative),
+        ("Orti in città", CHANGE, "update through import_export", "curatrice", initiative),
+    ]
+    orti = Initiative.objects.get(title_it="Orti in città")
+    assert LogEntry.objects.get(action_flag=CHANGE).object_id == str(orti.pk)
+
+
+def test_unchanged_rows_get_no_history_and_organisations_get_their_own():
+    staff = UserFactory(is_staff=True)
+    kind = OrganisationFactory(name="Comune di Torino", municipality="Torino").type.code
+    text = f"name,type,municipality\nComune di Torino,{kind},Torino\nNuova APS,{kind},Ivrea\n"
+    job = imports.import_job_create(
+        kind="organisations",
+        data=text.encode(),
+        filename="enti.csv",
+        total_rows=2,
+        user=staff,
+    )
+
+    run_import_job.delay(job.pk)
+
+    job.refresh_from_db()
+    assert (job.state, job.created_rows, job.skipped_rows) == (ImportJob.State.DONE, 1, 1), job.errors
+    [entry] = LogEntry.objects.all()
+    assert (entry.object_repr, entry.action_flag, entry.user) == ("Nuova APS", ADDITION, staff)
+    assert entry.content_type == ContentType.objects.get_for_model(Organisation)
+
+
+def test_the_history_is_written_in_the_import_transaction(monkeypatch):
+    written = imports.import_log_entries
+
+    def write_then_fail(**kwargs):
+        assert written(**kwargs) == 3
+        assert LogEntry.objects.count() == 3
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(imports, "import_log_entries", write_then_fail)
+    job = job_for(GOOD, user=UserFactory(is_staff=True))
+
+    run_import_job.delay(job.pk)
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED
+    assert not Initiative.objects.exists() and not LogEntry.objects.exists()
+
+
+def test_a_failed_background_import_writes_no_history():
+    job = job_for(BAD, user=UserFactory(is_staff=True))
+    run_import_job.delay(job.pk)
+    assert not LogEntry.objects.exists()
+
+
+# --- The stored file ----------------------------------------------------------------------
+
+
+def test_the_file_of_a_successful_job_is_deleted_when_it_ends():
+    job = job_for(GOOD)
+    path = Path(job.file.path)
+    assert path.exists()
+
+    run_import_job.delay(job.pk)
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE
+    assert not path.exists() and job.file.name == ""
+
+
+def test_the_file_of_a_failed_job_is_kept_for_the_retention_period_then_purged_by_the_beat_task(settings):
+    settings.POPS_IMPORT_FILE_RETENTION_DAYS = 7
+    assert settings.CELERY_BEAT_SCHEDULE["purge-import-files"]["task"] == purge_import_files.name
+    job = job_for(BAD)
+    path = Path(job.file.path)
+    run_import_job.delay(job.pk)
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED and path.exists()
+
+    assert imports.import_files_purge(now=job.finished_at + datetime.timedelta(days=6, hours=23)) == 0
+    assert path.exists()
+
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=job.finished_at - datetime.timedelta(days=7, minutes=1))
+    purge_import_files.delay()
+
+    job.refresh_from_db()
+    assert not path.exists() and job.file.name == ""
+    assert job.state == ImportJob.State.FAILED and job.errors[0]["column"] == "departments"  # the outcome stays
+
+
+def test_the_purge_closes_jobs_that_never_finished_and_a_late_task_does_not_run_them(settings):
+    settings.POPS_IMPORT_FILE_RETENTION_DAYS = 2
+    lost, recent = job_for(GOOD), job_for(GOOD)
+    ImportJob.objects.filter(pk=lost.pk).update(created_at=lost.created_at - datetime.timedelta(days=3))
+    lost_path, recent_path = Path(lost.file.path), Path(recent.file.path)
+
+    with translation.override("en"):
+        assert imports.import_files_purge() == 1
+
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    assert not lost_path.exists() and recent_path.exists()
+    assert lost.state == ImportJob.State.FAILED and lost.finished_at is not None
+    assert lost.errors[0]["message"] == "The import did not finish within 2 days; its file was deleted."
+    assert recent.state == ImportJob.State.PENDING
+
+    assert run_import_job.delay(lost.pk).get() == ImportJob.State.FAILED
+    assert not Initiative.objects.exists()
+
+
+def test_deleting_a_job_deletes_its_file_once_the_deletion_is_committed(django_capture_on_commit_callbacks):
+    kept, deleted = job_for(BAD), job_for(BAD)
+    kept_path, deleted_path = Path(kept.file.path), Path(deleted.file.path)
+    kept_pk = kept.pk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            kept.delete()
+            transaction.set_rollback(True)
+        ImportJob.objects.filter(pk=deleted.pk).delete()
+
+    assert kept_path.exists() and ImportJob.objects.filter(pk=kept_pk).exists()
+    assert not deleted_path.exists()
+
+
+def test_staff_download_a_failed_jobs_file_from_its_page_until_it_is_purged(client, settings):
+    settings.POPS_IMPORT_FILE_RETENTION_DAYS = 7
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    job = job_for(BAD, name="mie iniziative.csv", user=staff)
+    run_import_job.delay(job.pk)
+    file_url = reverse("admin:impact_importjob_file", args=[job.pk])
+
+    page = client.get(reverse("admin:impact_importjob_status", args=[job.pk])).content.decode()
+    assert f'href="{file_url}"' in page
+    change = client.get(reverse("admin:impact_importjob_change", args=[job.pk])).content.decode()
+    assert f'href="{file_url}"' in change and "/media/" not in change
+
+    response = client.get(file_url)
+    assert response["Content-Disposition"] == 'attachment; filename="mie iniziative.csv"'
+    assert b"".join(response.streaming_content) == BAD.encode("utf-8-sig")  # read to the end: closed
+
+    client.force_login(UserFactory(is_staff=True))  # not theirs, no permission to see jobs
+    assert client.get(file_url).status_code == 403
+
+    client.force_login(staff)
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=job.created_at - datetime.timedelta(days=8))
+    imports.import_files_purge()
+    assert client.get(file_url).status_code == 404
+    assert (
+        f'href="{file_url}"' not in client.get(reverse("admin:impact_importjob_status", args=[job.pk])).content.decode()
+    )

@@ -3,6 +3,7 @@
 import datetime
 import io
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -312,3 +313,57 @@ def test_admin_exports_are_neutralised_and_recorded(client):
     assert "'=cmd" in response.content.decode()
     assert ExportRecord.objects.get().kind == "resource"
     assert SDG.objects.count() == 17
+
+
+class VisibleCells(HTMLParser):
+    """The text of each row of the problems table, skipping anything hidden
+    (a `hidden` attribute, an inline style, the library's hover container)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.stack: list[bool] = []  # per open element: is it hidden?
+        self.in_table = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        hidden = "hidden" in attrs or "style" in attrs or "validation-error-container" in (attrs.get("class") or "")
+        if tag == "table" and "import-problems" in (attrs.get("class") or ""):
+            self.in_table = True
+        if self.in_table and tag == "tr":
+            self.rows.append([])
+        if self.in_table and tag == "td":
+            self.rows[-1].append("")
+        self.stack.append(hidden or (bool(self.stack) and self.stack[-1]))
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.in_table = False
+        if self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.in_table and self.rows and self.rows[-1] and not (self.stack and self.stack[-1]):
+            self.rows[-1][-1] += data.strip()
+
+
+def test_the_preview_writes_out_the_column_and_reason_of_every_bad_row(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    with translation.override("en"):
+        url = reverse("admin:initiatives_initiative_import")
+    text = "title_it,start_date,end_date,budget,departments\nBuona,2025-01-01,,,DIST\nUna,2025-01-01,,mille,XYZ\n"
+    text += "Due,2025-06-01,2025-01-01,,\n"
+    upload = SimpleUploadedFile("i.csv", text.encode())
+
+    body = client.post(url, {"resource": 0, "format": 0, "import_file": upload}).content.decode()
+
+    cells = VisibleCells()
+    cells.feed(body)
+    assert [row for row in cells.rows if row] == [
+        ["3", "budget", '"mille" is not a number.'],
+        ["3", "departments", 'Unknown department "XYZ".'],
+        ["4", "end_date", "The end date is before the start date."],
+    ]
+    assert "Nothing has been imported: 2 rows have errors." in body
+    assert "validation-error-container" not in body and 'name="confirm"' not in body
+    assert not Initiative.objects.exists()
