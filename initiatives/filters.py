@@ -2,11 +2,16 @@
 
 Values inside one facet are alternatives (OR); different facets combine (AND).
 Every filter works through `id IN (subquery)`, so no join multiplies rows and
-no DISTINCT is needed, whatever the number of values chosen.
+no DISTINCT is needed, whatever the number of values chosen. The search is run
+once per filter set and query (and cached with the showcase): the other
+queries of a page read its matches as a list of ids.
 """
 
+import json
+
 import django_filters
-from django.db.models import F, Q, Value
+from django.db import connection
+from django.db.models import F, Lookup, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -17,12 +22,62 @@ from impact.models import SDG, FieldOfAction
 from stakeholders.models import OrganisationType, Partnership
 
 from .models import Department, Initiative, Sector, Theme
-from .search import search
+from .search import normalise, search, search_rank
 
 
 def public_initiatives():
     """What the showcase may ever show: published originals."""
     return Initiative.objects.published().originals()
+
+
+def hidden_initiatives() -> tuple:
+    """Every initiative `public_initiatives()` leaves out (together they
+    partition the table), as two querysets that an index each serves: those in
+    a state other than published, and the working copies. They are few, where
+    the public ones are nearly the whole table, so "in neither" is the cheaper
+    test of the two."""
+    others = [state for state in Initiative.State.values if state != Initiative.State.PUBLISHED]
+    return Initiative.objects.filter(state__in=others), Initiative.objects.filter(revision_of__isnull=False)
+
+
+def in_list_sql(values, vendor: str) -> tuple[str, list]:
+    """SQL following a column, true when the column is one of `values`
+    (integers), with the values sent as a single parameter however many there
+    are: an array on PostgreSQL, a JSON list on SQLite (which limits the number
+    of parameters of a statement)."""
+    values = [int(value) for value in values]
+    if vendor == "postgresql":
+        # An array literal as one text parameter (psycopg would otherwise quote
+        # a list element by element, slowly for thousands of ids), unnested in
+        # a subquery: `= ANY(array)` would have the planner estimate each
+        # element, in milliseconds for thousands of them.
+        return "IN (SELECT unnest(%s::bigint[]))", ["{" + ",".join(map(str, values)) + "}"]
+    return "IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
+
+
+class InList(Lookup):
+    """`in_list_sql` as an expression: `queryset.filter(in_list("id", ids))`."""
+
+    lookup_name = "in_list"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        sql, params = in_list_sql(self.rhs, connection.vendor)
+        return f"{lhs} {sql}", (*lhs_params, *params)
+
+
+def in_list(column: str, values) -> InList:
+    return InList(F(column), list(values))
+
+
+def ids_of(queryset) -> list[int]:
+    """The ids a `values("id")` queryset selects, read straight from the
+    cursor: thousands of them, with no per-row work on the way."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _through_filter(field: str):
@@ -37,6 +92,10 @@ def _through_filter(field: str):
         return queryset.filter(id__in=ids)
 
     return method
+
+
+def _year_choices() -> list[tuple[str, str]]:
+    return [(str(year), str(year)) for year in range(1990, 2101)]
 
 
 def _title_in_current_language():
@@ -85,10 +144,11 @@ class InitiativeFilter(django_filters.FilterSet):
         method="filter_partner_type",
         label=_("Partner type"),
     )
-    scale = django_filters.MultipleChoiceFilter(choices=Initiative.Scale.choices, label=_("Scale"))
-    year = django_filters.MultipleChoiceFilter(
-        choices=[(str(y), str(y)) for y in range(1990, 2101)], method="filter_year", label=_("Start year")
-    )
+    # A column of the initiative itself: no join, so no DISTINCT either.
+    scale = django_filters.MultipleChoiceFilter(choices=Initiative.Scale.choices, distinct=False, label=_("Scale"))
+    # Choices as a function: every filter set deep-copies its filters, and a
+    # list of a hundred years took most of that time.
+    year = django_filters.MultipleChoiceFilter(choices=_year_choices, method="filter_year", label=_("Start year"))
     status = django_filters.ChoiceFilter(
         choices=[(STATUS_ONGOING, _("Ongoing")), (STATUS_COMPLETED, _("Completed"))],
         method="filter_status",
@@ -100,8 +160,27 @@ class InitiativeFilter(django_filters.FilterSet):
         model = Initiative
         fields = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._search_ids: dict[str, list[int]] = {}
+
     def filter_search(self, queryset, name, value):
-        return search(queryset, value)
+        queryset = queryset.filter(in_list("id", self.search_ids(value)))
+        rank = search_rank(value)
+        return queryset if rank is None else queryset.annotate(rank=rank)
+
+    def search_ids(self, query: str) -> list[int]:
+        """The ids of the initiatives of the base queryset that match `query`:
+        searched once per filter set (every facet count and the page read the
+        same matches) and cached per showcase version, query and base."""
+        query = normalise(query)
+        if query not in self._search_ids:
+            # Imported here: the showcase module builds on these filters.
+            from .showcase import cached
+
+            base = self.queryset.order_by().values("id")
+            self._search_ids[query] = cached("search", lambda: ids_of(search(base, query)), str(base.query), query)
+        return self._search_ids[query]
 
     def filter_partner_type(self, queryset, name, value):
         if not value:
@@ -135,13 +214,20 @@ class InitiativeFilter(django_filters.FilterSet):
             queryset = self.order(queryset, "relevance")
         return queryset
 
-    def queryset_without(self, facet: str):
-        """The public initiatives with every filter applied but `facet` (and
-        the sort): what that facet's counts are computed on."""
+    def active_filters(self, *without: str) -> dict:
+        """The filters with a value (the sort aside), leaving out `without`."""
+        # An empty choice of a vocabulary cleans to an empty QuerySet (`none()`,
+        # false without a query); a chosen one is already evaluated by the form.
+        return {
+            name: value for name, value in self.form.cleaned_data.items() if name not in (*without, "sort") and value
+        }
+
+    def queryset_without(self, *facets: str):
+        """The public initiatives with every filter applied but `facets` (and
+        the sort): what those facets' counts are computed on."""
         queryset = self.queryset
-        for name, value in self.form.cleaned_data.items():
-            if name not in (facet, "sort") and value not in (None, "", [], ()):
-                queryset = self.filters[name].filter(queryset, value)
+        for name, value in self.active_filters(*facets).items():
+            queryset = self.filters[name].filter(queryset, value)
         return queryset.order_by()
 
     @property

@@ -1,13 +1,17 @@
 """Full-text search over the public initiatives.
 
-On PostgreSQL: Italian and English stemming (`to_tsvector`), ranking
-(`ts_rank`), and typo tolerance through trigram word similarity (pg_trgm) on
-titles and keywords, all served by the GIN indexes of migration
-0004_showcase_search. On SQLite: every word must appear (case-insensitively)
-in some text field. Both also match partner organisations and people by name.
+On PostgreSQL: Italian and English stemming (`to_tsvector`), served by the GIN
+indexes of migration 0004_showcase_search, and a ranking that puts first the
+initiatives whose titles or keywords contain the query. When the stemmed search
+finds nothing (a typo), each word of the query also matches its near-spellings
+among the words of titles and keywords (pg_trgm word similarity on the lexicon
+of migration 0005_showcase_search_lexicon, a small table with its own trigram
+index that triggers keep up to date), and the stemmed search runs again with
+them, on titles and keywords. On SQLite: every word must appear (case-insensitively) in some text
+field. Both also match partner organisations and people by name.
 
-The document expressions below must stay identical to the indexed ones in the
-migration, or PostgreSQL stops using the indexes.
+The document expressions below must stay identical to the indexed ones in
+migration 0004, or PostgreSQL stops using the indexes.
 """
 
 from django.db import connection
@@ -24,9 +28,10 @@ from .models import Initiative, Participation
 DOCUMENT_COLUMNS = ("title_it", "title_en", "summary_it", "summary_en", "description_it", "description_en", "keywords")
 SHORT_COLUMNS = ("title_it", "title_en", "keywords")
 CONFIGS = ("italian", "english")
+LEXICON_TABLE = "initiative_search_word"
 # pg_trgm's default (0.6) misses one-letter typos in a short word, such as
-# "Mirafori" for "Mirafiori" (0.58). The threshold is applied by the operator,
-# so the GIN index still serves the lower value.
+# "Mirafori" for "Mirafiori" (0.58). The threshold is applied by the `<%`
+# operator, so the trigram index of the lexicon still serves the lower value.
 WORD_SIMILARITY_THRESHOLD = 0.5
 
 
@@ -50,54 +55,110 @@ def short_document_sql(table: str = "") -> str:
     return f"({document_sql(SHORT_COLUMNS, table)})"
 
 
-def _related_matches(query: str) -> Q:
-    """Initiatives whose partners or people match the whole query by name."""
-    partners = Partnership.objects.filter(organisation__name__icontains=query).values("initiative_id")
+def normalise(query: str) -> str:
+    return " ".join(query.split())[:200]
+
+
+def _related_matches(query: str) -> list:
+    """The ids of the initiatives whose partners or people match the whole
+    query by name, as two querysets."""
+    partners = Partnership.objects.filter(organisation__name__icontains=query).values("initiative_id").order_by()
     people = (
         Participation.objects.alias(full_name=Concat(F("person__first_name"), Value(" "), F("person__last_name")))
         .filter(Q(full_name__icontains=query) | Q(person__last_name__icontains=query))
         .values("initiative_id")
+        .order_by()
     )
-    return Q(id__in=partners) | Q(id__in=people)
+    return [partners, people]
 
 
 def search(queryset, query: str):
-    """Filter `queryset` to the initiatives matching `query`; on PostgreSQL also
-    annotate `rank` (higher is better)."""
-    query = " ".join(query.split())[:200]
+    """Filter `queryset` to the initiatives matching `query`."""
+    query = normalise(query)
     if not query:
         return queryset
     if connection.vendor == "postgresql":
-        return _search_postgres(queryset, query)
+        return queryset.filter(id__in=_matches_postgres(query))
     return _search_simple(queryset, query)
 
 
-def _search_postgres(queryset, query: str):
-    # The text match is its own subquery on the bare table, where the
-    # unqualified columns make exactly the indexed expressions, so that
-    # PostgreSQL reads the GIN indexes instead of computing to_tsvector for
-    # every row (which an OR with the partner and people subqueries on the
-    # outer query forces). The trigram branch only runs when the stemmed search
-    # finds nothing (a typo): its one-time filter skips it otherwise, since
-    # word similarity costs much more per row than the full-text indexes.
-    table = Initiative._meta.db_table
-    italian, english, short = vector_sql("italian"), vector_sql("english"), short_document_sql()
-    stemmed = (
-        f"({italian} @@ websearch_to_tsquery('italian'::regconfig, %s)"
-        f" OR {english} @@ websearch_to_tsquery('english'::regconfig, %s))"
-    )
-    text_matches = RawSQL(
-        f'WITH "stemmed" AS MATERIALIZED (SELECT "id" FROM "{table}" WHERE {stemmed})'
-        ' SELECT "id" FROM "stemmed"'
-        f' UNION ALL SELECT "id" FROM "{table}" WHERE {short} %%> %s AND NOT EXISTS (SELECT 1 FROM "stemmed")',
-        [query, query, query],
-    )
+def search_rank(query: str):
+    """An expression to order the matches of `query` by, higher first; None
+    where the database offers no ranking (SQLite)."""
+    query = normalise(query)
+    if not query or connection.vendor != "postgresql":
+        return None
     # Titles and keywords that contain the query come first. A cheap test on
     # purpose: ts_rank or word_similarity on every matching row would cost
     # more than the search itself.
-    rank = RawSQL(f"(CASE WHEN strpos(lower({short}), lower(%s)) > 0 THEN 1.0 ELSE 0.0 END)", [query])
-    return queryset.filter(Q(id__in=text_matches) | _related_matches(query)).annotate(
-        rank=ExpressionWrapper(rank, output_field=FloatField())
+    rank = RawSQL(f"(CASE WHEN strpos(lower({short_document_sql()}), lower(%s)) > 0 THEN 1.0 ELSE 0.0 END)", [query])
+    return ExpressionWrapper(rank, output_field=FloatField())
+
+
+def _stemmed_sql(tsquery: str, document: str = "") -> str:
+    """The document (the indexed one, or the SQL `document`) matches
+    `tsquery` (SQL building a text search query from the configuration name
+    `{config}`) in Italian or in English."""
+    conditions = []
+    for config in CONFIGS:
+        regconfig = f"'{config}'::regconfig"
+        vector = f"to_tsvector({regconfig}, {document})" if document else vector_sql(config)
+        conditions.append(f"{vector} @@ {tsquery.format(config=regconfig)}")
+    return " OR ".join(conditions)
+
+
+# The near-spellings of each word of the query, as one text search query: an
+# AND of the words, each an OR of itself and the lexicon words similar to it,
+# all quoted as lexemes (the lexicon and the query are split by the same
+# 'simple' configuration; words holding a quote or a backslash are left out,
+# so that quoting them is safe). `typed.word <% lexicon.word` is pg_trgm's word
+# similarity, which the lexicon's trigram index serves.
+_NEAR_SPELLINGS_SQL = f"""
+    SELECT string_agg(alternatives, ' & ') FROM (
+        SELECT '(' || string_agg(DISTINCT '''' || spelling || '''', ' | ') || ')' AS alternatives
+        FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig, %s))) AS typed (word)
+        CROSS JOIN LATERAL (
+            SELECT typed.word AS spelling
+            UNION SELECT lexicon.word FROM "{LEXICON_TABLE}" AS lexicon WHERE typed.word <%% lexicon.word
+        ) AS spellings
+        WHERE strpos(spelling, '''') = 0 AND strpos(spelling, E'\\\\') = 0
+        GROUP BY typed.word
+    ) AS words
+"""
+
+
+def _matches_postgres(query: str) -> RawSQL:
+    """The ids matching by text, partner or person, as one set: PostgreSQL
+    then reads just those initiatives (an OR of three `id IN (...)` on the
+    outer query would test every row against each)."""
+    sql, params = _text_matches_postgres(query)
+    for related in _related_matches(query):
+        related_sql, related_params = related.query.sql_with_params()
+        sql, params = f"{sql} UNION {related_sql}", [*params, *related_params]
+    return RawSQL(sql, params)
+
+
+def _text_matches_postgres(query: str) -> tuple[str, list]:
+    # The text match is its own subquery on the bare table, where the
+    # unqualified columns make exactly the indexed expressions, so that
+    # PostgreSQL reads the GIN indexes instead of computing to_tsvector for
+    # every row. The near-spellings only run when the stemmed search finds
+    # nothing (a typo): the one-time filter skips them otherwise. Typos are
+    # forgiven in titles and keywords only, where the lexicon comes from: the
+    # indexed document finds the candidates (it holds titles and keywords, so
+    # the test is implied), titles and keywords are then tested on those alone.
+    table = Initiative._meta.db_table
+    stemmed = _stemmed_sql("websearch_to_tsquery({config}, %s)")
+    tsquery = 'to_tsquery({config}, (SELECT "text" FROM "corrected"))'
+    corrected = f"({_stemmed_sql(tsquery)}) AND ({_stemmed_sql(tsquery, short_document_sql())})"
+    return (
+        f'WITH "stemmed" AS MATERIALIZED (SELECT "id" FROM "{table}" WHERE {stemmed}),'
+        f' "corrected" AS MATERIALIZED (SELECT ({_NEAR_SPELLINGS_SQL.strip()}) AS "text"'
+        ' WHERE NOT EXISTS (SELECT 1 FROM "stemmed"))'
+        ' SELECT "id" FROM "stemmed"'
+        f' UNION ALL SELECT "id" FROM "{table}" WHERE NOT EXISTS (SELECT 1 FROM "stemmed")'
+        f" AND ({corrected})",
+        [query, query, query],
     )
 
 
@@ -108,4 +169,5 @@ def _search_simple(queryset, query: str):
         for column in DOCUMENT_COLUMNS:
             any_field |= Q(**{f"{column}__icontains": word})
         condition &= any_field
-    return queryset.filter(condition | _related_matches(query))
+    partners, people = _related_matches(query)
+    return queryset.filter(condition | Q(id__in=partners) | Q(id__in=people))

@@ -9,19 +9,15 @@ otherwise.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractYear
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from impact.models import SDG
-from stakeholders.models import OrganisationType, Partnership
-
-from .filters import public_initiatives
-from .models import Department, Initiative, Person, Sector, Theme
-from .showcase import cached
+from .models import Participation, Person
+from .showcase import cached, of_public, public_counts
 
 # Characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -41,14 +37,6 @@ class Chart:
         return sum(value for _label, value in self.rows)
 
 
-def _vocabulary_counts(model, through_field: str, ids) -> list[tuple[str, int]]:
-    return [
-        (str(row), row.n)
-        for row in model.objects.annotate(n=Count(through_field, filter=Q(**{f"{through_field}__in": ids})))
-        if row.n
-    ]
-
-
 def _private(counts: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], bool]:
     """Hide the groups smaller than the threshold; True when some were hidden."""
     minimum = settings.POPS_MIN_GROUP_SIZE
@@ -60,65 +48,47 @@ def _private(counts: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], bool
 
 
 def _charts() -> list[dict]:
-    ids = public_initiatives().values("id")
-    published = public_initiatives().order_by()
+    # The counts by vocabulary, year and scale are the facets of the unfiltered
+    # list, cached with them.
+    options, _count = public_counts("department", "sector", "theme", "sdg", "partner_type")
+
+    def counts_by(facet: str) -> list[tuple[str, int]]:
+        return [(option["label"], option["count"]) for option in options[facet]]
+
     charts = [
         Chart(
             "departments",
             _("Initiatives by department"),
             "bar",
-            [
-                (row.code, row.n)
-                for row in Department.objects.annotate(n=Count("initiatives", filter=Q(initiatives__in=ids)))
-                if row.n
-            ],
+            [(option["value"], option["count"]) for option in options["department"]],
         ),
-        Chart("sectors", _("Initiatives by sector"), "bar", _vocabulary_counts(Sector, "initiatives", ids)),
-        Chart("themes", _("Initiatives by theme"), "bar", _vocabulary_counts(Theme, "initiatives", ids)),
-    ]
-    sdgs = [row for row in SDG.objects.annotate(n=Count("initiatives", filter=Q(initiatives__in=ids))) if row.n]
-    charts.append(
-        Chart("sdgs", _("Initiatives by SDG"), "bar", [(str(r), r.n) for r in sdgs], colors=[r.color for r in sdgs])
-    )
-    years = (
-        published.filter(start_date__isnull=False)
-        .annotate(y=ExtractYear("start_date"))
-        .values("y")
-        .annotate(n=Count("id"))
-        .order_by("y")
-    )
-    charts.append(Chart("years", _("Initiatives by start year"), "bar", [(str(r["y"]), r["n"]) for r in years]))
-    scales = dict(published.exclude(scale="").values_list("scale").annotate(n=Count("id")).order_by())
-    charts.append(
+        Chart("sectors", _("Initiatives by sector"), "bar", counts_by("sector")),
+        Chart("themes", _("Initiatives by theme"), "bar", counts_by("theme")),
         Chart(
-            "scales",
-            _("Initiatives by scale"),
-            "doughnut",
-            [(str(label), scales[value]) for value, label in Initiative.Scale.choices if scales.get(value)],
-        )
-    )
-    partner_counts = dict(
-        Partnership.objects.filter(initiative__in=ids)
-        .values_list("organisation__type")
-        .annotate(n=Count("initiative", distinct=True))
+            "sdgs",
+            _("Initiatives by SDG"),
+            "bar",
+            counts_by("sdg"),
+            colors=[option["color"] for option in options["sdg"]],
+        ),
+        Chart("years", _("Initiatives by start year"), "bar", counts_by("year")[::-1]),
+        Chart("scales", _("Initiatives by scale"), "doughnut", counts_by("scale")),
+        Chart("partner-types", _("Initiatives by type of partner organisation"), "bar", counts_by("partner_type")),
+    ]
+    # Each person once, however many public initiatives they take part in.
+    people = (
+        Person.objects.filter(id__in=Participation.objects.filter(of_public()).values("person_id"))
+        .values_list("role", "gender")
+        .annotate(n=Count("id"))
         .order_by()
     )
-    charts.append(
-        Chart(
-            "partner-types",
-            _("Initiatives by type of partner organisation"),
-            "bar",
-            [(str(t), partner_counts[t.pk]) for t in OrganisationType.objects.all() if partner_counts.get(t.pk)],
-        )
-    )
-    people = Person.objects.filter(participations__initiative__in=ids).distinct().order_by()
-    roles = dict(people.values_list("role").annotate(n=Count("id", distinct=True)).order_by())
-    rows, hidden = _private([(str(label), roles[value]) for value, label in Person.Role.choices if roles.get(value)])
+    roles, genders = Counter(), Counter()
+    for role, gender, n in people:
+        roles[role] += n
+        genders[gender] += n
+    rows, hidden = _private([(str(label), roles[value]) for value, label in Person.Role.choices if roles[value]])
     charts.append(Chart("roles", _("People by role"), "bar", rows, note=_small_groups_note() if hidden else ""))
-    genders = dict(people.values_list("gender").annotate(n=Count("id", distinct=True)).order_by())
-    rows, hidden = _private(
-        [(str(label), genders[value]) for value, label in Person.Gender.choices if genders.get(value)]
-    )
+    rows, hidden = _private([(str(label), genders[value]) for value, label in Person.Gender.choices if genders[value]])
     charts.append(Chart("gender", _("People by gender"), "doughnut", rows, note=_small_groups_note() if hidden else ""))
     return [{**chart.__dict__, "title": str(chart.title)} for chart in charts]
 

@@ -2,10 +2,14 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory
 from initiatives.filters import InitiativeFilter, public_initiatives
+from initiatives.models import Initiative
+from initiatives.search import LEXICON_TABLE, search
 from stakeholders.factories import OrganisationFactory, PartnershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +76,68 @@ def test_postgres_search_ranks_title_matches_first(on_postgres):
         published=True, title_it="Biciclette per tutti", summary_it="Biciclette, ciclofficina, biciclette"
     )
     assert titles("biciclette")[0] == "Biciclette per tutti"
+
+
+def test_postgres_search_tolerates_a_typo_in_each_word_of_a_longer_query(on_postgres):
+    if not on_postgres:
+        pytest.skip("trigram similarity needs PostgreSQL")
+    InitiativeFactory(published=True, title_it="Orti urbani condivisi", keywords="orti, Mirafiori", english=False)
+    InitiativeFactory(published=True, title_it="Orti sul tetto", keywords="orti, Lingotto", english=False)
+    assert titles("orti Mirafori") == ["Orti urbani condivisi"]
+    assert titles("Ortti Lingoto") == ["Orti sul tetto"]
+    assert titles("Mirafiori") == ["Orti urbani condivisi"]  # spelt right: the stemmed search alone
+
+
+def test_postgres_forgives_typos_in_titles_and_keywords_only(on_postgres):
+    if not on_postgres:
+        pytest.skip("trigram similarity needs PostgreSQL")
+    InitiativeFactory(published=True, title_it="Orti urbani", keywords="Mirafiori", english=False)
+    InitiativeFactory(
+        published=True, title_it="Sportello digitale", summary_it="Aperto ogni martedì a Mirafiori", english=False
+    )
+    assert titles("Mirafori") == ["Orti urbani"]
+    assert sorted(titles("Mirafiori")) == ["Orti urbani", "Sportello digitale"]
+
+
+def lexicon() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT word FROM {LEXICON_TABLE}")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_postgres_keeps_the_lexicon_of_titles_and_keywords_whoever_writes_them(on_postgres):
+    if not on_postgres:
+        pytest.skip("the lexicon exists on PostgreSQL only")
+    initiative = InitiativeFactory(title_it="Zanzibar solidale 2031", title_en=None, keywords="")
+    assert {"zanzibar", "solidale"} <= lexicon()
+    assert "2031" not in lexicon()  # bare numbers are nobody's typo
+    Initiative.objects.filter(pk=initiative.pk).update(keywords="Quokka")  # no save(), no signal
+    assert "quokka" in lexicon()
+
+
+def test_postgres_reads_the_lexicon_through_its_trigram_index(on_postgres):
+    if not on_postgres:
+        pytest.skip("trigram indexes need PostgreSQL")
+    InitiativeFactory(published=True, title_it="Orti urbani condivisi", keywords="orti, Mirafiori")
+    sql, params = search(public_initiatives().values("id"), "Mirafori").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A test lexicon is a few rows: PostgreSQL rightly prefers reading
+        # them all (or a whole other index), and the plan would not show
+        # whether the trigram index can serve the lookup at all.
+        for scan in ("seqscan", "indexscan", "indexonlyscan"):
+            cursor.execute(f"SET LOCAL enable_{scan} = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on initiative_search_word_trigram" in plan
+    assert "initiative_search_italian" in plan and "initiative_search_english" in plan
+
+
+def test_a_search_reads_its_matches_once_and_keeps_them_for_the_other_queries_of_the_page():
+    InitiativeFactory(published=True, title_it="Biblioteca sociale", english=False)
+    filterset = InitiativeFilter({"q": "biblioteca"}, queryset=public_initiatives())
+    with CaptureQueriesContext(connection) as captured:
+        ids = filterset.search_ids("biblioteca")
+        assert filterset.search_ids(" biblioteca ") == ids
+        assert InitiativeFilter({"q": "biblioteca"}, queryset=public_initiatives()).search_ids("biblioteca") == ids
+    assert len(captured.captured_queries) == 1
+    assert [i.title_it for i in filterset.qs] == ["Biblioteca sociale"]

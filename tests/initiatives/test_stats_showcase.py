@@ -2,14 +2,17 @@
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory
-from initiatives.models import Person
+from initiatives.models import Department, Person, Sector
 from initiatives.stats import Chart, chart_by_key, neutralise, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +89,25 @@ def test_the_statistics_page_has_a_table_and_a_csv_link_for_each_chart(client):
 
 def test_an_unknown_chart_has_no_csv(client):
     assert client.get(reverse("statistics-csv", kwargs={"key": "nope"})).status_code == 404
+
+
+def test_the_charts_count_public_initiatives_by_vocabulary_and_year():
+    housing, health = Sector.objects.all()[:2]
+    department = Department.objects.first()
+    for year, sectors in ((2021, [housing]), (2023, [housing, health]), (2023, [health])):
+        InitiativeFactory(published=True, sectors=sectors, departments=[department], start_date=date(year, 3, 1))
+    InitiativeFactory(sectors=[housing], start_date=date(2019, 3, 1))  # a draft: not counted
+    translation.activate("en")
+    assert chart_by_key("years").rows == [("2021", 1), ("2023", 2)]
+    assert dict(chart_by_key("sectors").rows) == {housing.name: 2, health.name: 2}
+    assert chart_by_key("departments").rows == [(department.code, 3)]
+
+
+def test_the_statistics_reuse_the_counts_of_the_unfiltered_list(client, settings):
+    settings.POPS_SHOWCASE_PAGE_CACHE = False
+    InitiativeFactory.create_batch(3, published=True)
+    client.get(reverse("initiative-list"))
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("statistics"))
+    # People by role and gender: every other chart is a facet of the list.
+    assert len(captured.captured_queries) == 1

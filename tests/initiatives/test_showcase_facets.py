@@ -1,0 +1,233 @@
+"""Facet counts of the public list: what each count means (checked against
+the definition, one filtered count per value), how each facet is cached on its
+own, and the helpers the counts are built on."""
+
+import datetime
+
+import factory.random
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actionplan.models import InterventionArea
+from impact.models import SDG, FieldOfAction
+from initiatives import showcase
+from initiatives.factories import InitiativeFactory
+from initiatives.filters import InitiativeFilter, hidden_initiatives, in_list, public_initiatives
+from initiatives.models import Department, Initiative, Sector, Theme
+from stakeholders.factories import OrganisationFactory, PartnershipFactory
+from stakeholders.models import OrganisationType
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def linked(model, path: str = "initiatives", key: str = "code") -> list[str]:
+    """The values of the entries some initiative (public or not) is linked to."""
+    return sorted({str(v) for v in model.objects.filter(**{f"{path}__isnull": False}).values_list(key, flat=True)})
+
+
+def candidates() -> dict[str, list[str]]:
+    """Every value a facet could show for the initiatives of the test."""
+    return {
+        "sector": linked(Sector),
+        "theme": linked(Theme),
+        "department": linked(Department),
+        "sdg": linked(SDG, key="number"),
+        "field": linked(FieldOfAction, key="pk"),
+        "area": linked(InterventionArea, key="pk"),
+        "partner_type": linked(OrganisationType, "organisations__partnerships"),
+        "scale": list(Initiative.Scale.values),
+        "year": sorted({str(day.year) for day in Initiative.objects.values_list("start_date", flat=True) if day}),
+        "status": [InitiativeFilter.STATUS_ONGOING, InitiativeFilter.STATUS_COMPLETED],
+    }
+
+
+def by_definition(query: str, name: str, value: str) -> int:
+    """The initiatives the list would show with `name=value` instead of the
+    chosen values of that facet."""
+    data = QueryDict(query, mutable=True)
+    data.setlist(name, [value])
+    return InitiativeFilter(data, queryset=public_initiatives()).qs.count()
+
+
+@pytest.fixture
+def collection():
+    """Published initiatives spread over the vocabularies, scales and years,
+    and hidden ones (a draft, an archived one, a working copy) that must never
+    count."""
+    factory.random.reseed_random(2026)
+    sectors, themes = list(Sector.objects.all()[:3]), list(Theme.objects.all()[:2])
+    departments, sdgs = list(Department.objects.all()[:3]), list(SDG.objects.all()[:4])
+    fields, areas = list(FieldOfAction.objects.all()[:2]), list(InterventionArea.objects.all()[:3])
+    types = list(OrganisationType.objects.all()[:2])
+    today = datetime.date.today()
+    rows = []
+    for n in range(12):
+        start = today - datetime.timedelta(days=200 + 400 * (n % 4))
+        initiative = InitiativeFactory(
+            published=True,
+            title_it=("Orti condivisi " if n % 3 == 0 else "Laboratorio ") + str(n),
+            english=False,
+            sectors=[sectors[n % 3]] + ([sectors[(n + 1) % 3]] if n % 4 == 0 else []),
+            themes=[themes[n % 2]],
+            departments=[departments[n % 3]],
+            sdgs=sdgs[n % 2 : n % 2 + 1 + n % 3],
+            fields_of_action=[fields[n % 2]] if n % 5 else [],
+            intervention_areas=[areas[n % 3]],
+            scale=["local", "local", "regional", "national", ""][n % 5],
+            start_date=start,
+            end_date=None if n % 3 == 1 else start + datetime.timedelta(days=100 + 300 * (n % 3)),
+        )
+        for position in range(n % 3):
+            # Two partners of the same type count the initiative once.
+            PartnershipFactory(
+                initiative=initiative, organisation=OrganisationFactory(type=types[n % 2]), position=position
+            )
+        rows.append(initiative)
+    InitiativeFactory(title_it="Orti in bozza", sectors=[sectors[0]], scale="local")
+    InitiativeFactory(archived=True, title_it="Orti archiviati", sectors=[sectors[0]], scale="local")
+    InitiativeFactory(submitted=True, revision_of=rows[0], title_it="Orti, copia di lavoro", slug="copia")
+    return {"sector": sectors, "department": departments, "sdg": sdgs}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "sector={sector0}",
+        "sector={sector0}&sector={sector1}&scale=local",
+        "sector={sector0}&scale=local&status=ongoing",
+        "department={department1}&year={year}&status=completed",
+        "scale=local&scale=national&year={year}",
+        "q=orti",
+        "q=orti&sdg={sdg0}&status=ongoing",
+    ],
+)
+def test_each_facet_counts_what_choosing_that_value_alone_would_show(collection, query):
+    query = query.format(
+        sector0=collection["sector"][0].code,
+        sector1=collection["sector"][1].code,
+        department1=collection["department"][1].code,
+        sdg0=collection["sdg"][0].number,
+        year=datetime.date.today().year - 2,
+    )
+    filterset = InitiativeFilter(QueryDict(query), queryset=public_initiatives())
+    facets, count = showcase.facets_and_count(filterset)
+    assert count == InitiativeFilter(QueryDict(query), queryset=public_initiatives()).qs.count()
+    every = candidates()
+    for facet in facets:
+        shown = {option.value: option.count for option in facet.options}
+        expected = {value: by_definition(query, facet.name, value) for value in every[facet.name]}
+        if facet.name != "status":  # the status shows both values, even at zero
+            expected = {value: n for value, n in expected.items() if n}
+        assert shown == expected, facet.name
+
+
+def test_the_facets_list_values_in_vocabulary_order_and_mark_the_chosen_ones(collection):
+    sector = collection["sector"][1]
+    filterset = InitiativeFilter(QueryDict(f"sector={sector.code}"), queryset=public_initiatives())
+    facet = next(facet for facet in showcase.facets(filterset) if facet.name == "sector")
+    order = list(Sector.objects.values_list("code", flat=True))
+    assert [option.value for option in facet.options] == sorted(
+        (option.value for option in facet.options), key=order.index
+    )
+    assert [option.value for option in facet.selected] == [sector.code]
+
+
+def counted(captured) -> set[str]:
+    """The facets whose counts the captured queries computed."""
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    # What a facet's count reads ("entry, COUNT(*) FROM join table"), without
+    # the placeholder before it, filled in the captured SQL.
+    marks = {
+        name: facet.count_sql.split("%s, ")[1].split(" WHERE ")[0] for name, facet in showcase.VOCABULARY_FACETS.items()
+    }
+    names = {name for name, mark in marks.items() if mark in sql}
+    if ' AS "ongoing"' in sql:
+        names.add("attributes")
+    return names
+
+
+def test_a_request_that_changes_one_facet_recomputes_only_the_facets_it_affects(collection):
+    first, second = collection["sector"][0].code, collection["sector"][1].code
+
+    def request(query: str):
+        with CaptureQueriesContext(connection) as captured:
+            showcase.facets_and_count(InitiativeFilter(QueryDict(query), queryset=public_initiatives()))
+        return captured
+
+    vocabularies = set(showcase.VOCABULARY_FACETS)
+    assert counted(request(f"sector={first}")) == {*vocabularies, "attributes"}
+    # Another sector: the sector facet (counted among all the initiatives) is
+    # read from the cache; the facets it affects are counted afresh, in one
+    # statement.
+    other = request(f"sector={second}")
+    assert counted(other) == {*vocabularies - {"sector"}, "attributes"}
+    assert sum("UNION ALL" in query["sql"] for query in other.captured_queries) == 1
+    # Scale, year and status come from rows that none of the three affects.
+    assert counted(request(f"sector={first}&scale=local")) == vocabularies
+    assert counted(request(f"sector={first}&scale=regional&status=ongoing")) == vocabularies
+    # The same filters in another order: nothing to count.
+    assert counted(request(f"status=ongoing&scale=regional&sector={first}")) == set()
+
+
+def test_publishing_recomputes_every_facet(collection):
+    showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))
+    InitiativeFactory(published=True, sectors=[collection["sector"][2]])
+    with CaptureQueriesContext(connection) as captured:
+        facets = showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))
+    assert counted(captured) == {*showcase.VOCABULARY_FACETS, "attributes"}
+    sectors = {option.value: option.count for option in facets[0].options}
+    assert sectors[collection["sector"][2].code] == by_definition("", "sector", collection["sector"][2].code)
+
+
+def searches(captured) -> int:
+    """How many of the captured queries ran the text search itself."""
+    marker = "websearch_to_tsquery" if connection.vendor == "postgresql" else '"description_en" LIKE'
+    return sum(marker in query["sql"] for query in captured.captured_queries)
+
+
+def test_a_search_runs_once_per_page_and_its_matches_serve_the_next_pages(client, settings, collection):
+    settings.POPS_SHOWCASE_PAGE_CACHE = False
+    url = reverse("initiative-list") + "?q=orti"
+    with CaptureQueriesContext(connection) as first:
+        assert "Orti condivisi 0" in client.get(url).content.decode()
+    assert searches(first) == 1
+    with CaptureQueriesContext(connection) as narrower:
+        content = client.get(url + f"&sector={collection['sector'][0].code}").content.decode()
+    assert searches(narrower) == 0
+    assert "Orti condivisi 0" in content and "Laboratorio" not in content
+
+
+def test_the_list_counts_its_results_without_a_count_query(client, settings, collection):
+    settings.POPS_SHOWCASE_PAGE_CACHE = False
+    response = client.get(reverse("initiative-list") + "?scale=local")
+    assert response.context["page"].paginator.count == public_initiatives().filter(scale="local").count()
+
+
+def test_hidden_and_public_initiatives_partition_the_table(collection):
+    everything = set(Initiative.objects.values_list("id", flat=True))
+    public = set(public_initiatives().values_list("id", flat=True))
+    hidden = [set(queryset.values_list("id", flat=True)) for queryset in hidden_initiatives()]
+    assert public | hidden[0] | hidden[1] == everything
+    assert not public & (hidden[0] | hidden[1])
+    assert hidden[0] and hidden[1]  # the draft and archived ones; the working copy
+
+
+def test_a_list_of_ids_travels_as_one_parameter_whatever_its_length(collection):
+    wanted = [initiative.id for initiative in public_initiatives()[:3]]
+    ids = [*wanted, *range(10**6, 10**6 + 40_000)]  # more than SQLite takes as parameters
+    with CaptureQueriesContext(connection) as captured:
+        found = set(Initiative.objects.filter(in_list("id", ids)).values_list("id", flat=True))
+    assert found == set(wanted)
+    assert len(captured.captured_queries) == 1
