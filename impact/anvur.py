@@ -171,7 +171,15 @@ class _Dialect:
         keys = ", ".join(
             f'{key} COLLATE "C"' if self.postgresql and key in listing.text_keys else key for key in listing.order
         )
-        where = "t.initiative_id IN (SELECT id FROM chosen)" + (f" AND {listing.where}" if listing.where else "")
+        # On PostgreSQL every initiative's values are joined, chosen or not,
+        # and the merge join with the chosen initiatives keeps what is needed:
+        # a report covers most of the table (a year's initiatives), and reading
+        # each link table whole costs less than looking up the chosen ones in
+        # it (50,000 rows: 0.88 s instead of 1.04 s). A narrow selection pays
+        # for the whole tables, a fraction of a second. SQLite, whose plans
+        # are simpler, reads just the chosen initiatives' rows.
+        conditions = [] if self.postgresql else ["t.initiative_id IN (SELECT id FROM chosen)"]
+        where = " AND ".join([*conditions, *([listing.where] if listing.where else [])]) or "TRUE"
         values = {attribute: f"NULLIF(CAST({sql} AS TEXT), '')" for attribute, sql in listing.values.items()}
         if self.postgresql:
             # The values are fed to string_agg already sorted: an ORDER BY

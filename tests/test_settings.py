@@ -66,3 +66,25 @@ def test_production_refuses_to_start_without_a_secret_key_and_allowed_hosts():
 
     complete = start(POPS_ENV="production", SECRET_KEY="s3cret-for-tests", ALLOWED_HOSTS="pops.polito.it")
     assert complete.returncode == 0, complete.stderr
+
+
+def test_postgresql_connections_compile_no_jit_unless_the_url_says_otherwise():
+    from pops.settings import _database_from_url
+
+    plain = _database_from_url("postgres://postgres@127.0.0.1:5432/pops")
+    assert plain["OPTIONS"]["options"] == "-c jit=off"
+    # Options of the URL come last: PostgreSQL applies the last -c of a setting.
+    chosen = _database_from_url("postgres://postgres@127.0.0.1:5432/pops?options=-c%20jit%3Don")
+    assert chosen["OPTIONS"]["options"] == "-c jit=off -c jit=on"
+    assert "options" not in _database_from_url("sqlite:///pops.sqlite3").get("OPTIONS", {})
+
+
+@pytest.mark.django_db
+def test_the_database_session_runs_without_jit_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
