@@ -25,6 +25,7 @@ from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -262,6 +263,8 @@ FACET_LABELS = {
     "year": _("Start year"),
     "status": _("Status"),
 }
+# Some labels are model names, lower case in Italian ("campo d'azione ANVUR").
+FACET_LABELS = {name: capfirst(label) for name, label in FACET_LABELS.items()}
 
 
 def filter_key(filterset: InitiativeFilter, without: tuple[str, ...] = ()) -> str:

@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction
@@ -231,3 +232,14 @@ def test_a_list_of_ids_travels_as_one_parameter_whatever_its_length(collection):
         found = set(Initiative.objects.filter(in_list("id", ids)).values_list("id", flat=True))
     assert found == set(wanted)
     assert len(captured.captured_queries) == 1
+
+
+def test_facet_names_begin_with_a_capital_in_both_languages(client, collection):
+    # "ANVUR field of action" is also a model name, lower case in Italian.
+    italian = client.get(reverse("initiative-list"), headers={"accept-language": "it"}).content.decode()
+    assert "Campo d&#x27;azione ANVUR" in italian and "campo d&#x27;azione ANVUR" not in italian
+    with translation.override("en"):
+        english = client.get(reverse("initiative-list")).content.decode()
+    assert "ANVUR field of action" in english
+    for facet in showcase.facets(InitiativeFilter(QueryDict(), queryset=public_initiatives())):
+        assert str(facet.label)[0].isupper(), facet.label
