@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -131,6 +132,17 @@ class YesNoWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "sì" if value else "no"
+
+
+class _Choices:
+    """Choices as (code, label) pairs, shaped as a TextChoices class."""
+
+    def __init__(self, choices):
+        self.choices = list(choices)
+        self.values = [code for code, _label in self.choices]
+
+
+LANGUAGE_CHOICES = _Choices(settings.LANGUAGES)
 
 
 class ChoicesWidget(widgets.Widget):
@@ -532,11 +544,13 @@ class PersonResource(NeutralisedExportMixin, PlainErrorsMixin, resources.ModelRe
     department = fields.Field(attribute="department", column_name="department", widget=NaturalKeyWidget(Department))
     role = fields.Field(attribute="role", column_name="role", widget=ChoicesWidget(Person.Role))
     orcid = fields.Field(attribute="orcid", column_name="orcid", widget=TextWidget())
+    # The language of the e-mails: "it" or "en" (or "Italiano", "English"...).
+    language = fields.Field(attribute="language", column_name="language", widget=ChoicesWidget(LANGUAGE_CHOICES))
 
     class Meta:
         model = Person
         import_id_fields = ("email",)
-        fields = ("email", "first_name", "last_name", "department", "role", "orcid")
+        fields = ("email", "first_name", "last_name", "department", "role", "orcid", "language")
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -549,11 +563,16 @@ class PersonResource(NeutralisedExportMixin, PlainErrorsMixin, resources.ModelRe
         return Person.objects.filter(orcid=orcid).first() if orcid else None
 
     def import_instance(self, instance, row, **kwargs):
+        # An empty (or missing) language keeps the one the person has, or the
+        # default for a new person.
+        language = instance.language or settings.LANGUAGE_CODE
         try:
             super().import_instance(instance, row, **kwargs)
         finally:
             if not instance.role:
                 instance.role = Person.Role.RESEARCHER
+            if not instance.language:
+                instance.language = language
             if not instance.slug:
                 instance.slug = _unique_slug(Person, f"{instance.first_name} {instance.last_name}", 220)
 
@@ -603,5 +622,6 @@ EXAMPLES = {
         "department": "DIST",
         "role": "researcher",
         "orcid": "",
+        "language": "it",
     },
 }

@@ -152,6 +152,13 @@ class Person(models.Model):
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[orcid_validator])
     competences = models.ManyToManyField(Competence, blank=True, related_name="people", verbose_name=_("competences"))
     bio = models.TextField(_("short biography"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the e-mails the portal sends them: the one they last signed in with."),
+    )
     public_profile = models.BooleanField(
         _("listed in the public directory"),
         default=False,

@@ -10,33 +10,72 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import OutboundEmail
+from .models import OutboundEmail, Person
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 
 
-def email_queue(*, to: list[str], template: str, context: dict, language: str | None = None) -> OutboundEmail | None:
+def email_queue(*, to: list[str], template: str, context: dict, language: str | None = None) -> list[OutboundEmail]:
     """Render `templates/emails/<template>_subject.txt` and `_body.txt` and queue them.
 
-    Returns None when there is nobody to write to.
+    Each recipient reads the e-mail in their own language (`recipient_languages`)
+    unless `language` is given: one message per language. Returns the queued
+    messages, none when there is nobody to write to.
     """
     recipients = sorted({address for address in to if address})
     if not recipients:
-        return None
+        return []
+    languages = dict.fromkeys(recipients, language) if language else recipient_languages(recipients)
     context = {**context, "site_url": settings.SITE_URL}
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-        body = render_to_string(f"emails/{template}_body.txt", context)
-    email = OutboundEmail.objects.create(to=", ".join(recipients), subject=subject, body=body)
-    transaction.on_commit(lambda: _dispatch(email.pk))
-    return email
+    emails = []
+    for code in sorted(set(languages.values())):
+        group = [address for address in recipients if languages[address] == code]
+        with translation.override(code):
+            subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+            body = render_to_string(f"emails/{template}_body.txt", context)
+        emails.append(OutboundEmail.objects.create(to=", ".join(group), subject=subject, body=body))
+    for email in emails:
+        transaction.on_commit(lambda pk=email.pk: _dispatch(pk))
+    return emails
+
+
+def recipient_languages(addresses: list[str]) -> dict[str, str]:
+    """The language each address is written to in: that of the person whose
+    e-mail or login it is (`Person.language`), else the site's default."""
+    wanted = {address.lower(): address for address in addresses}
+    found = {}
+    people = (
+        Person.objects.annotate(address=Lower("email"), login_address=Lower("user__email"))
+        .filter(Q(address__in=wanted) | Q(login_address__in=wanted))
+        .values_list("address", "login_address", "language")
+    )
+    for address, login_address, language in people:
+        for key in (address, login_address):
+            if key in wanted:
+                found[wanted[key]] = language
+    supported = {code for code, _name in settings.LANGUAGES}
+    return {
+        address: found[address] if found.get(address) in supported else settings.LANGUAGE_CODE for address in addresses
+    }
+
+
+@receiver(user_logged_in)
+def _remember_language(sender, request, user, **kwargs) -> None:
+    """A person is written to in the language they last signed in with."""
+    language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+    if language in {code for code, _name in settings.LANGUAGES}:
+        Person.objects.filter(user=user).exclude(language=language).update(language=language)
 
 
 def _dispatch(email_id: int) -> None:

@@ -231,6 +231,32 @@ def test_organisations_and_people_are_imported_by_their_natural_keys():
     assert Person.objects.get(email="marco@example.org").department == Department.objects.get(code="DAD")
 
 
+def test_people_import_their_email_language_and_an_empty_cell_keeps_the_current_one():
+    PersonFactory(email="anna@example.org", language="en")
+    PersonFactory(email="luca@example.org", language="en")
+    people = (
+        "email,first_name,last_name,role,language\n"
+        "anna@example.org,Anna,Neri,researcher,\n"
+        "luca@example.org,Luca,Verdi,researcher,Italiano\n"
+        "sara@example.org,Sara,Blu,researcher,English\n"
+        "ugo@example.org,Ugo,Gialli,researcher,\n"
+        "eva@example.org,Eva,Rosa,researcher,klingon\n"
+    )
+    outcome = import_text(people, resource_class=PersonResource)
+    assert [(e.row, e.column) for e in outcome.errors] == [(6, "language")]
+    assert "klingon" in outcome.errors[0].message and not Person.objects.filter(email="sara@example.org").exists()
+
+    assert import_text(people.replace("klingon", "en"), resource_class=PersonResource).errors == []
+    languages = dict(Person.objects.values_list("email", "language"))
+    assert [languages[f"{name}@example.org"] for name in ("anna", "luca", "sara", "ugo", "eva")] == [
+        "en",
+        "it",
+        "en",
+        "it",
+        "en",
+    ]
+
+
 def test_the_command_dry_run_writes_nothing_and_the_real_run_writes(tmp_path):
     path = tmp_path / "iniziative.csv"
     path.write_text("title_it;start_date;sdgs\nOrti;01/03/2025;2 | 11\n", encoding="utf-8-sig")

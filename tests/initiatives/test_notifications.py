@@ -4,8 +4,10 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
+from initiatives.factories import DEMO_PASSWORD, PersonFactory, UserFactory
 from initiatives.models import OutboundEmail
 from initiatives.notifications import MAX_ATTEMPTS, email_queue
 from initiatives.tasks import flush_outbox, send_outbound_email
@@ -15,11 +17,12 @@ pytestmark = pytest.mark.django_db
 
 def queue(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return email_queue(
+        [email] = email_queue(
             to=["ricercatrice@polito.it"],
             template="published",
             context={"initiative": mock.Mock(title="Orti urbani", get_absolute_url=lambda: "/it/x/")},
         )
+        return email
 
 
 def test_an_email_is_sent_by_the_celery_task_after_commit(django_capture_on_commit_callbacks):
@@ -60,5 +63,54 @@ def test_an_smtp_failure_is_recorded_and_retried_until_it_gives_up(django_captur
 
 
 def test_nobody_to_write_to_queues_nothing():
-    assert email_queue(to=["", None], template="published", context={}) is None
+    assert email_queue(to=["", None], template="published", context={}) == []
     assert not OutboundEmail.objects.exists()
+
+
+def published(to, django_capture_on_commit_callbacks, **options):
+    with django_capture_on_commit_callbacks(execute=True):
+        return email_queue(
+            to=to,
+            template="published",
+            context={"initiative": mock.Mock(title="Orti urbani", get_absolute_url=lambda: "/x/")},
+            **options,
+        )
+
+
+def test_each_recipient_reads_the_email_in_their_own_language(django_capture_on_commit_callbacks):
+    PersonFactory(email="Anna.Rossi@polito.it", language="en")
+    english_login = UserFactory(email="mario.bianchi@polito.it")
+    PersonFactory(email="", user=english_login, language="en")
+    PersonFactory(email="luca.verdi@polito.it", language="it")
+    emails = published(
+        ["anna.rossi@polito.it", "MARIO.BIANCHI@polito.it", "luca.verdi@polito.it", "unknown@example.org"],
+        django_capture_on_commit_callbacks,
+    )
+    assert len(emails) == 2
+    by_recipients = {tuple(message.to): message.subject for message in mail.outbox}
+    assert by_recipients == {
+        ("MARIO.BIANCHI@polito.it", "anna.rossi@polito.it"): "[POPS] “Orti urbani” is published",
+        ("luca.verdi@polito.it", "unknown@example.org"): "[POPS] “Orti urbani” è stata pubblicata",
+    }
+
+
+def test_a_language_given_by_the_caller_wins(django_capture_on_commit_callbacks):
+    PersonFactory(email="anna.rossi@polito.it", language="en")
+    [email] = published(["anna.rossi@polito.it"], django_capture_on_commit_callbacks, language="it")
+    assert email.subject == "[POPS] “Orti urbani” è stata pubblicata"
+
+
+def test_signing_in_records_the_language_for_the_next_emails(client):
+    user = UserFactory(email="anna.rossi@polito.it")
+    person = PersonFactory(user=user, language="it")
+    with translation.override("en"):
+        url = reverse("login")
+    assert url.startswith("/en/")
+    response = client.post(url, {"username": user.username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.language == "en"
+    with translation.override("it"):
+        client.post(reverse("login"), {"username": user.username, "password": DEMO_PASSWORD})
+    person.refresh_from_db()
+    assert person.language == "it"
