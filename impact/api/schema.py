@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiFilterExtension
 from drf_spectacular.openapi import AutoSchema
 
 ERROR = {"type": "object", "additionalProperties": True}
@@ -15,3 +16,18 @@ class PublicAutoSchema(AutoSchema):
             responses.setdefault("400", {**error, "description": str(_("Invalid filter value."))})
         responses.setdefault("404", {**error, "description": str(_("Not found."))})
         return responses
+
+
+class InitiativeFilterExtension(OpenApiFilterExtension):
+    """The query parameters of the initiative list, generated from its filter
+    set (the showcase's): drf-spectacular's own guess cannot type filters that
+    work through a method, as most of the showcase's do."""
+
+    target_class = "impact.api.filters.InitiativeFilterBackend"
+    priority = 1  # before drf-spectacular's extension for every DjangoFilterBackend
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        from .filters import filter_parameters
+
+        filterset_class = getattr(auto_schema.view, "filterset_class", None)
+        return filter_parameters(auto_schema, filterset_class) if filterset_class else []

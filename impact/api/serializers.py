@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from impact.models import SDG, FieldOfAction
+from actionplan.models import InterventionArea
+from impact.models import SDG, FieldOfAction, PublicEngagementCategory
 from initiatives.models import Initiative, Place
 from stakeholders.models import Organisation
 
@@ -11,6 +12,9 @@ class VocabularySerializer(serializers.Serializer):
     code = serializers.CharField()
     name_it = serializers.CharField()
     name_en = serializers.CharField(allow_null=True)
+    # Inactive entries are no longer offered for new records, but old ones
+    # keep them and the filters still accept them.
+    is_active = serializers.BooleanField()
 
 
 class SDGSerializer(serializers.ModelSerializer):
@@ -20,9 +24,31 @@ class SDGSerializer(serializers.ModelSerializer):
 
 
 class FieldOfActionSerializer(serializers.ModelSerializer):
+    """`id` is the value of the initiative filter `field` (codes repeat across editions)."""
+
     class Meta:
         model = FieldOfAction
-        fields = ["code", "name_it", "name_en", "valid_from", "valid_to"]
+        fields = ["id", "code", "name_it", "name_en", "valid_from", "valid_to", "is_active"]
+
+
+class PublicEngagementCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PublicEngagementCategory
+        fields = ["id", "code", "name_it", "name_en", "valid_from", "valid_to", "is_active"]
+
+
+class InterventionAreaSerializer(serializers.ModelSerializer):
+    """`id` is the value of the initiative filter `area` (codes repeat across plans)."""
+
+    vision = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    plan = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InterventionArea
+        fields = ["id", "code", "name_it", "name_en", "vision", "plan"]
+
+    def get_plan(self, area) -> str:
+        return area.vision.plan.code
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -46,6 +72,8 @@ class InitiativeSerializer(serializers.ModelSerializer):
     themes = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     sdgs = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
     fields_of_action = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    pe_categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    intervention_areas = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     places = PlaceSerializer(many=True, read_only=True)
     partners = serializers.SerializerMethodField()
 
@@ -68,6 +96,8 @@ class InitiativeSerializer(serializers.ModelSerializer):
             "themes",
             "sdgs",
             "fields_of_action",
+            "pe_categories",
+            "intervention_areas",
             "places",
             "partners",
             "published_at",

@@ -12,6 +12,9 @@ router.register("vocabularies/departments", views.DepartmentViewSet, basename="a
 router.register("vocabularies/sectors", views.SectorViewSet, basename="api-sector")
 router.register("vocabularies/themes", views.ThemeViewSet, basename="api-theme")
 router.register("vocabularies/fields-of-action", views.FieldOfActionViewSet, basename="api-field-of-action")
+router.register("vocabularies/pe-categories", views.PublicEngagementCategoryViewSet, basename="api-pe-category")
+router.register("vocabularies/intervention-areas", views.InterventionAreaViewSet, basename="api-intervention-area")
+router.register("vocabularies/organisation-types", views.OrganisationTypeViewSet, basename="api-organisation-type")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

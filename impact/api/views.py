@@ -1,34 +1,41 @@
 """The read-only open data API (Django REST framework)."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from impact.models import SDG, FieldOfAction
-from initiatives.models import Department, Initiative, Sector, Theme
-from stakeholders.models import Organisation, Partnership
+from actionplan.models import InterventionArea
+from impact.models import SDG, FieldOfAction, PublicEngagementCategory
+from initiatives.filters import public_initiatives
+from initiatives.models import Department, Sector, Theme
+from stakeholders.models import Organisation, OrganisationType, Partnership
 
 from . import serializers
-from .filters import InitiativeFilter
+from .filters import InitiativeFilter, InitiativeFilterBackend
 
 
 class InitiativeViewSet(viewsets.ReadOnlyModelViewSet):
     """Published initiatives (licence CC BY 4.0)."""
 
     serializer_class = serializers.InitiativeSerializer
+    # The showcase's filters (they also order the list: newest first, or by
+    # relevance when searching).
+    filter_backends = [InitiativeFilterBackend]
     filterset_class = InitiativeFilter
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
     queryset = (
-        Initiative.objects.published()
-        .originals()
-        .order_by("-published_at", "pk")
+        public_initiatives()
+        .order_by("-published_at", "-id")
         .prefetch_related(
             "departments",
             "sectors",
             "themes",
             "sdgs",
             "fields_of_action",
+            "pe_categories",
+            "intervention_areas",
             "places",
             Prefetch("partnerships", queryset=Partnership.objects.select_related("organisation")),
         )
@@ -52,26 +59,56 @@ class SDGViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
+# The vocabularies list every entry the initiative filters accept, inactive
+# ones too (flagged `is_active: false`): old records keep them.
+
+
+def _described(description):
+    return extend_schema_view(
+        list=extend_schema(description=description), retrieve=extend_schema(description=description)
+    )
+
+
+@_described(_("ANVUR fields of action, every edition; the filter `field` takes the id."))
 class FieldOfActionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.FieldOfActionSerializer
-    queryset = FieldOfAction.objects.active().order_by("code", "-valid_from")
+    queryset = FieldOfAction.objects.order_by("code", "-valid_from", "id")
     lookup_value_regex = "[^/]+"
     pagination_class = None
 
 
-def vocabulary_viewset(model, description: str):
-    @extend_schema_view(list=extend_schema(description=description), retrieve=extend_schema(description=description))
+@_described(_("ANVUR public-engagement categories, every edition (valid_from and valid_to are reporting years)."))
+class PublicEngagementCategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.PublicEngagementCategorySerializer
+    queryset = PublicEngagementCategory.objects.order_by("-valid_from", "position", "code", "id")
+    lookup_value_regex = "[^/]+"
+    pagination_class = None
+
+
+@_described(_("Action Plan intervention areas; the filter `area` takes the id."))
+class InterventionAreaViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.InterventionAreaSerializer
+    queryset = InterventionArea.objects.with_vision().order_by(
+        "-vision__plan__start_year", "vision__plan__code", "vision__position", "position", "id"
+    )
+    lookup_value_regex = "[^/]+"
+    pagination_class = None
+
+
+def vocabulary_viewset(model, description):
+    @_described(description)
     class VocabularyViewSet(viewsets.ReadOnlyModelViewSet):
         serializer_class = serializers.VocabularySerializer
         lookup_field = "code"
         lookup_value_regex = "[^/]+"
-        queryset = model.objects.active().order_by("position", "code")
+        queryset = model.objects.order_by("position", "code")
         pagination_class = None
 
     VocabularyViewSet.__name__ = f"{model.__name__}ViewSet"
     return VocabularyViewSet
 
 
-DepartmentViewSet = vocabulary_viewset(Department, "PoliTO departments (code: acronym).")
-SectorViewSet = vocabulary_viewset(Sector, "Sectors of intervention.")
-ThemeViewSet = vocabulary_viewset(Theme, "Themes.")
+DepartmentViewSet = vocabulary_viewset(Department, _("PoliTO departments (code: acronym)."))
+SectorViewSet = vocabulary_viewset(Sector, _("Sectors of intervention."))
+ThemeViewSet = vocabulary_viewset(Theme, _("Themes."))
+OrganisationTypeViewSet = vocabulary_viewset(OrganisationType, _("Types of organisation (the filter `partner_type`)."))
