@@ -7,6 +7,7 @@ loaded from fixtures/reference by `load_reference_data`.
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -478,6 +479,38 @@ class Initiative(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("initiative-detail", kwargs={"slug": self.slug})
+
+    def clean_fields(self, exclude=None) -> None:
+        # The rule on the cover's text alternative names a field: a model form
+        # without that field (every census step) must not be asked about it
+        # (Django raises ValueError for an error on a field a form lacks), and
+        # unlike clean(), clean_fields() knows which fields a form leaves out.
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.error_dict
+        else:
+            errors = {}
+        try:
+            self._clean_cover_alt(exclude=exclude or ())
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_cover_alt(self, exclude) -> None:
+        """A cover image needs a text alternative (WCAG 1.1.1), at least in
+        Italian: the English page falls back to it."""
+        if "cover_alt_it" in exclude or not self.cover_image or (self.cover_alt_it or "").strip():
+            return
+        raise ValidationError(
+            {
+                "cover_alt_it": ValidationError(
+                    _("Describe the cover image in Italian: screen readers read this text in its place."),
+                    code="cover_alt_required",
+                )
+            }
+        )
 
     @classmethod
     def plain_m2m_fields(cls) -> list:
