@@ -1,8 +1,11 @@
 """The import and export buttons that the admin adds to initiatives,
 organisations and people (django-import-export), with the portal's rules:
 files checked before they are read, CSV with commas or semicolons, every bad
-row's column and reason written out in the preview, every export neutralised
-and recorded, and a template to start from."""
+row's column and reason written out in the preview, an import confirmed all
+or nothing (a row that no longer validates at confirmation, say because a
+department it names was deleted after the preview, writes nothing and shows
+the problems again), every export neutralised and recorded, and a template to
+start from."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
@@ -23,6 +27,15 @@ from .exports import CSV, export_response
 from .imports import IMPORT_FORMATS, RESOURCES, import_job_create, row_errors, validate_upload
 from .models import ExportRecord
 from .resources import EXAMPLES
+
+
+def _failed(result) -> bool:
+    return result.has_errors() or result.has_validation_errors()
+
+
+def _problems_context(result) -> dict:
+    problems = row_errors(result)
+    return {"row_problems": problems, "bad_rows": len({problem.row for problem in problems if problem.row})}
 
 
 class CheckedImportForm(ImportForm):
@@ -71,11 +84,53 @@ class DataImportExportMixin(ImportExportMixin):
         library's table whose reasons only show on hover."""
         response = super().import_action(request, **kwargs)
         result = response.context_data.get("result") if isinstance(response, TemplateResponse) else None
-        if result is not None and (result.has_errors() or result.has_validation_errors()):
-            problems = row_errors(result)
-            response.context_data["row_problems"] = problems
-            response.context_data["bad_rows"] = len({problem.row for problem in problems if problem.row})
+        if result is not None and _failed(result):
+            response.context_data.update(_problems_context(result))
         return response
+
+    def get_import_data_kwargs(self, **kwargs):
+        """Every import the admin runs, the confirmed one included, is rolled
+        back whole when a row does not validate (the library's default keeps
+        the valid rows and skips the others)."""
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def process_result(self, result, request):
+        """After the confirmed import: the changelist with a success message,
+        or, when a row failed after all (nothing was written), the import page
+        again with every problem and the form to upload a corrected file."""
+        if _failed(result):
+            return self._confirmation_failed(request, result)
+        return super().process_result(result, request)
+
+    def _confirmation_failed(self, request, result):
+        form_class = self.get_import_form_class(request)
+        resource_classes = self.get_import_resource_classes(request)
+        form = form_class(self.get_import_formats(), resource_classes, initial=self.get_import_form_initial(request))
+        resources = [
+            resource_class(**self.get_import_resource_kwargs(request=request, form=form))
+            for resource_class in resource_classes
+        ]
+        context = {
+            **self.get_import_context_data(),
+            **self.admin_site.each_context(request),
+            "title": _("Import"),
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+            "fields_list": [
+                (resource.get_display_name(), [f.column_name for f in resource.get_user_visible_fields()])
+                for resource in resources
+            ],
+            "import_error_display": self.import_error_display,
+            "result": result,
+            "confirmation_failed": True,
+            **_problems_context(result),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         data = super().get_export_data(file_format, request, queryset, **kwargs)

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from impact.imports import read_dataset, run_import, validate_upload
 from impact.models import SDG, FieldOfAction
 from impact.resources import InitiativeResource, OrganisationResource, PersonResource
-from initiatives.factories import InitiativeFactory, PersonFactory, UserFactory
+from initiatives.factories import DepartmentFactory, InitiativeFactory, PersonFactory, UserFactory
 from initiatives.models import Department, Initiative, Person, Sector
 from stakeholders.factories import OrganisationFactory, PartnershipFactory
 from stakeholders.models import Organisation
@@ -325,6 +325,54 @@ def test_the_admin_import_previews_errors_then_imports_a_fixed_file_on_confirmat
     client.post(reverse("admin:initiatives_initiative_process_import"), confirm.initial)
 
     assert Initiative.objects.get().departments.get().code == "DIST"
+
+
+def test_a_confirmed_import_is_all_or_nothing_when_a_row_no_longer_validates(client):
+    """Between the preview and the confirmation a department named by one row
+    is deleted: confirming writes nothing at all (not the other rows), and the
+    import page shows the problem again instead of a success message."""
+    from django.contrib.admin.models import LogEntry
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    DepartmentFactory(code="XTEST")
+    existing = InitiativeFactory(title_it="Già presente", participants=5)
+    before = snapshot()
+    with translation.override("en"):
+        url = reverse("admin:initiatives_initiative_import")
+        confirm_url = reverse("admin:initiatives_initiative_process_import")
+    text = (
+        "slug,title_it,start_date,participants,departments\n"
+        ",Prima,2025-01-01,,DIST\n"
+        ",Seconda,2025-01-01,,XTEST\n"
+        f"{existing.slug},Già presente,,50,\n"
+    )
+    preview = client.post(url, {"resource": 0, "format": 0, "import_file": SimpleUploadedFile("i.csv", text.encode())})
+    confirm = preview.context["confirm_form"]  # the preview found nothing wrong
+    Department.objects.filter(code="XTEST").delete()
+
+    with translation.override("en"):
+        response = client.post(confirm_url, confirm.initial)
+
+    assert response.status_code == 200  # not the redirect to the changelist
+    assert snapshot() == before and Initiative.objects.count() == 1
+    assert not LogEntry.objects.filter(user=staff).exists()
+    body = response.content.decode()
+    cells = VisibleCells()
+    cells.feed(body)
+    assert [row for row in cells.rows if row] == [["3", "departments", 'Unknown department "XTEST".']]
+    assert "the data changed in the meantime" in body and 'type="file"' in body  # upload again
+    assert not [m for m in response.context["messages"] if m.level_tag == "success"]
+
+    # The same file, once the department exists again, is imported whole.
+    DepartmentFactory(code="XTEST")
+    preview = client.post(url, {"resource": 0, "format": 0, "import_file": SimpleUploadedFile("i.csv", text.encode())})
+    with translation.override("en"):
+        assert client.post(confirm_url, preview.context["confirm_form"].initial).status_code == 302
+    assert Initiative.objects.count() == 3
+    existing.refresh_from_db()
+    assert existing.participants == 50
+    assert LogEntry.objects.filter(user=staff).count() == 3
 
 
 def test_admin_exports_are_neutralised_and_recorded(client):
