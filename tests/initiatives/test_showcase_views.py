@@ -8,11 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from impact.models import SDG
+from actionplan.models import InterventionArea
+from impact.factories import ImpactFactory, ProductFactory
+from impact.models import SDG, FieldOfAction
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory, PlaceFactory
-from initiatives.models import Department, Initiative, Sector
+from initiatives.models import Department, Initiative, Sector, Theme
 from initiatives.showcase import showcase_cache_invalidate
 from stakeholders.factories import PartnershipFactory
+from stakeholders.models import TargetGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +37,24 @@ def queries_for(client, url: str) -> int:
 
 
 def make_rich(n: int, **kwargs) -> list[Initiative]:
-    """Published initiatives with people, a partner and a place each."""
+    """Published initiatives with people, a partner, a place, a product, an
+    achieved impact, and each classification their page shows."""
+    classifications = {
+        "themes": Theme.objects.all()[:1],
+        "target_groups": TargetGroup.objects.all()[:1],
+        "fields_of_action": FieldOfAction.objects.all()[:1],
+        "intervention_areas": InterventionArea.objects.all()[:1],
+    }
+    for name, rows in classifications.items():
+        assert rows, f"no {name} in the reference data"
     rows = []
     for _ in range(n):
-        initiative = InitiativeFactory(published=True, **kwargs)
+        initiative = InitiativeFactory(published=True, **{**classifications, **kwargs})
         ParticipationFactory(initiative=initiative, person=PersonFactory(public_profile=True))
         PartnershipFactory(initiative=initiative)
         PlaceFactory(initiative=initiative)
+        ProductFactory(initiative=initiative)
+        ImpactFactory(initiative=initiative, achieved=True)
         rows.append(initiative)
     return rows
 
@@ -191,30 +205,137 @@ def test_the_detail_people_and_statistics_pages_run_the_same_queries_at_any_size
         reverse("initiative-map-data"),
     ]
     few = [queries_for(client, url) for url in urls]
+    relations = (
+        "departments",
+        "sectors",
+        "themes",
+        "sdgs",
+        "fields_of_action",
+        "intervention_areas",
+        "target_groups",
+        "places",
+        "products",
+        "impacts",
+        "partnerships",
+        "participations",
+    )
+    sizes = {name: getattr(small, name).count() for name in relations}
+    assert all(sizes.values()), sizes  # every relation of the detail page, non-empty
     for initiative in make_rich(12, departments=[department]):
         ParticipationFactory(initiative=initiative, person=person)
         ParticipationFactory.create_batch(2, initiative=initiative)
         PartnershipFactory.create_batch(2, initiative=small)
         PlaceFactory.create_batch(2, initiative=small)
+        ProductFactory.create_batch(2, initiative=small)
+        ImpactFactory.create_batch(2, initiative=small)
+        ParticipationFactory(initiative=small)
+    small.sectors.add(*Sector.objects.exclude(pk__in=small.sectors.all())[:2])
+    small.sdgs.add(*SDG.objects.exclude(pk__in=small.sdgs.all())[:2])
+    small.themes.add(*Theme.objects.exclude(pk__in=small.themes.all())[:2])
+    small.fields_of_action.add(*FieldOfAction.objects.exclude(pk__in=small.fields_of_action.all())[:2])
+    small.intervention_areas.add(*InterventionArea.objects.exclude(pk__in=small.intervention_areas.all())[:2])
+    small.target_groups.add(*TargetGroup.objects.exclude(pk__in=small.target_groups.all())[:2])
+    small.departments.add(*Department.objects.exclude(pk__in=small.departments.all())[:2])
+    grown = {name: getattr(small, name).count() for name in relations}
+    assert all(grown[name] > sizes[name] for name in relations), (sizes, grown)
     many = [queries_for(client, url) for url in urls]
     assert dict(zip(urls, few, strict=True)) == dict(zip(urls, many, strict=True))
 
 
 def test_the_detail_page_shows_public_fields_links_people_who_opted_in_and_metadata(client):
-    initiative = InitiativeFactory(published=True, title_it="Energia di comunità", keywords="energia, quartiere")
+    import html
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from stakeholders.factories import OrganisationFactory
+
+    field = FieldOfAction.objects.first()
+    area = InterventionArea.objects.select_related("vision").first()
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), (20, 120, 60)).save(out, "PNG")
+    initiative = InitiativeFactory(
+        published=True,
+        title_it="Energia di comunità",
+        keywords="energia, quartiere",
+        fields_of_action=[field],
+        intervention_areas=[area],
+        participants=1234,
+        cover_image=SimpleUploadedFile("tetti.png", out.getvalue(), content_type="image/png"),
+        cover_alt_it="Pannelli solari sui tetti di un cortile",
+    )
     listed = PersonFactory(public_profile=True, first_name="Giulia", last_name="Listata")
     hidden = PersonFactory(public_profile=False, first_name="Marco", last_name="Nascosto")
     ParticipationFactory(initiative=initiative, person=listed)
     ParticipationFactory(initiative=initiative, person=hidden)
-    PlaceFactory(initiative=initiative)
-    content = client.get(initiative.get_absolute_url()).content.decode()
-    assert f'href="{listed.get_absolute_url()}"' in content
+    partner = PartnershipFactory(
+        initiative=initiative,
+        organisation=OrganisationFactory(name="Cooperativa Sole", website="https://sole.example.org/"),
+    )
+    PartnershipFactory(initiative=initiative, organisation=OrganisationFactory(name="Comitato Borgata", website=""))
+    place = PlaceFactory(initiative=initiative, municipality="Torino", address="Via Nizza 12")
+    ProductFactory(
+        initiative=initiative,
+        title="Mappa dei tetti solari",
+        url="https://example.org/mappa",
+        description="Una mappa aperta delle superfici utili.",
+        year=2024,
+    )
+    ProductFactory(initiative=initiative, title="Guida per i condomini", url="")
+    ImpactFactory(
+        initiative=initiative,
+        achieved=True,
+        indicator="Famiglie con energia condivisa",
+        unit="famiglie",
+        baseline=10,
+        target=80,
+        value=64,
+        people_reached=210,
+        evidence_url="https://example.org/rapporto",
+    )
+    ImpactFactory(initiative=initiative, indicator="Riduzione delle emissioni", unit="t CO2", baseline=0, target=50)
+
+    raw = client.get(initiative.get_absolute_url()).content.decode()
+    content = html.unescape(raw)
+    # People: those who opted in link to their profile; the others are named only.
+    assert f'<a href="{listed.get_absolute_url()}">Giulia Listata</a>' in content
     assert "Marco Nascosto" in content and hidden.get_absolute_url() not in content
+    # Partners, with their website when they have one, role and type.
+    assert '<a href="https://sole.example.org/" rel="noopener">Cooperativa Sole</a>' in content
+    assert f"Cooperativa Sole</a> — {partner.get_role_display()}" in content
+    assert partner.organisation.type.name in content
+    assert "Comitato Borgata" in content
+    # Places, listed and on the map.
+    assert f"<li>{place}, Via Nizza 12</li>" in content
+    assert 'id="initiative-map"' in content and '"lat": ' in content
+    # Products, linked when they have a link.
+    assert '<a href="https://example.org/mappa" rel="noopener">Mappa dei tetti solari</a>' in content
+    assert "Una mappa aperta delle superfici utili." in content and "2024" in content
+    assert "<strong>Guida per i condomini</strong>" in content
+    # Impacts, with their indicators and figures.
+    assert "Famiglie con energia condivisa (famiglie)" in content
+    for figure in ("10.00", "80.00", "64.00", "210"):
+        assert f"<td>{figure}" in content.replace(",", "."), figure
+    assert '<a href="https://example.org/rapporto" rel="noopener">' in content
+    assert "Riduzione delle emissioni (t CO2)" in content
+    # The Action Plan area with its vision, the ANVUR field of action and figures.
+    assert f'<li>{area.name} <span class="text-muted">({area.vision.name})</span></li>' in content
+    assert f"<dd>{field}</dd>" in content
+    assert "1.234" in content or "1,234" in content
+    # The cover, with its text alternative, also for sharing.
+    initiative.refresh_from_db()
+    assert (
+        f'<img class="img-fluid mb-4" src="{initiative.cover_image.url}" alt="Pannelli solari sui tetti di un cortile">'
+        in content
+    )
+    assert f'<meta property="og:image" content="http://testserver{initiative.cover_image.url}">' in content
+    # Metadata.
     assert 'property="og:title" content="Energia di comunità"' in content
     assert '<script id="initiative-jsonld" type="application/ld+json">' in content
     assert '"@type": "Project"' in content
     assert "pops-sdg-tile" in content
-    assert 'id="initiative-map"' in content
+    # Never the budget or the needs.
     assert "budget" not in content.lower() and "needs" not in content.lower()
 
 
