@@ -10,8 +10,7 @@ queries of a page read its matches as a list of ids.
 import json
 
 import django_filters
-from django.db import connection
-from django.db.models import F, Lookup, Q, Value
+from django.db.models import F, Lookup, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -22,7 +21,7 @@ from impact.models import SDG, FieldOfAction
 from stakeholders.models import OrganisationType, Partnership
 
 from .models import Department, Initiative, Sector, Theme
-from .search import normalise, search, search_rank
+from .search import normalise, ranked_matches, search_rank
 
 
 def public_initiatives():
@@ -71,13 +70,13 @@ def in_list(column: str, values) -> InList:
     return InList(F(column), list(values))
 
 
-def ids_of(queryset) -> list[int]:
-    """The ids a `values("id")` queryset selects, read straight from the
-    cursor: thousands of them, with no per-row work on the way."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+def _has_value(value) -> bool:
+    """Whether a cleaned filter value chooses something. An empty choice of a
+    vocabulary cleans to an empty QuerySet (`none()`), told without building
+    its SQL; a chosen one is already evaluated by the form."""
+    if isinstance(value, QuerySet):
+        return bool(value._result_cache) if value._result_cache is not None else not value.query.is_empty()
+    return bool(value)
 
 
 def _through_filter(field: str):
@@ -162,7 +161,7 @@ class InitiativeFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._search_ids: dict[str, list[int]] = {}
+        self._search_ids: dict[str, dict[int, float]] = {}
 
     def filter_search(self, queryset, name, value):
         queryset = queryset.filter(in_list("id", self.search_ids(value)))
@@ -170,16 +169,23 @@ class InitiativeFilter(django_filters.FilterSet):
         return queryset if rank is None else queryset.annotate(rank=rank)
 
     def search_ids(self, query: str) -> list[int]:
-        """The ids of the initiatives of the base queryset that match `query`:
-        searched once per filter set (every facet count and the page read the
-        same matches) and cached per showcase version, query and base."""
+        """The ids of the initiatives matching `query` (see `search_ranks`)."""
+        return list(self.search_ranks(query))
+
+    def search_ranks(self, query: str) -> dict[int, float]:
+        """The initiatives matching `query` with their rank: searched once per
+        filter set (every facet count and the page read the same matches) and
+        cached per showcase version, query and base. The ids may include some
+        outside the base queryset: whoever reads them keeps the base's own."""
         query = normalise(query)
         if query not in self._search_ids:
             # Imported here: the showcase module builds on these filters.
             from .showcase import cached
 
             base = self.queryset.order_by().values("id")
-            self._search_ids[query] = cached("search", lambda: ids_of(search(base, query)), str(base.query), query)
+            self._search_ids[query] = cached(
+                "search", lambda: ranked_matches(self.queryset, query), str(base.query), query
+            )
         return self._search_ids[query]
 
     def filter_partner_type(self, queryset, name, value):
@@ -216,11 +222,12 @@ class InitiativeFilter(django_filters.FilterSet):
 
     def active_filters(self, *without: str) -> dict:
         """The filters with a value (the sort aside), leaving out `without`."""
-        # An empty choice of a vocabulary cleans to an empty QuerySet (`none()`,
-        # false without a query); a chosen one is already evaluated by the form.
-        return {
-            name: value for name, value in self.form.cleaned_data.items() if name not in (*without, "sort") and value
-        }
+        if not hasattr(self, "_active"):
+            self.is_valid()
+            self._active = {
+                name: value for name, value in self.form.cleaned_data.items() if name != "sort" and _has_value(value)
+            }
+        return {name: value for name, value in self._active.items() if name not in without}
 
     def queryset_without(self, *facets: str):
         """The public initiatives with every filter applied but `facets` (and

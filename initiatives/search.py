@@ -88,11 +88,12 @@ def search_rank(query: str):
     query = normalise(query)
     if not query or connection.vendor != "postgresql":
         return None
-    # Titles and keywords that contain the query come first. A cheap test on
-    # purpose: ts_rank or word_similarity on every matching row would cost
-    # more than the search itself.
-    rank = RawSQL(f"(CASE WHEN strpos(lower({short_document_sql()}), lower(%s)) > 0 THEN 1.0 ELSE 0.0 END)", [query])
-    return ExpressionWrapper(rank, output_field=FloatField())
+    return ExpressionWrapper(RawSQL(_RANK_SQL, [query]), output_field=FloatField())
+
+
+# Titles and keywords that contain the query come first. A cheap test on
+# purpose: ts_rank on every matching row would cost more than the search.
+_RANK_SQL = f"(CASE WHEN strpos(lower({short_document_sql()}), lower(%s)) > 0 THEN 1.0 ELSE 0.0 END)"
 
 
 def _stemmed_sql(tsquery: str, document: str = "") -> str:
@@ -138,7 +139,7 @@ def _matches_postgres(query: str) -> RawSQL:
     return RawSQL(sql, params)
 
 
-def _text_matches_postgres(query: str) -> tuple[str, list]:
+def _text_matches_postgres(query: str, rank: bool = False) -> tuple[str, list]:
     # The text match is its own subquery on the bare table, where the
     # unqualified columns make exactly the indexed expressions, so that
     # PostgreSQL reads the GIN indexes instead of computing to_tsvector for
@@ -147,19 +148,42 @@ def _text_matches_postgres(query: str) -> tuple[str, list]:
     # forgiven in titles and keywords only, where the lexicon comes from: the
     # indexed document finds the candidates (it holds titles and keywords, so
     # the test is implied), titles and keywords are then tested on those alone.
+    # With `rank`, each match comes with its rank (`_RANK_SQL`), read from the
+    # rows the match reads anyway.
     table = Initiative._meta.db_table
     stemmed = _stemmed_sql("websearch_to_tsquery({config}, %s)")
     tsquery = 'to_tsquery({config}, (SELECT "text" FROM "corrected"))'
     corrected = f"({_stemmed_sql(tsquery)}) AND ({_stemmed_sql(tsquery, short_document_sql())})"
+    columns, rank_params = ('"id"', []) if not rank else (f'"id", {_RANK_SQL} AS "rank"', [query])
+    selected = '"id"' if not rank else '"id", "rank"'
     return (
-        f'WITH "stemmed" AS MATERIALIZED (SELECT "id" FROM "{table}" WHERE {stemmed}),'
+        f'WITH "stemmed" AS MATERIALIZED (SELECT {columns} FROM "{table}" WHERE {stemmed}),'
         f' "corrected" AS MATERIALIZED (SELECT ({_NEAR_SPELLINGS_SQL.strip()}) AS "text"'
         ' WHERE NOT EXISTS (SELECT 1 FROM "stemmed"))'
-        ' SELECT "id" FROM "stemmed"'
-        f' UNION ALL SELECT "id" FROM "{table}" WHERE NOT EXISTS (SELECT 1 FROM "stemmed")'
+        f' SELECT {selected} FROM "stemmed"'
+        f' UNION ALL SELECT {columns} FROM "{table}" WHERE NOT EXISTS (SELECT 1 FROM "stemmed")'
         f" AND ({corrected})",
-        [query, query, query],
+        [*rank_params, query, query, query, *rank_params],
     )
+
+
+def ranked_matches(queryset, query: str) -> dict[int, float]:
+    """The initiatives matching `query` (by text, partner or person), with
+    their rank, higher first (`search_rank`; 0 on SQLite, which offers none).
+    On PostgreSQL the ids are read without going back to the initiatives of
+    `queryset`, which may then hold ids it does not: the caller keeps its own."""
+    query = normalise(query)
+    if not query:
+        return {}
+    if connection.vendor != "postgresql":
+        return dict.fromkeys(_search_simple(queryset, query).order_by().values_list("id", flat=True), 0.0)
+    sql, params = _text_matches_postgres(query, rank=True)
+    for n, related in enumerate(_related_matches(query)):
+        related_sql, related_params = related.query.sql_with_params()
+        sql, params = f'{sql} UNION ALL SELECT *, 0.0 FROM ({related_sql}) AS "related{n}"', [*params, *related_params]
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "id", MAX("rank") FROM ({sql}) AS "matches" GROUP BY "id"', params)
+        return {pk: float(rank) for pk, rank in cursor.fetchall()}
 
 
 def _search_simple(queryset, query: str):

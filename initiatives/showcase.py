@@ -1,64 +1,72 @@
-"""Reads of the public showcase: headline figures, facet counts, entry
-points and map data, cached until staff publish or unpublish something.
+"""Reads of the public showcase: facet counts and pages of results, headline
+figures, entry points and map data, cached until the public initiatives change.
 
-The cache is versioned: `showcase_cache_invalidate()` bumps one integer and
+The cache is versioned: `showcase_cache_invalidate()` replaces one token and
 every cached entry of the previous version stops being read (each expires on
 its own), so nothing has to enumerate keys. Whole public pages are cached the
-same way for anonymous visitors (`cache_public_page`), keyed by their full URL.
+same way for anonymous visitors (`cache_public_page`), keyed by their full URL,
+and so is each process's bitmap index of the public initiatives
+(`facet_index`), from which every facet count and page of results is taken.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from collections import Counter
+import uuid
 from dataclasses import dataclass
+from itertools import islice
 
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, Sum
-from django.db.models.functions import ExtractYear
-from django.db.models.signals import post_delete, post_save
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q, Sum
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from actionplan.models import InterventionArea
-from impact.models import SDG, FieldOfAction, Impact
-from stakeholders.models import Organisation, OrganisationType, Partnership
+from impact.models import SDG, Impact
+from stakeholders.models import Organisation, Partnership
 
-from .filters import InitiativeFilter, hidden_initiatives, in_list, in_list_sql, public_initiatives
-from .models import Department, Initiative, Place, Sector, Theme
+from . import facet_index
+from .filters import InitiativeFilter, hidden_initiatives, in_list, public_initiatives
+from .models import Department, Initiative, Place
 
 VERSION_KEY = "showcase:version"
 TIMEOUT = 60 * 60 * 6
 # Whole pages also show people, partners and vocabularies, whose edits do not
-# bump the version: they expire sooner.
+# all replace the version: they expire sooner.
 PAGE_TIMEOUT = 60 * 10
 MAX_CACHED_URL = 1000
-qn = connection.ops.quote_name
+
+
+def _new_version() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def showcase_cache_invalidate() -> None:
-    """Forget every cached showcase figure (call it when the set of public
-    initiatives, or a public initiative, changes)."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+    """Forget every cached showcase figure, page and index (call it when the
+    set of public initiatives, or a public initiative, changes). Inside a
+    transaction the version is replaced again when it commits: a request
+    served in between may have cached what it read before the commit."""
+    _new_version()
+    if connection.in_atomic_block:
+        transaction.on_commit(_new_version)
 
 
-def _version() -> int:
+def _version() -> str:
+    """The current version token. A random one, not a counter: after the cache
+    is emptied (a Redis restart), no process mistakes an index it built long
+    ago for the current one."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, None)
-        version = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY) or ""
     return version
 
 
@@ -68,6 +76,47 @@ def _public_initiative_changed(sender, instance, **kwargs) -> None:
     """Any save or deletion of a public initiative (admin, shell, import,
     workflow) refreshes the showcase; drafts and working copies do not."""
     if instance.state == Initiative.State.PUBLISHED and instance.revision_of_id is None:
+        showcase_cache_invalidate()
+
+
+def _links_changed(sender, instance, **kwargs) -> None:
+    """A classification of a public initiative changed (or, from the other
+    side, a vocabulary entry's initiatives)."""
+    if not isinstance(instance, Initiative) or (
+        instance.state == Initiative.State.PUBLISHED and instance.revision_of_id is None
+    ):
+        showcase_cache_invalidate()
+
+
+def _vocabulary_changed(sender, **kwargs) -> None:
+    """Renaming, reordering or deleting an entry changes the facets' labels."""
+    showcase_cache_invalidate()
+
+
+for _vocabulary in facet_index.VOCABULARIES.values():
+    post_save.connect(_vocabulary_changed, sender=_vocabulary.model)
+    post_delete.connect(_vocabulary_changed, sender=_vocabulary.model)
+    if _vocabulary.field:
+        _through = Initiative._meta.get_field(_vocabulary.field).remote_field.through
+        m2m_changed.connect(_links_changed, sender=_through)
+
+
+@receiver(post_save, sender=Partnership)
+@receiver(post_delete, sender=Partnership)
+def _partnership_changed(sender, instance, **kwargs) -> None:
+    """The partner types of an initiative are a facet."""
+    if Partnership.initiative.is_cached(instance):
+        initiative = instance.initiative
+    else:
+        initiative = Initiative.objects.filter(pk=instance.initiative_id).only("state", "revision_of").first()
+    if initiative is None or (initiative.state == Initiative.State.PUBLISHED and initiative.revision_of_id is None):
+        showcase_cache_invalidate()
+
+
+@receiver(post_save, sender=Organisation)
+def _organisation_changed(sender, instance, created, **kwargs) -> None:
+    """An organisation's type is the partner-type facet of its initiatives."""
+    if not created:
         showcase_cache_invalidate()
 
 
@@ -143,7 +192,7 @@ def cache_public_page(view):
 
 def card_prefetches(queryset):
     """What a card shows, prefetched into plain lists (`card_departments`,
-    `card_sectors`, `card_sdgs`): no related manager is built per card."""
+    `card_sectors`, `card_sdgs`) for the model instances of `queryset`."""
     return queryset.prefetch_related(
         Prefetch("departments", queryset=Department.objects.only("id", "code"), to_attr="card_departments"),
         Prefetch("sectors", to_attr="card_sectors"),
@@ -151,20 +200,71 @@ def card_prefetches(queryset):
     )
 
 
-# --- Facets of the list ------------------------------------------------------------
+@dataclass
+class Card:
+    """What a card of an initiative shows (templates/initiatives/_card.html),
+    read from one query of the initiatives' own columns and, for their
+    departments, sectors and goals, from the bitmap index."""
+
+    slug: str
+    title: str
+    summary: str
+    start_date: object
+    end_date: object
+    card_departments: list
+    card_sectors: list
+    card_sdgs: list
+
+    def get_absolute_url(self) -> str:
+        return reverse("initiative-detail", kwargs={"slug": self.slug})
+
+
+def cards(ids: list[int]) -> list[Card]:
+    """The cards of the public initiatives `ids`, in that order."""
+    found = index()
+    language = _index_language(found)
+    entries = {
+        name: {entry.value: entry for entry in found.entries[name, language]}
+        for name in ("department", "sector", "sdg")
+    }
+    columns = {"slug", "title_it", f"title_{language}", "summary_it", f"summary_{language}", "start_date", "end_date"}
+    rows = {row["id"]: row for row in public_initiatives().filter(in_list("id", ids)).order_by().values("id", *columns)}
+    result = []
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None:
+            continue
+        position = found.position.get(pk)
+
+        def linked(name: str, position=position) -> list:
+            keys = found.links[name][position] if position is not None else ()
+            return [entries[name][key] for key in keys if key in entries[name]]
+
+        result.append(
+            Card(
+                slug=row["slug"],
+                # As modeltranslation falls back: an empty translation shows the Italian.
+                title=row[f"title_{language}"] or row["title_it"],
+                summary=row[f"summary_{language}"] or row["summary_it"] or "",
+                start_date=row["start_date"],
+                end_date=row["end_date"],
+                card_departments=linked("department"),
+                card_sectors=linked("sector"),
+                card_sdgs=linked("sdg"),
+            )
+        )
+    return result
+
+
+# --- Facets and results of the list ----------------------------------------------
 #
 # A facet's counts are taken among the initiatives matching every filter but
-# its own, so that choosing a value never hides its siblings. Each facet is
-# cached on its own, keyed by the filters that affect it: a request that
-# changes one facet recomputes the others only.
-#
-# A vocabulary facet is a count grouped by entry on its join table, restricted
-# to the matching initiatives (by their ids, for a search); the facets missing
-# from the cache are counted in a single statement. Scale, start year and
-# status, columns of the initiative itself, come together from one query
-# grouped on all three (a small "cube") over the initiatives matching the other
-# filters, from which each of the three facets, and the number of results, is
-# summed in Python.
+# its own, so that choosing a value never hides its siblings. They come from
+# the bitmap index of the public initiatives (`facet_index`): each active
+# filter keeps a bitmap (the OR of its chosen values), a facet counts each of
+# its values within the AND of the other filters' bitmaps, and the results are
+# the AND of them all. Only the search asks the database (once per query,
+# cached), for its matches.
 
 
 @dataclass
@@ -187,70 +287,8 @@ class Facet:
         return [o for o in self.options if o.selected]
 
 
-@dataclass(frozen=True)
-class VocabularyFacet:
-    """A facet over the entries of a vocabulary. `count_sql` counts the
-    initiatives per entry: SQL whose placeholder names the facet and whose
-    `{where}` is a condition on the initiative column `initiative`."""
-
-    model: type
-    count_sql: str
-    initiative: str
-    key: str = "code"
-    label: object = str
-    color: bool = False
-
-    def options(self, counts: dict[int, int]) -> list[dict]:
-        """The entries with initiatives, in vocabulary order."""
-        return [
-            {
-                "value": str(getattr(row, self.key)),
-                "label": self.label(row),
-                "count": counts[row.pk],
-                "color": row.color if self.color else "",
-            }
-            for row in self.model.objects.all()
-            if counts.get(row.pk)
-        ]
-
-
-def _many_to_many_facet(model, field: str, **options) -> VocabularyFacet:
-    """A facet over a many-to-many field, counted on its join table (one row
-    per initiative and entry)."""
-    relation = Initiative._meta.get_field(field)
-    through = relation.remote_field.through._meta
-    initiative = f"{qn(through.db_table)}.{qn(through.get_field(relation.m2m_field_name()).column)}"
-    entry = qn(through.get_field(relation.m2m_reverse_field_name()).column)
-    count_sql = f"SELECT %s, {entry}, COUNT(*) FROM {qn(through.db_table)} WHERE {{where}} GROUP BY {entry}"
-    return VocabularyFacet(model, count_sql, initiative, **options)
-
-
-def _partner_type_facet() -> VocabularyFacet:
-    """The facet of the types of partner organisations (an initiative with two
-    partners of one type counts once)."""
-    partnership, organisation = Partnership._meta, Organisation._meta
-    initiative = f"p.{qn(partnership.get_field('initiative').column)}"
-    kind = f"o.{qn(organisation.get_field('type').column)}"
-    count_sql = (
-        f"SELECT %s, {kind}, COUNT(DISTINCT {initiative}) FROM {qn(partnership.db_table)} p"
-        f" JOIN {qn(organisation.db_table)} o"
-        f" ON o.{qn(organisation.pk.column)} = p.{qn(partnership.get_field('organisation').column)}"
-        f" WHERE {{where}} GROUP BY {kind}"
-    )
-    return VocabularyFacet(OrganisationType, count_sql, initiative)
-
-
-VOCABULARY_FACETS = {
-    "sector": _many_to_many_facet(Sector, "sectors"),
-    "theme": _many_to_many_facet(Theme, "themes"),
-    "department": _many_to_many_facet(Department, "departments", label=lambda row: f"{row.code} · {row.name}"),
-    "sdg": _many_to_many_facet(SDG, "sdgs", key="number", color=True),
-    "field": _many_to_many_facet(FieldOfAction, "fields_of_action", key="pk"),
-    "area": _many_to_many_facet(InterventionArea, "intervention_areas", key="pk"),
-    "partner_type": _partner_type_facet(),
-}
-ATTRIBUTE_FACETS = ("scale", "year", "status")
-FACET_NAMES = ("sector", "theme", "department", "sdg", "field", "area", "partner_type", "scale", "year", "status")
+VOCABULARY_FACETS = tuple(facet_index.VOCABULARIES)
+FACET_NAMES = (*VOCABULARY_FACETS, "scale", "year", "status")
 FACET_LABELS = {
     "sector": _("Sector"),
     "theme": _("Theme"),
@@ -275,34 +313,6 @@ def filter_key(filterset: InitiativeFilter, without: tuple[str, ...] = ()) -> st
     return "&".join(f"{k}={v}" for k, v in items)
 
 
-def _initiatives(filterset: InitiativeFilter, without: tuple[str, ...]):
-    """The initiatives matching every filter but `without`, unordered and
-    without the search rank."""
-    queryset = filterset.queryset_without(*without, "q")
-    query = filterset.active_filters(*without).get("q")
-    return queryset.filter(in_list("id", filterset.search_ids(query))) if query else queryset
-
-
-def _restriction(filterset: InitiativeFilter, without: tuple[str, ...]) -> list[tuple[str, list]]:
-    """Conditions to follow an initiative id column, together keeping the
-    initiatives that match every filter but `without`: (SQL, parameters)."""
-    active = filterset.active_filters(*without)
-    if not active:
-        # Every public initiative: leaving out the rows of the few hidden ones
-        # reads two small indexes, not the whole initiative table.
-        return [_sql("NOT IN ({})", hidden.order_by().values("id")) for hidden in hidden_initiatives()]
-    if set(active) == {"q"}:
-        # The matches of a search are public initiatives: their ids suffice,
-        # and a join table is read through its index on them alone.
-        return [in_list_sql(filterset.search_ids(active["q"]), connection.vendor)]
-    return [_sql("IN ({})", _initiatives(filterset, without).values("id"))]
-
-
-def _sql(template: str, queryset) -> tuple[str, list]:
-    sql, params = queryset.query.sql_with_params()
-    return template.format(sql), list(params)
-
-
 def of_public(path: str = "initiative") -> Q:
     """The rows (impacts, partnerships...) whose initiative, at `path`, is
     public: those of no hidden initiative, the cheaper test (see
@@ -310,133 +320,103 @@ def of_public(path: str = "initiative") -> Q:
     return Q(*(~Q(**{f"{path}__in": hidden.order_by().values("id")}) for hidden in hidden_initiatives()))
 
 
-class Year(ExtractYear):
-    """The year of a date. On SQLite, read from the ISO text the date is
-    stored as: Django's ExtractYear calls a Python function for every row."""
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.lhs)
-        return f"CAST(substr({sql}, 1, 4) AS integer)", params
+def index() -> facet_index.FacetIndex:
+    """The bitmap index of the current showcase version."""
+    return facet_index.current(_version())
 
 
-def _attribute_rows(filterset: InitiativeFilter) -> list[tuple[str, int | None, bool, int]]:
-    """(scale, start year, ongoing, number of initiatives) for the initiatives
-    matching every filter but scale, year and status."""
-    today = timezone.localdate()
-    ongoing = ExpressionWrapper(Q(end_date__isnull=True) | Q(end_date__gte=today), output_field=BooleanField())
-    rows = (
-        _initiatives(filterset, ATTRIBUTE_FACETS)
-        .values("scale", year=Year("start_date"), ongoing=ongoing)
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    return [(row["scale"], row["year"], row["ongoing"], row["n"]) for row in rows]
+def _selections(filterset: InitiativeFilter, found: facet_index.FacetIndex) -> dict[str, int]:
+    """The bitmap of the initiatives each active filter keeps, by filter."""
+    selections = {}
+    for name, value in filterset.active_filters().items():
+        if name == "q":
+            matches = found.positions_of_ids(filterset.search_ids(value))
+            selections[name] = facet_index.bitmap(matches, found.size)
+        elif name == "status":
+            ongoing = found.ongoing()
+            selections[name] = ongoing if value == InitiativeFilter.STATUS_ONGOING else found.everything & ~ongoing
+        else:
+            if name in facet_index.VOCABULARIES:
+                key = facet_index.VOCABULARIES[name].key
+                chosen = {str(getattr(entry, key)) for entry in value}
+            else:
+                chosen = {str(v) for v in value}
+            bits = 0
+            for key in chosen:
+                bits |= found.values[name].get(key, 0)
+            selections[name] = bits
+    return selections
 
 
-def _attribute_facets(filterset: InitiativeFilter, rows) -> tuple[dict[str, list[dict]], int]:
-    """The scale, year and status facets and the number of results, from the
-    rows of `_attribute_rows`: each facet sums the rows that pass the other
-    two's selections, the number of results those that pass all three."""
-    chosen = filterset.active_filters()
-    tests = {
-        "scale": lambda scale, year, ongoing: scale in chosen["scale"],
-        "year": lambda scale, year, ongoing: str(year) in chosen["year"],
-        "status": lambda scale, year, ongoing: ongoing == (chosen["status"] == InitiativeFilter.STATUS_ONGOING),
-    }
-    active = {name: test for name, test in tests.items() if name in chosen}
-
-    def totals(facet: str, column: int) -> Counter:
-        """Initiatives per value of `column`, among those passing the others."""
-        counter = Counter()
-        for row in rows:
-            if all(test(*row[:3]) for name, test in active.items() if name != facet):
-                counter[row[column]] += row[3]
-        return counter
-
-    by_scale, by_year, by_status = totals("scale", 0), totals("year", 1), totals("status", 2)
-    options = {
-        "scale": [
-            {"value": value, "label": str(label), "count": by_scale[value]}
-            for value, label in Initiative.Scale.choices
-            if by_scale[value]
-        ],
-        "year": [
-            {"value": str(year), "label": str(year), "count": by_year[year]}
-            for year in sorted((year for year in by_year if year is not None), reverse=True)
-        ],
-        "status": [
-            {"value": InitiativeFilter.STATUS_ONGOING, "label": str(_("Ongoing")), "count": by_status[True]},
-            {"value": InitiativeFilter.STATUS_COMPLETED, "label": str(_("Completed")), "count": by_status[False]},
-        ],
-    }
-    count = sum(row[3] for row in rows if all(test(*row[:3]) for test in active.values()))
-    return options, count
+def _within(found: facet_index.FacetIndex, selections: dict[str, int], without: str = "") -> int:
+    """The initiatives passing every selection but `without`'s."""
+    bits = found.everything
+    for name, selection in selections.items():
+        if name != without:
+            bits &= selection
+    return bits
 
 
-def _vocabulary_options(filterset: InitiativeFilter, names: list[str]) -> dict[str, list[dict]]:
-    """The options of the vocabulary facets `names`: their counts in a single
-    statement (each facet's grouped count, joined by UNION ALL), then each
-    vocabulary's entries."""
-    branches, params, restrictions = [], [], {}
+def _index_language(found: facet_index.FacetIndex) -> str:
+    language = get_language() or settings.LANGUAGE_CODE
+    return language if (VOCABULARY_FACETS[0], language) in found.entries else settings.LANGUAGE_CODE
+
+
+def _options(found: facet_index.FacetIndex, selections: dict[str, int], names) -> dict[str, list[dict]]:
+    """The options (as dicts) of the facets `names`: the values with
+    initiatives among those passing the other facets' selections (the status
+    shows both values, even at zero)."""
+    language = _index_language(found)
+    options = {}
     for name in names:
-        facet = VOCABULARY_FACETS[name]
-        # Facets not chosen share their restriction (every filter): build it once.
-        key = filter_key(filterset, (name,))
-        if key not in restrictions:
-            restrictions[key] = _restriction(filterset, (name,))
-        where = " AND ".join(f"{facet.initiative} {condition}" for condition, _params in restrictions[key])
-        branches.append(facet.count_sql.format(where=where))
-        params += [name, *(param for _condition, condition_params in restrictions[key] for param in condition_params)]
-    counts = {name: {} for name in names}
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(branches), params)
-        for name, entry, n in cursor.fetchall():
-            counts[name][entry] = n
-    return {name: VOCABULARY_FACETS[name].options(counts[name]) for name in names}
+        base = _within(found, selections, name)
+        values = found.values.get(name, {})
 
+        def count(value: str, base: int = base, values: dict = values) -> int:
+            return (base & values.get(value, 0)).bit_count()
 
-def _cached_facets(filterset: InitiativeFilter, names) -> dict:
-    """The vocabulary facets `names` (their options) and, if asked, the
-    "attributes" (the rows of `_attribute_rows`), each read from the cache or
-    computed, the missing vocabulary facets together."""
-    filterset.is_valid()
-    prefix = _key_prefix()
-    keys = {}
-    for name in names:
-        without = ATTRIBUTE_FACETS if name == "attributes" else (name,)
-        keys[name] = _cache_key(f"facet-{name}", filter_key(filterset, without), prefix=prefix)
-    found = cache.get_many(keys.values())
-    values = {name: found[key] for name, key in keys.items() if key in found}
-    computed = {}
-    missing = [name for name in names if name in VOCABULARY_FACETS and name not in values]
-    if missing:
-        computed.update(_vocabulary_options(filterset, missing))
-    if "attributes" in names and "attributes" not in values:
-        computed["attributes"] = _attribute_rows(filterset)
-    if computed:
-        cache.set_many({keys[name]: value for name, value in computed.items()}, TIMEOUT)
-    return {**values, **computed}
-
-
-def _facet_options(filterset: InitiativeFilter, names=tuple(VOCABULARY_FACETS)) -> tuple[dict[str, list[dict]], int]:
-    """The options (as dicts) of the vocabulary facets `names` and of scale,
-    year and status, and the number of results."""
-    values = _cached_facets(filterset, [*names, "attributes"])
-    attributes, count = _attribute_facets(filterset, values.pop("attributes"))
-    return {**values, **attributes}, count
+        if name in facet_index.VOCABULARIES:
+            rows = [(entry, count(entry.value)) for entry in found.entries[name, language]]
+            options[name] = [
+                {"value": entry.value, "label": entry.label, "count": n, "color": entry.color} for entry, n in rows if n
+            ]
+        elif name == "scale":
+            rows = [(value, str(label), count(value)) for value, label in Initiative.Scale.choices]
+            options[name] = [{"value": value, "label": label, "count": n} for value, label, n in rows if n]
+        elif name == "year":
+            rows = [(year, count(year)) for year in sorted(values, key=int, reverse=True)]
+            options[name] = [{"value": year, "label": year, "count": n} for year, n in rows if n]
+        elif name == "status":
+            ongoing = found.ongoing()
+            options[name] = [
+                {
+                    "value": InitiativeFilter.STATUS_ONGOING,
+                    "label": str(_("Ongoing")),
+                    "count": (base & ongoing).bit_count(),
+                },
+                {
+                    "value": InitiativeFilter.STATUS_COMPLETED,
+                    "label": str(_("Completed")),
+                    "count": (base & ~ongoing).bit_count(),
+                },
+            ]
+    return options
 
 
 def facets_and_count(filterset: InitiativeFilter) -> tuple[list[Facet], int]:
     """Every facet with the count of each value among the initiatives matching
     all the *other* filters (values without any are left out, but for the
     status), and the number of initiatives matching all the filters."""
-    options, count = _facet_options(filterset)
+    filterset.is_valid()
+    found = index()
+    selections = _selections(filterset, found)
+    options = _options(found, selections, FACET_NAMES)
     result = []
     for name in FACET_NAMES:
         chosen = set(filterset.data.getlist(name))
         choices = [FacetOption(**option, selected=option["value"] in chosen) for option in options[name]]
         result.append(Facet(name, FACET_LABELS[name], choices))
-    return result, count
+    return result, _within(found, selections).bit_count()
 
 
 def facets(filterset: InitiativeFilter) -> list[Facet]:
@@ -444,20 +424,60 @@ def facets(filterset: InitiativeFilter) -> list[Facet]:
 
 
 def result_count(filterset: InitiativeFilter) -> int:
-    """The number of initiatives matching the filters (cached with the facets)."""
-    return _attribute_facets(filterset, _cached_facets(filterset, ["attributes"])["attributes"])[1]
-
-
-def _all_public() -> InitiativeFilter:
-    """The filter set of the unfiltered list: its cached facets are the counts
-    of the home page and of the statistics as well."""
-    return InitiativeFilter(QueryDict(), queryset=public_initiatives())
+    """The number of initiatives matching the filters."""
+    filterset.is_valid()
+    found = index()
+    return _within(found, _selections(filterset, found)).bit_count()
 
 
 def public_counts(*names: str) -> tuple[dict[str, list[dict]], int]:
-    """The options of the vocabulary facets `names` and of scale, year and
-    status over all public initiatives, and their number."""
-    return _facet_options(_all_public(), names)
+    """The options of the facets `names` over all public initiatives, and
+    their number."""
+    found = index()
+    return _options(found, {}, names), found.size
+
+
+class Results:
+    """The initiatives matching a filter set, in its sort order, as the
+    paginator reads them: `count()`, then a slice, whose rows (with what a
+    card shows) are fetched by primary key."""
+
+    def __init__(self, filterset: InitiativeFilter):
+        filterset.is_valid()
+        self.index = index()
+        selections = _selections(filterset, self.index)
+        self.bits = _within(self.index, selections)
+        self.sort = filterset.active_sort
+        self.filterset = filterset
+
+    def count(self) -> int:
+        return self.bits.bit_count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _positions(self):
+        """The matching positions in the sort order."""
+        found = self.index
+        if self.sort == "newest" or (self.sort == "relevance" and "q" not in self.filterset.active_filters()):
+            return facet_index.positions_of(self.bits)
+        if self.sort == "relevance":
+            # The most relevant first, then the newest.
+            ranks = self.filterset.search_ranks(self.filterset.active_filters()["q"])
+            position = found.position
+            order = sorted((position[pk] for pk in ranks if pk in position), key=lambda n: (-ranks[found.ids[n]], n))
+        elif self.sort == "title":
+            order = found.order(f"title-{get_language() or settings.LANGUAGE_CODE}")
+        else:
+            order = found.order("start")
+        flags = format(self.bits, "b")[::-1]
+        return (n for n in order if n < len(flags) and flags[n] == "1")
+
+    def __getitem__(self, window: slice) -> list[Card]:
+        if not isinstance(window, slice):
+            raise TypeError("Results are read by slices")
+        ids = [self.index.ids[n] for n in islice(self._positions(), window.start or 0, window.stop)]
+        return cards(ids)
 
 
 # --- Home ------------------------------------------------------------------------
@@ -483,7 +503,7 @@ def headline_figures() -> dict:
     return cached("figures", compute)
 
 
-def featured_initiatives(limit: int = 6) -> list[Initiative]:
+def featured_initiatives(limit: int = 6) -> list[Card]:
     """The featured initiatives, completed with the latest ones up to `limit`."""
 
     def compute() -> list[int]:
@@ -496,9 +516,7 @@ def featured_initiatives(limit: int = 6) -> list[Initiative]:
 
     # The ids are cached (per showcase version); the few rows are then fetched
     # by primary key.
-    ids = cached("featured", compute, str(limit))
-    rows = {row.id: row for row in card_prefetches(public_initiatives().filter(id__in=ids))}
-    return [rows[pk] for pk in ids if pk in rows]
+    return cards(cached("featured", compute, str(limit)))
 
 
 def entry_points() -> dict:

@@ -49,11 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @showcase.cache_public_page
 def initiative_list(request: HttpRequest) -> HttpResponse:
     filterset = InitiativeFilter(request.GET, queryset=public_initiatives())
-    facets, count = showcase.facets_and_count(filterset)
-    paginator = Paginator(_card_prefetches(filterset.qs), PAGE_SIZE)
-    # The count comes with the facets: the paginator does not ask again.
-    paginator.count = count
-    page = paginator.get_page(request.GET.get("page"))
+    facets, _count = showcase.facets_and_count(filterset)
+    page = Paginator(showcase.Results(filterset), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "initiatives/initiative_list.html",

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from initiatives import facet_index
 from pops.reference_data import load_reference_data
 
 
@@ -24,6 +25,9 @@ def _isolated_settings(settings, tmp_path):
     # A request under /en/ leaves English active in the thread: start each test
     # in the default language, as a fresh process would.
     translation.activate(settings.LANGUAGE_CODE)
+    # Each test's rows are rolled back without a signal: no test may read the
+    # showcase index another one built.
+    facet_index.forget()
     yield
     translation.deactivate()
 

@@ -4,8 +4,9 @@ import functools
 
 from django import template
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import translate_url
-from django.utils.html import json_script
+from django.utils.html import format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
@@ -39,6 +40,34 @@ def language_links(context) -> list[dict]:
             }
         )
     return links
+
+
+@register.simple_tag
+def facet_options(facet) -> str:
+    """The inputs of a facet of the list, one per option with its count.
+    Written here rather than as a template loop: a list page shows over a
+    hundred of them, and the template engine took a quarter of its time."""
+    kind = "radio" if facet.name == "status" else "checkbox"
+    return format_html_join(
+        "\n",
+        '<div class="form-check"><input id="f-{0}-{1}" type="{2}" name="{0}" value="{3}"{4}>'
+        '<label for="f-{0}-{1}">{5}{6} <span class="pops-count">({7})</span></label></div>',
+        (
+            (
+                facet.name,
+                number,
+                kind,
+                option.value,
+                mark_safe(" checked") if option.selected else "",
+                format_html('<span class="pops-dot" style="background: {}" aria-hidden="true"></span>', option.color)
+                if option.color
+                else "",
+                option.label,
+                intcomma(option.count),
+            )
+            for number, option in enumerate(facet.options, start=1)
+        ),
+    )
 
 
 @register.filter

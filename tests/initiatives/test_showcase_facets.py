@@ -15,7 +15,7 @@ from django.utils import translation
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction
-from initiatives import showcase
+from initiatives import facet_index, showcase
 from initiatives.factories import InitiativeFactory
 from initiatives.filters import InitiativeFilter, hidden_initiatives, in_list, public_initiatives
 from initiatives.models import Department, Initiative, Sector, Theme
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
+    facet_index.forget()
     yield
     cache.clear()
 
@@ -145,51 +146,86 @@ def test_the_facets_list_values_in_vocabulary_order_and_mark_the_chosen_ones(col
     assert [option.value for option in facet.selected] == [sector.code]
 
 
-def counted(captured) -> set[str]:
-    """The facets whose counts the captured queries computed."""
-    sql = " ".join(query["sql"] for query in captured.captured_queries)
-    # What a facet's count reads ("entry, COUNT(*) FROM join table"), without
-    # the placeholder before it, filled in the captured SQL.
-    marks = {
-        name: facet.count_sql.split("%s, ")[1].split(" WHERE ")[0] for name, facet in showcase.VOCABULARY_FACETS.items()
-    }
-    names = {name for name, mark in marks.items() if mark in sql}
-    if ' AS "ongoing"' in sql:
-        names.add("attributes")
-    return names
-
-
-def test_a_request_that_changes_one_facet_recomputes_only_the_facets_it_affects(collection):
+def test_once_the_index_is_built_no_combination_of_facets_counts_in_the_database(collection):
     first, second = collection["sector"][0].code, collection["sector"][1].code
+    department = collection["department"][1].code
 
-    def request(query: str):
+    def queries(query: str) -> list[str]:
         with CaptureQueriesContext(connection) as captured:
             showcase.facets_and_count(InitiativeFilter(QueryDict(query), queryset=public_initiatives()))
-        return captured
+        return [q["sql"] for q in captured.captured_queries]
 
-    vocabularies = set(showcase.VOCABULARY_FACETS)
-    assert counted(request(f"sector={first}")) == {*vocabularies, "attributes"}
-    # Another sector: the sector facet (counted among all the initiatives) is
-    # read from the cache; the facets it affects are counted afresh, in one
-    # statement.
-    other = request(f"sector={second}")
-    assert counted(other) == {*vocabularies - {"sector"}, "attributes"}
-    assert sum("UNION ALL" in query["sql"] for query in other.captured_queries) == 1
-    # Scale, year and status come from rows that none of the three affects.
-    assert counted(request(f"sector={first}&scale=local")) == vocabularies
-    assert counted(request(f"sector={first}&scale=regional&status=ongoing")) == vocabularies
-    # The same filters in another order: nothing to count.
-    assert counted(request(f"status=ongoing&scale=regional&sector={first}")) == set()
+    # The first request builds the index: the public initiatives, then one
+    # query per vocabulary (its entries) and one per link table.
+    assert len(queries("")) == 1 + 2 * len(showcase.VOCABULARY_FACETS)
+    # Then only the form's check of the chosen entries (one per vocabulary
+    # filter with a value) reaches the database; scale, year and status none.
+    assert len(queries(f"sector={first}")) == 1
+    assert len(queries(f"sector={second}&scale=local&status=ongoing&year=2024")) == 1
+    assert len(queries(f"sector={first}&sector={second}&department={department}")) == 2
+    assert queries("scale=regional&status=completed") == []
+
+
+def test_the_index_is_built_with_the_same_queries_whatever_the_number_of_initiatives(collection):
+    def build_queries() -> int:
+        facet_index.forget()
+        with CaptureQueriesContext(connection) as captured:
+            showcase.index()
+        return len(captured.captured_queries)
+
+    few = build_queries()
+    InitiativeFactory.create_batch(15, published=True, sectors=collection["sector"], sdgs=collection["sdg"])
+    assert build_queries() == few
 
 
 def test_publishing_recomputes_every_facet(collection):
+    before = showcase.index()
     showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))
     InitiativeFactory(published=True, sectors=[collection["sector"][2]])
-    with CaptureQueriesContext(connection) as captured:
-        facets = showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))
-    assert counted(captured) == {*showcase.VOCABULARY_FACETS, "attributes"}
+    facets = showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))
+    assert showcase.index() is not before
     sectors = {option.value: option.count for option in facets[0].options}
     assert sectors[collection["sector"][2].code] == by_definition("", "sector", collection["sector"][2].code)
+
+
+def test_classifying_a_public_initiative_or_renaming_an_entry_refreshes_the_facets(collection):
+    initiative = public_initiatives().first()
+    sector = collection["sector"][2]
+    initiative.sectors.remove(sector)
+    expected = by_definition("", "sector", sector.code)
+    counts = {
+        o.value: o.count
+        for o in showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))[0].options
+    }
+    assert counts.get(sector.code, 0) == expected
+    initiative.sectors.add(sector)
+    counts = {
+        o.value: o.count
+        for o in showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))[0].options
+    }
+    assert counts[sector.code] == expected + 1
+    sector.name_it = "Abitare e comunità"
+    sector.save()
+    facet = showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))[0]
+    assert "Abitare e comunità" in [option.label for option in facet.options]
+
+
+def test_the_pages_of_results_follow_the_sort_as_the_database_would(collection):
+    for query in ("", "sort=title", "sort=start", "q=orti", "q=orti&sort=title", "scale=local&sort=newest"):
+        for page in (0, 1):
+            window = slice(page * 5, page * 5 + 5)
+            filterset = InitiativeFilter(QueryDict(query), queryset=public_initiatives())
+            shown = [card.slug for card in showcase.Results(filterset)[window]]
+            expected = InitiativeFilter(QueryDict(query), queryset=public_initiatives()).qs[window]
+            assert shown == [initiative.slug for initiative in expected], query
+
+
+def test_a_version_token_survives_no_cache_flush():
+    # A counter would restart at 1 after the cache is emptied, and a process
+    # could take an index it built long ago for the current one.
+    first = showcase.index()
+    cache.clear()
+    assert showcase.index() is not first
 
 
 def searches(captured) -> int:

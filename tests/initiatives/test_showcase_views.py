@@ -428,13 +428,50 @@ def test_the_home_offers_entry_points_by_sector_and_sdg(client):
 
 def test_the_sitemap_lists_public_pages_in_both_languages_and_no_unpublished_initiative(client):
     published = InitiativeFactory(published=True)
-    draft = InitiativeFactory()
+    draft = InitiativeFactory(slug="bozza-non-pubblicata")
+    submitted = InitiativeFactory(submitted=True, slug="in-revisione")
+    listed = PersonFactory(public_profile=True, slug="persona-nell-elenco")
+    unlisted = PersonFactory(public_profile=False, slug="persona-riservata")
+    ParticipationFactory(initiative=published, person=unlisted)
+    department = Department.objects.first()
+    sector = Sector.objects.first()
+    pages = [
+        ("home", {}),
+        ("initiative-list", {}),
+        ("initiative-map", {}),
+        ("statistics", {}),
+        ("people", {}),
+        ("person-detail", {"slug": listed.slug}),
+        ("department-detail", {"code": department.code}),
+        ("sector-detail", {"code": sector.code}),
+        ("initiative-detail", {"slug": published.slug}),
+    ]
     content = client.get("/sitemap.xml").content.decode()
     for language in ("it", "en"):
         with translation.override(language):
-            assert f"<loc>http://testserver{published.get_absolute_url()}</loc>" in content
-    assert 'hreflang="en"' in content
-    assert draft.slug not in content
+            for name, kwargs in pages:
+                url = reverse(name, kwargs=kwargs)
+                assert url.startswith(f"/{language}/")
+                assert f"<loc>http://testserver{url}</loc>" in content, url
+                assert f'hreflang="{language}" href="http://testserver{url}"' in content, url
+    assert 'hreflang="x-default"' in content
+    for hidden in (draft.slug, submitted.slug, unlisted.slug):
+        assert hidden not in content
+
+
+def test_an_unexpected_error_answers_500_with_the_friendly_page(client, settings):
+    from tests.initiatives.urls_with_an_error import FAILING_PATH
+
+    settings.ROOT_URLCONF = "tests.initiatives.urls_with_an_error"
+    client.raise_request_exception = False
+    response = client.get(FAILING_PATH)
+    assert response.status_code == 500
+    content = response.content.decode()
+    assert "pops-error-code" in content
+    assert "<h1>Si è verificato un errore</h1>" in content
+    assert "Something went wrong" in content
+    assert "Traceback" not in content and "RuntimeError" not in content
+    assert client.get("/it/").status_code == 200  # the rest of the site still works
 
 
 def test_robots_txt_points_to_the_sitemap(client):

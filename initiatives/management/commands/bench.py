@@ -29,6 +29,8 @@ from django.http import HttpResponse
 from django.urls import path
 
 SQLITE_URL = "sqlite:////tmp/pops_bench.sqlite3"
+# How each page is measured (see _prepare).
+MODES = (("cached", "cached page"), ("new", "new request"), ("published", "after publishing"))
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/pops_bench"
 SIZE = 10_000
 
@@ -117,17 +119,19 @@ def format_table(results: dict, size: int, iterations: int, warmup: int) -> str:
     lines = [
         f"POPS showcase, {size:,} published initiatives; {iterations} timed requests per row after {warmup} warm-up",
         "Server time in-process (django.test.Client), median / p95 in ms, (× the median of a trivial view).",
-        "warm = page served from the response cache; cold = whole showcase cache cleared before each request.",
+        "cached page = served from the response cache; new request = the cache emptied before each request, the",
+        "showcase version kept (a request nobody made before, between two publications); after publishing = the",
+        "showcase version replaced before each request (every cache and the bitmap index rebuilt).",
         f"q = queries per request at {size:,} rows; q@10 = the same request with only 10 published initiatives.",
         "",
     ]
     width = 36
-    header = f"{'page':<30}" + "".join(f"| {b:<{width}}" for b in backends)
-    sub = f"{'':<30}" + "".join(f"| {'median / p95 (×trivial)   q q@10':<{width}}" for _b in backends)
+    header = f"{'page':<44}" + "".join(f"| {b:<{width}}" for b in backends)
+    sub = f"{'':<44}" + "".join(f"| {'median / p95 (×trivial)   q q@10':<{width}}" for _b in backends)
     lines += [header, sub, "-" * len(header)]
     pages = next(iter(results.values()))["pages"] if results else []
     for index, page in enumerate(pages):
-        row = f"{page['name']:<30}"
+        row = f"{page['name']:<44}"
         for backend in backends:
             p = results[backend]["pages"][index]
             cell = (
@@ -146,31 +150,42 @@ def format_table(results: dict, size: int, iterations: int, warmup: int) -> str:
 # --- The worker: build the data, then measure -----------------------------------
 
 
-def _time(client, url: str, iterations: int, warmup: int, cold: bool) -> list[float]:
-    from initiatives.showcase import showcase_cache_invalidate
+def _prepare(mode: str) -> None:
+    """Set the caches up for one timed request of `mode`: "cached" leaves
+    them (the page comes from the response cache), "new" empties the cache
+    but keeps the showcase version (a request nobody made before, between two
+    publications: the process keeps its bitmap index), "published" replaces
+    the version (the first request after staff publish: the index is rebuilt)."""
+    from django.core.cache import cache
 
+    from initiatives.showcase import VERSION_KEY, _version, showcase_cache_invalidate
+
+    if mode == "new":
+        version = _version()
+        cache.clear()
+        cache.set(VERSION_KEY, version, None)
+    elif mode == "published":
+        showcase_cache_invalidate()
+
+
+def _time(client, url: str, iterations: int, warmup: int, mode: str) -> list[float]:
     for _ in range(warmup):
         assert client.get(url).status_code == 200, url
     timings = []
     for _ in range(iterations):
-        if cold:
-            showcase_cache_invalidate()
+        _prepare(mode)
         started = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
     return sorted(timings)
 
 
-def _queries(client, url: str, cold: bool) -> int:
+def _queries(client, url: str, mode: str) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from initiatives.showcase import showcase_cache_invalidate
-
-    if cold:
-        showcase_cache_invalidate()
-    else:
-        client.get(url)
+    client.get(url)
+    _prepare(mode)
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     return len(captured.captured_queries)
@@ -207,7 +222,7 @@ def measure(size: int, iterations: int, warmup: int) -> dict:
     facets_url = f"{list_url}?sector={sector.code}&scale=local&status=ongoing"
     search_url = f"{list_url}?q=orti"
     typo_url = f"{list_url}?q=Mirafori"
-    pages = [("trivial view", "/bench-trivial/", False)]
+    pages = [("trivial view", "/bench-trivial/", "cached")]
     for name, url in (
         ("list, no filter", list_url),
         ("list, 3 facets", facets_url),
@@ -217,20 +232,20 @@ def measure(size: int, iterations: int, warmup: int) -> dict:
         ("statistics", reverse("statistics")),
         ("home", reverse("home")),
     ):
-        pages += [(f"{name} (warm)", url, False), (f"{name} (cold)", url, True)]
+        pages += [(f"{name} ({label})", url, mode) for mode, label in MODES]
 
     client = Client()
     out = []
     with override_settings(ROOT_URLCONF=__name__, DEBUG=False, ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS]):
         cache.clear()
-        for name, url, cold in pages:
-            timings = _time(client, url, iterations, warmup, cold)
+        for name, url, mode in pages:
+            timings = _time(client, url, iterations, warmup, mode)
             out.append(
                 {
                     "name": name,
                     "median": statistics.median(timings),
                     "p95": timings[max(0, round(len(timings) * 0.95) - 1)],
-                    "queries": _queries(client, url, cold),
+                    "queries": _queries(client, url, mode),
                 }
             )
         # The same requests with only 10 published initiatives (the others
@@ -246,8 +261,8 @@ def measure(size: int, iterations: int, warmup: int) -> dict:
         with transaction.atomic():
             Initiative.objects.exclude(id__in=keep).update(state=Initiative.State.ARCHIVED)
             assert public_initiatives().count() == 10, keep
-            for row, (_name, url, cold) in zip(out, pages, strict=True):
-                row["queries_small"] = _queries(client, url, cold)
+            for row, (_name, url, mode) in zip(out, pages, strict=True):
+                row["queries_small"] = _queries(client, url, mode)
             transaction.set_rollback(True)
         cache.clear()
     trivial_median = out[0]["median"]
