@@ -114,6 +114,42 @@ def test_the_people_pages_and_the_404_have_no_accessibility_violations(page, sho
     no_violations(page)
 
 
+def test_the_english_home_the_sector_page_and_the_500_have_no_accessibility_violations(page, showcase, settings):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from tests.initiatives.urls_with_an_error import FAILING_PATH
+
+    page.goto(page.base_url + "/en/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == "PoliTO for Society"
+    page.locator("details.pops-aims summary").click()  # the aims, open
+    assert page.locator("details.pops-aims li").count() == 9
+    no_violations(page)
+    screenshot(page, "showcase-home-en")
+
+    for language in ("it", "en"):
+        with translation.override(language):
+            url = reverse("sector-detail", kwargs={"code": showcase["sector"].code})
+        page.goto(page.base_url + url)
+        assert (
+            page.get_by_role("link", name="Orti di comunità a Mirafiori")
+            .or_(page.get_by_role("link", name="Community gardens in Mirafiori"))
+            .first.is_visible()
+        )
+        no_violations(page)
+    screenshot(page, "showcase-sector-en")
+
+    # The friendly 500, as the live server answers an unexpected error (a
+    # test-only URLconf has a failing page).
+    settings.ROOT_URLCONF = "tests.initiatives.urls_with_an_error"
+    response = page.goto(page.base_url + FAILING_PATH)
+    assert response.status == 500
+    assert page.get_by_role("heading", level=1).inner_text() == "Si è verificato un errore"
+    no_violations(page)
+    screenshot(page, "showcase-500")
+
+
 def test_a_keyboard_user_can_skip_to_the_content_and_reach_the_filters(page, showcase):
     page.goto(page.base_url + "/en/initiatives/")
     page.keyboard.press("Tab")
