@@ -132,13 +132,22 @@ class DataImportExportMixin(ImportExportMixin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.import_template_name], context)
 
+    def get_data_for_export(self, request, queryset, **kwargs):
+        """The exported rows (the resource's `filter_export` decides which of
+        the changelist's, and prefetches what they read), counted for the
+        record: the rows actually written, never the whole queryset loaded
+        to count it."""
+        dataset = super().get_data_for_export(request, queryset, **kwargs)
+        request.pops_export_rows = len(dataset)
+        return dataset
+
     def get_export_data(self, file_format, request, queryset, **kwargs):
         data = super().get_export_data(file_format, request, queryset, **kwargs)
         export_record(
             kind=ExportRecord.Kind.RESOURCE,
             fmt=file_format.get_extension(),
             filters={"model": self.model._meta.label, "query": request.GET.urlencode()},
-            row_count=len(queryset),
+            row_count=request.pops_export_rows,
             user=request.user,
         )
         return data

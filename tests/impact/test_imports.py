@@ -1,5 +1,6 @@
 """Bulk import: formats, natural keys, plain errors, dry run, all or nothing, round trip."""
 
+import csv
 import datetime
 import io
 from decimal import Decimal
@@ -34,53 +35,78 @@ def import_text(text: str, *, dry_run: bool = False, resource_class=InitiativeRe
     return run_import(resource_class=resource_class, dataset=dataset(text), dry_run=dry_run)
 
 
-def snapshot() -> list[tuple]:
-    """Everything an import may touch, in a comparable form."""
+def snapshot(*, other_roles: bool = True) -> list[tuple]:
+    """Every column an initiative import writes (each field of
+    InitiativeResource, so a new column is compared as soon as it exists), for
+    every original initiative, in a comparable form; with `other_roles`, also
+    the partnerships in roles other than partner, which imports leave alone."""
+    from stakeholders.models import Partnership
+
+    names = [field.attribute for field in InitiativeResource().get_import_fields()]
     rows = []
-    for i in Initiative.objects.order_by("slug").prefetch_related(
-        "departments", "sectors", "themes", "sdgs", "fields_of_action", "pe_categories", "intervention_areas"
-    ):
-        rows.append(
-            (
-                i.slug,
-                i.title_it,
-                i.title_en,
-                i.summary_it,
-                i.start_date,
-                i.end_date,
-                i.scale,
-                i.website,
-                i.keywords,
-                i.budget,
-                i.external_funding,
-                i.participants,
-                i.impact_evaluated,
-                i.state,
-                sorted(d.code for d in i.departments.all()),
-                sorted(s.code for s in i.sectors.all()),
-                sorted(t.code for t in i.themes.all()),
-                sorted(s.number for s in i.sdgs.all()),
-                sorted(f.pk for f in i.fields_of_action.all()),
-                sorted(p.pk for p in i.pe_categories.all()),
-                sorted(a.pk for a in i.intervention_areas.all()),
-                list(i.partnerships.order_by("position").values_list("organisation__name", "role")),
-            )
+    initiatives = (
+        Initiative.objects.originals()
+        .order_by("slug")
+        .prefetch_related(
+            "departments", "sectors", "themes", "sdgs", "fields_of_action", "pe_categories", "intervention_areas"
         )
+    )
+    for initiative in initiatives:
+        row = []
+        for name in names:
+            if name == "partners":
+                partners = initiative.partnerships.filter(role=Partnership.Role.PARTNER).order_by("position", "pk")
+                value = list(partners.values_list("organisation__name", flat=True))
+            else:
+                value = getattr(initiative, name)
+                if hasattr(value, "all"):
+                    value = sorted(item.pk for item in value.all())
+            row.append((name, value))
+        if other_roles:
+            others = initiative.partnerships.exclude(role=Partnership.Role.PARTNER).order_by("role", "pk")
+            row.append(("other roles", list(others.values_list("organisation__name", "role"))))
+        rows.append(tuple(row))
     return rows
 
 
 def some_initiatives():
+    """Two initiatives with every column of the import format filled in (or
+    deliberately empty), partners in the order given, a funder (a role the
+    import format leaves alone) and a working copy (never exported)."""
+    from actionplan.models import InterventionArea
+    from impact.models import PublicEngagementCategory
+    from initiatives.models import Theme
+
     field = FieldOfAction.objects.filter(code="g").order_by("-valid_from").first()
     first = InitiativeFactory(
         published=True,
         title_it='=HYPERLINK("http://evil")',
+        title_en="Neighbourhood gardens",
+        summary_it="+39 011 090: chiamate",
+        summary_en="@everyone\tis welcome",
         keywords="-rischio, @menzione",
+        scale="regional",
+        website="https://example.org/orti",
         budget=Decimal("1500.50"),
+        external_funding=Decimal("1000"),
+        participants=120,
+        web_accesses=3400,
+        publication_copies=250,
+        media_audience=80000,
+        impact_evaluated=True,
         fields_of_action=[field],
+        pe_categories=PublicEngagementCategory.objects.order_by("-valid_from", "code")[:2],
+        intervention_areas=InterventionArea.objects.order_by("pk")[:2],
+        themes=Theme.objects.order_by("code")[:2],
+        sdgs=SDG.objects.filter(number__in=[4, 11]),
     )
-    second = InitiativeFactory(title_it="Orti condivisi", budget=None, external_funding=None, end_date=None)
-    PartnershipFactory(initiative=first, organisation=OrganisationFactory(name="Comune di Torino"), position=0)
-    PartnershipFactory(initiative=first, organisation=OrganisationFactory(name="Cooperativa Esempio"), position=1)
+    second = InitiativeFactory(
+        title_it="Orti condivisi", summary_en=None, budget=None, external_funding=None, end_date=None
+    )
+    PartnershipFactory(initiative=first, organisation=OrganisationFactory(name="Cooperativa Esempio"), position=0)
+    PartnershipFactory(initiative=first, organisation=OrganisationFactory(name="Comune di Torino"), position=1)
+    PartnershipFactory(initiative=first, organisation=OrganisationFactory(name="Fondazione"), role="funder")
+    InitiativeFactory(title_it="Orti condivisi (modifica)", revision_of=first)
     return first, second
 
 
@@ -98,14 +124,14 @@ def test_export_then_import_leaves_the_data_identical():
 
 def test_initiatives_deleted_and_imported_again_come_back_the_same():
     some_initiatives()
-    before = [row[:-1] + (sorted(row[-1]),) for row in snapshot()]
+    before = snapshot(other_roles=False)
     exported = InitiativeResource().export().export("csv")
     Initiative.objects.all().delete()
 
     outcome = import_text(exported)
 
     assert outcome.totals["new"] == 2 and outcome.written
-    assert [row[:-1] + (sorted(row[-1]),) for row in snapshot()] == before
+    assert snapshot(other_roles=False) == before
     assert InitiativeResource().export().export("csv") == exported
 
 
@@ -375,18 +401,123 @@ def test_a_confirmed_import_is_all_or_nothing_when_a_row_no_longer_validates(cli
     assert LogEntry.objects.filter(user=staff).count() == 3
 
 
-def test_admin_exports_are_neutralised_and_recorded(client):
+# --- The admin's Export button -----------------------------------------------------
+
+EXPORT_FORMATS = {"csv": 0, "xlsx": 1}  # DataImportExportMixin.export_formats
+IMPORT_FORMATS = {"csv": 0, "xlsx": 1}  # impact.imports.IMPORT_FORMATS
+
+
+def admin_export(client, fmt: str, query: str = "") -> bytes:
+    """The admin's Export of initiatives, every column chosen."""
+    columns = {f"initiativeresource_{name}": "on" for name in InitiativeResource._meta.fields}
+    with translation.override("en"):
+        url = reverse("admin:initiatives_initiative_export")
+    response = client.post(f"{url}?{query}", {"format": EXPORT_FORMATS[fmt], "resource": 0, **columns})
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    return response.content
+
+
+def exported_rows(content: bytes, fmt: str) -> list[dict]:
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(content)).active
+        header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        return [dict(zip(header, row, strict=True)) for row in rows]
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def admin_import(client, content: bytes, fmt: str):
+    with translation.override("en"):
+        url = reverse("admin:initiatives_initiative_import")
+        confirm_url = reverse("admin:initiatives_initiative_process_import")
+    upload = SimpleUploadedFile(f"initiatives.{fmt}", content)
+    preview = client.post(url, {"resource": 0, "format": IMPORT_FORMATS[fmt], "import_file": upload})
+    assert "confirm_form" in preview.context, preview.context.get("row_problems")
+    return client.post(confirm_url, preview.context["confirm_form"].initial)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_admin_export_imported_again_gives_back_the_same_data(client, fmt):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    first, _second = some_initiatives()
+    working_copy = first.revisions.get()
+    before = snapshot(other_roles=False)
+
+    content = admin_export(client, fmt)
+
+    rows = exported_rows(content, fmt)
+    assert sorted(row["slug"] for row in rows) == sorted(Initiative.objects.originals().values_list("slug", flat=True))
+    assert working_copy.slug not in {row["slug"] for row in rows}
+    Initiative.objects.all().delete()
+    assert admin_import(client, content, fmt).status_code == 302
+    after = snapshot(other_roles=False)
+    assert after == before
+    compared = {name for name, _value in after[0]}
+    assert {"summary_en", "web_accesses", "publication_copies", "media_audience"} <= compared
+
+
+def test_the_admin_export_exports_the_changelist_selection_and_records_its_rows(client):
     from impact.models import ExportRecord
 
-    InitiativeFactory(title_it="=cmd")
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    first, second = some_initiatives()
+
+    rows = exported_rows(admin_export(client, "csv", query="state__exact=published"), "csv")
+
+    assert [row["slug"] for row in rows] == [first.slug]  # the changelist's filter applies
+    record = ExportRecord.objects.get()
+    assert (record.kind, record.format, record.row_count, record.user) == ("resource", "csv", 1, staff)
+    assert record.filters == {"model": "initiatives.Initiative", "query": "state__exact=published"}
+
+
+def test_the_admin_export_runs_as_many_queries_for_30_initiatives_as_for_3(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actionplan.models import InterventionArea
+
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    response = client.post(
-        reverse("admin:initiatives_initiative_export"),
-        {"format": 0, "resource": 0, **{f"initiativeresource_{name}": "on" for name in ("slug", "title_it")}},
-    )
-    assert "'=cmd" in response.content.decode()
-    assert ExportRecord.objects.get().kind == "resource"
-    assert SDG.objects.count() == 17
+
+    def add(count):
+        for _ in range(count):
+            initiative = InitiativeFactory(intervention_areas=InterventionArea.objects.order_by("pk")[:2])
+            PartnershipFactory(initiative=initiative)
+
+    counts = []
+    for count in (3, 27):
+        add(count)
+        with CaptureQueriesContext(connection) as queries:
+            rows = exported_rows(admin_export(client, "xlsx"), "xlsx")
+        counts.append(len(queries))
+        assert len(rows) == Initiative.objects.originals().count()
+        # The initiatives are read a page at a time (and counted), never all at once.
+        reads = [q["sql"] for q in queries if 'FROM "initiatives_initiative" ' in q["sql"]]
+        assert reads and all("COUNT(" in sql or " LIMIT " in sql for sql in reads), reads
+    assert len(rows) == 30 and counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_injection_strings_are_neutralised_in_the_admin_export(client, fmt):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    first, _second = some_initiatives()
+    PartnershipFactory(initiative=first, organisation=OrganisationFactory(name="=Evil S.p.A."), position=2)
+    Initiative.objects.filter(pk=first.pk).update(website="\rhttps://example.org", keywords="\t-rischio")
+
+    [row] = [row for row in exported_rows(admin_export(client, fmt), fmt) if row["slug"] == first.slug]
+
+    assert row["title_it"] == '\'=HYPERLINK("http://evil")'
+    assert row["summary_it"] == "'+39 011 090: chiamate"
+    assert row["summary_en"] == "'@everyone\tis welcome"
+    assert row["keywords"] == "'\t-rischio"
+    # (XML, and so XLSX, reads a carriage return back as a line feed.)
+    assert row["website"][0] == "'" and row["website"][1] in "\r\n" and row["website"][2:] == "https://example.org"
+    assert row["partners"] == "Cooperativa Esempio | Comune di Torino | =Evil S.p.A."  # not at the start: harmless
+    Partnership = first.partnerships.model
+    Partnership.objects.filter(initiative=first).exclude(organisation__name="=Evil S.p.A.").delete()
+    [row] = [row for row in exported_rows(admin_export(client, fmt), fmt) if row["slug"] == first.slug]
+    assert row["partners"] == "'=Evil S.p.A."
 
 
 class VisibleCells(HTMLParser):
