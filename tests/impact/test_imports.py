@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import html
 import io
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -340,16 +341,20 @@ def test_the_admin_import_previews_errors_then_imports_a_fixed_file_on_confirmat
 
     response = client.post(url, {"resource": 0, "format": 0, "import_file": bad})
 
-    assert "Unknown" in response.content.decode() and "XYZ" in response.content.decode()
-    assert b"confirm" not in response.content.lower().split(b"<form")[-1] or not Initiative.objects.exists()
+    body = response.content.decode()
+    assert 'Unknown department "XYZ".' in html.unescape(body)
+    # No way to confirm a file with errors: neither the form nor its button.
+    assert "confirm_form" not in response.context and 'name="confirm"' not in body
     assert not Initiative.objects.exists()
 
     good = SimpleUploadedFile("i.csv", b"title_it,start_date,departments\nUna,2025-01-01,DIST\n")
     preview = client.post(url, {"resource": 0, "format": 0, "import_file": good})
-    assert not Initiative.objects.exists()
+    assert 'name="confirm"' in preview.content.decode()
+    assert not Initiative.objects.exists()  # the preview writes nothing
     confirm = preview.context["confirm_form"]
-    client.post(reverse("admin:initiatives_initiative_process_import"), confirm.initial)
+    response = client.post(reverse("admin:initiatives_initiative_process_import"), confirm.initial)
 
+    assert response.status_code == 302
     assert Initiative.objects.get().departments.get().code == "DIST"
 
 
