@@ -81,7 +81,7 @@ class KeyedModelMultipleChoiceField(ModelMultipleChoiceField):
 class InitiativeFilter(showcase.InitiativeFilter):
     """The showcase's filters, and `search` as an alias of `q`."""
 
-    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    search = django_filters.CharFilter(method="filter_search", label=_("Search (the same as q)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

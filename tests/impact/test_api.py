@@ -1,6 +1,7 @@
 """The read-only open data API, its OpenAPI schema, and a fuzzing run of it."""
 
 import datetime
+import html
 from urllib.parse import urlencode
 
 import pytest
@@ -245,6 +246,19 @@ def test_the_schema_describes_the_filters_in_the_language_asked(client):
         invalid, parameters = described(lang)
         assert invalid == expected[0] and parameters["sector"].startswith(expected[1]), lang
     assert described("en")[0] != described("it")[0]  # the language asked, not the default
+
+
+def test_the_browsable_api_offers_the_filters_in_the_visitors_language(client, some_published):
+    from django.utils import translation
+
+    for lang in ("it", "en"):
+        response = client.get("/api/initiatives/", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE=lang)
+        body = html.unescape(response.content.decode())
+        with translation.override(lang):
+            labels = [str(f.label) for f in ApiInitiativeFilter.base_filters.values()]
+        assert all(f">{label}<" in body or f">{label}:<" in body for label in labels), lang
+    with translation.override("it"):
+        assert translation.gettext("Start year") != "Start year"  # so the Italian page was in Italian
 
 
 @pytest.mark.parametrize(

@@ -289,8 +289,9 @@ def test_the_command_dry_run_writes_nothing_and_the_real_run_writes(tmp_path):
     path.write_text("title_it;start_date;sdgs\nOrti;01/03/2025;2 | 11\n", encoding="utf-8-sig")
     out = io.StringIO()
 
-    call_command("import_initiatives", str(path), dry_run=True, stdout=out)
-    assert "new: 1" in out.getvalue() and not Initiative.objects.exists()
+    with translation.override("en"):
+        call_command("import_initiatives", str(path), dry_run=True, stdout=out)
+    assert "new: 1  updated: 0" in out.getvalue() and not Initiative.objects.exists()
 
     call_command("import_initiatives", str(path), stdout=io.StringIO())
     assert list(Initiative.objects.get().sdgs.values_list("number", flat=True)) == [2, 11]
@@ -306,6 +307,70 @@ def test_the_command_names_the_bad_rows_and_imports_nothing(tmp_path):
 
     assert "Row 3, column “departments”" in out.getvalue()
     assert not Initiative.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("data.pdf", b"%PDF-1.4", "Only CSV and XLSX files can be imported"),
+        ("data.xlsx", b"not a zip", "This is not a real XLSX file."),
+        ("data.csv", b"title_it\n" + b"x" * 2048, "The file is too large"),
+    ],
+)
+def test_the_command_checks_the_type_and_size_before_reading_the_file(
+    tmp_path, settings, monkeypatch, name, content, message
+):
+    from pathlib import Path
+
+    from impact.management.commands import import_initiatives
+
+    settings.POPS_IMPORT_MAX_BYTES = 1024
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the file was read before it was checked")
+
+    monkeypatch.setattr(Path, "read_bytes", never)
+    monkeypatch.setattr(import_initiatives, "read_dataset", never)
+    with translation.override("en"), pytest.raises(CommandError, match=message):
+        call_command("import_initiatives", str(path), stdout=io.StringIO())
+
+
+def test_the_commands_write_every_message_through_gettext(tmp_path, monkeypatch):
+    """Italian is the default language: every message of import_initiatives
+    and export_anvur is a msgid (here marked, to see that none is left out)."""
+    from impact.management.commands import export_anvur, import_initiatives
+
+    def marked(message):
+        return f"«{message}»"
+
+    monkeypatch.setattr(import_initiatives, "_", marked)
+    monkeypatch.setattr(export_anvur, "_", marked)
+    path = tmp_path / "iniziative.csv"
+    path.write_text("title_it,start_date,departments\nBuona,2025-01-01,DIST\nCattiva,2025-01-01,XYZ\n")
+
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="^«Nothing was imported: fix the rows above and try again.»$"):
+        call_command("import_initiatives", str(path), stdout=out)
+    assert out.getvalue().startswith("«new: 1  updated: 0  unchanged: 0  bad rows: 1»\n")
+    path.write_text("title_it\nBuona\n")
+    for dry_run, last in ((True, "«Dry run: nothing was written.»"), (False, "«Imported.»")):
+        out = io.StringIO()
+        call_command("import_initiatives", str(path), dry_run=dry_run, stdout=out)
+        assert out.getvalue().splitlines()[-1] == last
+    with pytest.raises(CommandError, match="^«No such file: .*nowhere.csv»$"):
+        call_command("import_initiatives", str(tmp_path / "nowhere.csv"))
+    parser = import_initiatives.Command().create_parser("manage.py", "import_initiatives")
+    assert parser.description.startswith("«Import initiatives") and "«Check the file" in parser.format_help()
+
+    with pytest.raises(CommandError, match="^«XLSX needs --output FILE.»$"):
+        call_command("export_anvur", year=2025, fmt="xlsx")
+    err = io.StringIO()
+    call_command("export_anvur", year=2025, output=str(tmp_path / "anvur.csv"), stderr=err)
+    assert err.getvalue() == f"«Wrote {tmp_path / 'anvur.csv'}»\n"
+    parser = export_anvur.Command().create_parser("manage.py", "export_anvur")
+    assert parser.description.startswith("«Export the initiatives") and "«Reporting year.»" in parser.format_help()
 
 
 @pytest.mark.parametrize(

@@ -4,38 +4,51 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from impact.imports import RESOURCES, read_dataset, run_import, validate_upload
 
 
 class Command(BaseCommand):
-    help = "Import initiatives (or organisations, people) from CSV or XLSX: all rows or none."
+    @property
+    def help(self) -> str:
+        # Translated when asked (argparse takes no lazy text).
+        return _("Import initiatives (or organisations, people) from CSV or XLSX: all rows or none.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--dry-run", action="store_true", help="Check the file and report; write nothing.")
-        parser.add_argument("--kind", choices=sorted(RESOURCES), default="initiatives")
+        parser.add_argument("file", help=_("The CSV or XLSX file to import."))
+        parser.add_argument("--dry-run", action="store_true", help=_("Check the file and report; write nothing."))
+        parser.add_argument("--kind", choices=sorted(RESOURCES), default="initiatives", help=_("What the file holds."))
 
     def handle(self, *args, file, dry_run, kind, **options):
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"No such file: {file}")
-        data = path.read_bytes()
-        try:
-            validate_upload(SimpleUploadedFile(path.name, data), max_bytes=settings.POPS_IMPORT_MAX_BYTES)
-            dataset = read_dataset(data=data, filename=path.name)
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
+            raise CommandError(_("No such file: %(file)s") % {"file": file})
+        # The admin's rules, in the same order: the type and size are checked
+        # (from the name, the size on disk and the first bytes) before the
+        # file is read.
+        with path.open("rb") as stream:
+            upload = File(stream, name=path.name)
+            try:
+                validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
+                dataset = read_dataset(data=upload.read(), filename=path.name)
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
         outcome = run_import(resource_class=RESOURCES[kind], dataset=dataset, dry_run=dry_run)
         totals = outcome.totals
         self.stdout.write(
-            f"new: {totals.get('new', 0)}  update: {totals.get('update', 0)}  "
-            f"unchanged: {totals.get('skip', 0)}  bad rows: {len({e.row for e in outcome.errors})}"
+            _("new: %(new)d  updated: %(updated)d  unchanged: %(unchanged)d  bad rows: %(bad)d")
+            % {
+                "new": totals.get("new", 0),
+                "updated": totals.get("update", 0),
+                "unchanged": totals.get("skip", 0),
+                "bad": len({e.row for e in outcome.errors}),
+            }
         )
         for error in outcome.errors:
             self.stdout.write(str(error))
         if outcome.errors:
-            raise CommandError("Nothing was imported: fix the rows above and try again.")
-        self.stdout.write("Dry run: nothing was written." if dry_run else "Imported.")
+            raise CommandError(_("Nothing was imported: fix the rows above and try again."))
+        self.stdout.write(_("Dry run: nothing was written.") if dry_run else _("Imported."))
