@@ -40,6 +40,11 @@ from .models import SDG, ExportRecord, FieldOfAction
 JOIN = " | "
 CHUNK_SIZE = 2000
 DEFAULT_STATES = (Initiative.State.PUBLISHED,)
+# The organisations ANVUR means by an initiative's partners: those that carry
+# it out with the university, as partners or as co-designers. Funders are
+# reported as external funding, beneficiaries and clients are whom the
+# initiative is for: none of them is a partner (README, "ANVUR export columns").
+PARTNER_ROLES = (Partnership.Role.PARTNER, Partnership.Role.CO_DESIGNER)
 
 
 def _q(name: str) -> str:
@@ -77,6 +82,10 @@ class Listing:
     order: tuple[str, ...]
     text_keys: frozenset[str] = frozenset()
     where: str = ""
+    # The related rows are entries of a year-versioned vocabulary (`v`, with
+    # valid_from and valid_to): only those of the edition in force in the
+    # reporting year are listed.
+    edition: bool = False
 
     @property
     def alias(self) -> str:
@@ -88,7 +97,7 @@ class Listing:
         return f"{self.alias}.{_q(attribute)}"
 
 
-def _m2m(name: str, attributes: tuple[str, ...], order: str = "code") -> Listing:
+def _m2m(name: str, attributes: tuple[str, ...], order: str = "code", edition: bool = False) -> Listing:
     """A many-to-many relation of Initiative, sorted by `order` then pk."""
     field = Initiative._meta.get_field(name)
     through, target = field.remote_field.through, field.related_model
@@ -103,6 +112,7 @@ def _m2m(name: str, attributes: tuple[str, ...], order: str = "code") -> Listing
         values={attribute: f"v.{_column(target, attribute)}" for attribute in attributes},
         order=keys,
         text_keys=frozenset(text_keys),
+        edition=edition,
     )
 
 
@@ -124,12 +134,17 @@ def _listings() -> dict[str, Listing]:
         values={"name": f"{municipality} || CASE WHEN {province} <> '' THEN ' (' || {province} || ')' ELSE '' END"},
         order=("t.id",),
     )
+    # Partners in ANVUR's sense (see PARTNER_ROLES), each organisation once
+    # even when it has both roles, at its first place in the order given.
+    organisation, position = _column(Partnership, "organisation"), _column(Partnership, "position")
+    roles = ", ".join(_literal(role) for role in PARTNER_ROLES)
     partners = Listing(
         name="partners",
-        source=f"{_table(Partnership)} t JOIN {_table(Organisation)} o "
-        f"ON o.id = t.{_column(Partnership, 'organisation')}",
+        source=f"(SELECT p.initiative_id, p.{organisation}, MIN(p.{position}) AS {position}, MIN(p.id) AS id "
+        f"FROM {_table(Partnership)} p WHERE p.{_column(Partnership, 'role')} IN ({roles}) "
+        f"GROUP BY p.initiative_id, p.{organisation}) t JOIN {_table(Organisation)} o ON o.id = t.{organisation}",
         values={"name": f"o.{_column(Organisation, 'name')}"},
-        order=(f"t.{_column(Partnership, 'position')}", "t.id"),  # in the order given
+        order=(f"t.{position}", "t.id"),  # in the order given
     )
     return {
         listing.name: listing
@@ -137,7 +152,7 @@ def _listings() -> dict[str, Listing]:
             lead,
             places,
             partners,
-            _m2m("pe_categories", ("code", "name_it")),
+            _m2m("pe_categories", ("code", "name_it"), edition=True),
             _m2m("fields_of_action", ("code", "name_it")),
             _m2m("departments", ("code",)),
             _m2m("sdgs", ("number", "name_it"), order="number"),
@@ -179,7 +194,11 @@ class _Dialect:
         # for the whole tables, a fraction of a second. SQLite, whose plans
         # are simpler, reads just the chosen initiatives' rows.
         conditions = [] if self.postgresql else ["t.initiative_id IN (SELECT id FROM chosen)"]
-        where = " AND ".join([*conditions, *([listing.where] if listing.where else [])]) or "TRUE"
+        if listing.where:
+            conditions.append(listing.where)
+        if listing.edition:
+            conditions.append(self.in_force("v"))
+        where = " AND ".join(conditions) or "TRUE"
         values = {attribute: f"NULLIF(CAST({sql} AS TEXT), '')" for attribute, sql in listing.values.items()}
         if self.postgresql:
             # The values are fed to string_agg already sorted: an ORDER BY
@@ -200,6 +219,13 @@ class _Dialect:
             f"FROM {listing.source} WHERE {where} WINDOW w AS (PARTITION BY t.initiative_id ORDER BY {keys} "
             "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) GROUP BY initiative_id"
         )
+
+    def in_force(self, table: str) -> str:
+        """The rows of a year-versioned vocabulary (`table`) in force in the
+        reporting year: impact.models.EditionQuerySet.for_year, in SQL (a test
+        checks that the two agree)."""
+        year = int(self.year)
+        return f"{table}.valid_from <= {year} AND ({table}.valid_to IS NULL OR {table}.valid_to >= {year})"
 
     def keywords(self, text: str) -> str:
         """The first five keywords of a comma-separated text, trimmed, empty
@@ -271,9 +297,21 @@ COLUMNS: list[Column] = [
     Column("data_inizio", _("Start date, YYYY-MM-DD."), _own("start_date"), DATE),
     Column("data_fine", _("End date, YYYY-MM-DD; empty if ongoing."), _own("end_date"), DATE),
     Column("luogo", _("Places: municipality (province)."), _listed("places", "name")),
-    Column("partner", _("Partner organisations, in the order given."), _listed("partners", "name")),
-    Column("categoria_pe_code", _("Public-engagement category codes."), _listed("pe_categories", "code")),
-    Column("categoria_pe", _("Public-engagement category labels (Italian)."), _listed("pe_categories", "name_it")),
+    Column(
+        "partner",
+        _("Partner organisations (roles partner and co-designer), in the order given."),
+        _listed("partners", "name"),
+    ),
+    Column(
+        "categoria_pe_code",
+        _("Public-engagement category codes, of the edition in force in the reporting year."),
+        _listed("pe_categories", "code"),
+    ),
+    Column(
+        "categoria_pe",
+        _("Public-engagement category labels (Italian), of the edition in force in the reporting year."),
+        _listed("pe_categories", "name_it"),
+    ),
     Column("campo_azione_code", _("VQR field of action codes (a–j)."), _listed("fields_of_action", "code")),
     Column("campo_azione", _("VQR field of action labels (Italian)."), _listed("fields_of_action", "name_it")),
     Column("budget_totale", _("Total planned budget in euro, a plain number."), _own("budget"), DECIMAL),

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +23,48 @@ pytestmark = pytest.mark.django_db
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
+def readme_columns() -> list[tuple[str, str]]:
+    """The table of the README's "ANVUR export columns": (column, meaning), in order."""
+    section = README.read_text().split("## ANVUR export columns", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \| (.+?) \|$", section, flags=re.MULTILINE)
+    assert rows, "no column table in the README"
+    return rows
+
+
+# What ANVUR collects for each public-engagement initiative (ANVUR.md, "What
+# is recorded for each public-engagement initiative"), and the columns of the
+# export that carry it.
+ANVUR_RECORDS = {
+    "responsible person": ["responsabile"],
+    "date(s)": ["data_inizio", "data_fine"],
+    "place": ["luogo"],
+    "title": ["titolo"],
+    "partners": ["partner"],
+    "PE category": ["categoria_pe_code", "categoria_pe"],
+    "total planned budget": ["budget_totale"],
+    "of which external funding": ["finanziamento_esterno"],
+    "actual participants": ["partecipanti"],
+    "documented web accesses": ["accessi_web"],
+    "copies of publications": ["copie_pubblicazioni"],
+    "estimated radio/TV audience": ["audience_radio_tv"],
+    "impact evaluation": ["valutazione_impatto"],
+    "web or social link": ["link"],
+    "department(s)": ["dipartimenti"],
+    "reach of the external context": ["contesto_code", "contesto"],
+    "Agenda 2030 goals": ["sdg_code", "sdg"],
+    "up to five keywords": ["parole_chiave"],
+}
+# ANVUR.md, "Export shape": codes and Italian labels side by side (the label
+# column right after its code column).
+CODE_LABEL_PAIRS = [
+    ("categoria_pe_code", "categoria_pe"),
+    ("campo_azione_code", "campo_azione"),
+    ("contesto_code", "contesto"),
+    ("sdg_code", "sdg"),
+    ("settori_code", "settori"),
+]
+
+
 def published(**kwargs):
     kwargs.setdefault("start_date", datetime.date(2024, 3, 1))
     kwargs.setdefault("end_date", datetime.date(2025, 6, 30))
@@ -36,7 +79,7 @@ def export_csv(**options) -> list[dict]:
 
 def test_a_row_carries_the_documented_columns_with_codes_and_italian_labels():
     field_g = FieldOfAction.objects.get(code="g", valid_from__lte=2025)
-    pe = PublicEngagementCategory.objects.order_by("code").first()
+    pe = PublicEngagementCategory.objects.for_year(2025).order_by("code").first()
     lead = PersonFactory(first_name="Giulia", last_name="Rossi")
     initiative = published(
         title_it="Laboratori di quartiere",
@@ -58,7 +101,7 @@ def test_a_row_carries_the_documented_columns_with_codes_and_italian_labels():
 
     [row] = export_csv(year=2025)
 
-    assert list(row) == anvur.HEADER
+    assert list(row) == [name for name, _meaning in readme_columns()]  # as documented, in order
     assert row["anno"] == "2025"
     assert row["titolo"] == "Laboratori di quartiere"
     assert row["responsabile"] == "Giulia Rossi"
@@ -231,11 +274,60 @@ def test_summaries_count_initiatives_per_field_of_action_and_per_sdg_and_year():
     assert len(by_sdg) == 17
 
 
-def test_the_readme_documents_every_column():
-    readme = README.read_text()
-    section = readme.split("## ANVUR export columns", 1)[1]
-    for name in anvur.HEADER:
-        assert f"`{name}`" in section, name
+def test_the_columns_are_the_readme_table_in_order_with_its_meanings():
+    from django.utils import translation
+
+    documented = readme_columns()
+    assert [name for name, _meaning in documented] == anvur.HEADER
+    with translation.override("en"):
+        assert [str(column.description) for column in anvur.COLUMNS] == [meaning for _name, meaning in documented]
+
+
+def test_every_field_anvur_collects_has_its_documented_column():
+    documented = [name for name, _meaning in readme_columns()]
+    for record, columns in ANVUR_RECORDS.items():
+        assert set(columns) <= set(documented), record
+    for code, label in CODE_LABEL_PAIRS:
+        assert documented.index(label) == documented.index(code) + 1, code
+
+
+def test_partner_lists_the_partners_in_anvurs_sense_once_each_in_the_order_given():
+    initiative = published()
+    names = {}
+    for position, role in enumerate(["funder", "co_designer", "beneficiary", "partner", "client"]):
+        organisation = OrganisationFactory(name=f"Ente {role}")
+        PartnershipFactory(initiative=initiative, organisation=organisation, role=role, position=position)
+        names[role] = organisation
+    # The same organisation as partner (later) and co-designer (earlier): once, at its first place.
+    PartnershipFactory(initiative=initiative, organisation=names["co_designer"], role="partner", position=9)
+    PartnershipFactory(initiative=published(), organisation=names["funder"], role="funder")  # funders only
+
+    rows = {row["id"]: row for row in export_csv(year=2025)}
+
+    assert rows[initiative.slug]["partner"] == "Ente co_designer | Ente partner"
+    assert [row["partner"] for slug, row in rows.items() if slug != initiative.slug] == [""]
+    assert set(anvur.PARTNER_ROLES) == {"partner", "co_designer"}  # as the README's table says
+
+
+def test_public_engagement_categories_are_those_of_the_edition_in_force_in_the_year():
+    old = PublicEngagementCategory.objects.get(code="5", valid_from=2018)  # 2018-2023
+    new = PublicEngagementCategory.objects.get(code="PE24-4")  # from 2024
+    both = published(start_date=datetime.date(2022, 1, 1), end_date=None, pe_categories=[old, new])
+    only_old = published(start_date=datetime.date(2022, 1, 1), end_date=None, pe_categories=[old])
+
+    def cells(year):
+        return {row["id"]: (row["categoria_pe_code"], row["categoria_pe"]) for row in export_csv(year=year)}
+
+    assert cells(2023)[both.slug] == ("5", old.name_it)  # valid_to is inclusive
+    assert cells(2024)[both.slug] == ("PE24-4", new.name_it)  # valid_from is inclusive
+    assert cells(2025)[both.slug] == ("PE24-4", new.name_it)
+    assert cells(2025)[only_old.slug] == ("", "")  # no category of the 2024 edition: to reclassify
+    # The SQL and the model's rule (EditionQuerySet.for_year) agree, year by year.
+    for year in (2022, 2023, 2024, 2030):
+        exported = cells(year)
+        for initiative in (both, only_old):
+            expected = sorted(initiative.pe_categories.for_year(year).values_list("code", flat=True))
+            assert list(filter(None, exported[initiative.slug][0].split(" | "))) == expected, year
 
 
 def test_the_export_of_the_demo_data_has_the_documented_columns_and_codes():
@@ -291,6 +383,9 @@ def test_postgresql_copy_writes_the_same_bytes_as_python(on_postgres, fmt):
             sdgs=[] if n % 2 else SDG.objects.filter(number__in=[3, 10]),
         )
         PartnershipFactory(initiative=initiative, organisation__name=f"{text} S.r.l.")
+        role = ["co_designer", "funder", "partner"][n % 3]
+        PartnershipFactory(initiative=initiative, organisation__name=f"{text} ({role})", role=role, position=1)
+        initiative.pe_categories.set(PublicEngagementCategory.objects.order_by("pk")[n % 3 :: 5])
         Place.objects.create(initiative=initiative, municipality=text, province="")
     report = anvur.anvur_rows(anvur.anvur_queryset(year=2025), year=2025)
 
