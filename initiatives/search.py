@@ -1,8 +1,9 @@
 """Full-text search over the public initiatives.
 
 On PostgreSQL: Italian and English stemming (`to_tsvector`), served by the GIN
-indexes of migration 0004_showcase_search, and a ranking that puts first the
-initiatives whose titles or keywords contain the query. When the stemmed search
+indexes of migration 0004_showcase_search, ranked by `ts_rank` over the
+weighted vectors of migration 0008 (a word in a title weighs more than in
+keywords, a summary or a description). When the stemmed search
 finds nothing (a typo), each word of the query also matches its near-spellings
 among the words of titles and keywords (pg_trgm word similarity on the lexicon
 of migration 0005_showcase_search_lexicon, a small table with its own trigram
@@ -88,12 +89,25 @@ def search_rank(query: str):
     query = normalise(query)
     if not query or connection.vendor != "postgresql":
         return None
-    return ExpressionWrapper(RawSQL(_RANK_SQL, [query]), output_field=FloatField())
+    return ExpressionWrapper(RawSQL(rank_sql(), [query] * len(CONFIGS)), output_field=FloatField())
 
 
-# Titles and keywords that contain the query come first. A cheap test on
-# purpose: ts_rank on every matching row would cost more than the search.
-_RANK_SQL = f"(CASE WHEN strpos(lower({short_document_sql()}), lower(%s)) > 0 THEN 1.0 ELSE 0.0 END)"
+# The weighted vectors of migration 0008, one per configuration: a word found
+# in a title weighs most, then keywords, summaries and descriptions.
+RANK_VECTOR_COLUMNS = {config: f"search_rank_{config}" for config in CONFIGS}
+
+
+def rank_sql(tsquery: str = "websearch_to_tsquery({config}, %s)") -> str:
+    """The rank of an initiative for the text search query `tsquery` (SQL
+    building it from the configuration name `{config}`): the better of its
+    Italian and English ranks, each ts_rank over the weighted vector (length
+    normalised, so that a long description does not outweigh a title)."""
+    table = Initiative._meta.db_table
+    ranks = [
+        f'ts_rank("{table}"."{column}", {tsquery.format(config=f"{config!r}::regconfig")}, 1)'
+        for config, column in RANK_VECTOR_COLUMNS.items()
+    ]
+    return f"GREATEST({', '.join(ranks)})"
 
 
 def _stemmed_sql(tsquery: str, document: str = "") -> str:
@@ -148,22 +162,26 @@ def _text_matches_postgres(query: str, rank: bool = False) -> tuple[str, list]:
     # forgiven in titles and keywords only, where the lexicon comes from: the
     # indexed document finds the candidates (it holds titles and keywords, so
     # the test is implied), titles and keywords are then tested on those alone.
-    # With `rank`, each match comes with its rank (`_RANK_SQL`), read from the
+    # With `rank`, each match comes with its rank (`rank_sql`), read from the
     # rows the match reads anyway.
     table = Initiative._meta.db_table
     stemmed = _stemmed_sql("websearch_to_tsquery({config}, %s)")
     tsquery = 'to_tsquery({config}, (SELECT "text" FROM "corrected"))'
     corrected = f"({_stemmed_sql(tsquery)}) AND ({_stemmed_sql(tsquery, short_document_sql())})"
-    columns, rank_params = ('"id"', []) if not rank else (f'"id", {_RANK_SQL} AS "rank"', [query])
+    stemmed_columns, corrected_columns, rank_params = '"id"', '"id"', []
+    if rank:
+        stemmed_columns = f'"id", {rank_sql()} AS "rank"'
+        corrected_columns = f'"id", {rank_sql(tsquery)} AS "rank"'
+        rank_params = [query] * len(CONFIGS)
     selected = '"id"' if not rank else '"id", "rank"'
     return (
-        f'WITH "stemmed" AS MATERIALIZED (SELECT {columns} FROM "{table}" WHERE {stemmed}),'
+        f'WITH "stemmed" AS MATERIALIZED (SELECT {stemmed_columns} FROM "{table}" WHERE {stemmed}),'
         f' "corrected" AS MATERIALIZED (SELECT ({_NEAR_SPELLINGS_SQL.strip()}) AS "text"'
         ' WHERE NOT EXISTS (SELECT 1 FROM "stemmed"))'
         f' SELECT {selected} FROM "stemmed"'
-        f' UNION ALL SELECT {columns} FROM "{table}" WHERE NOT EXISTS (SELECT 1 FROM "stemmed")'
+        f' UNION ALL SELECT {corrected_columns} FROM "{table}" WHERE NOT EXISTS (SELECT 1 FROM "stemmed")'
         f" AND ({corrected})",
-        [*rank_params, query, query, query, *rank_params],
+        [*rank_params, query, query, query],
     )
 
 

@@ -78,11 +78,46 @@ def test_postgres_search_ranks_title_matches_first(on_postgres):
     assert titles("biciclette")[0] == "Biciclette per tutti"
 
 
+def test_postgres_ranks_by_where_the_stemmed_words_are_found(on_postgres, client):
+    if not on_postgres:
+        pytest.skip("ranking needs PostgreSQL")
+    # Newest first in the factory's order, so that the rank alone can put
+    # them the other way round.
+    for title, keywords, summary, description in (
+        ("Progetto di quartiere", "", "", "Tra le attività, uno spazio condiviso nel cortile."),
+        ("Sportello per le famiglie", "", "Uno spazio condiviso accanto alla scuola.", ""),
+        ("Laboratorio aperto", "spazi condivisi", "", ""),
+        ("Spazi condivisi a Mirafiori", "", "", ""),
+    ):
+        InitiativeFactory(
+            published=True,
+            title_it=title,
+            keywords=keywords,
+            summary_it=summary,
+            description_it=description,
+            english=False,
+        )
+    # "spazio condiviso" is no substring of any title: stemming finds them all,
+    # and the title outranks the keywords, the summary and the description.
+    expected = [
+        "Spazi condivisi a Mirafiori",
+        "Laboratorio aperto",
+        "Sportello per le famiglie",
+        "Progetto di quartiere",
+    ]
+    assert titles("spazio condiviso") == expected
+    page = client.get(reverse("initiative-list") + "?q=spazio+condiviso").context["page"]
+    assert [card.title for card in page.object_list] == expected
+
+
 def test_postgres_search_tolerates_a_typo_in_each_word_of_a_longer_query(on_postgres):
     if not on_postgres:
         pytest.skip("trigram similarity needs PostgreSQL")
-    InitiativeFactory(published=True, title_it="Orti urbani condivisi", keywords="orti, Mirafiori", english=False)
-    InitiativeFactory(published=True, title_it="Orti sul tetto", keywords="orti, Lingotto", english=False)
+    # Summaries and descriptions of their own: the factory's name Turin's
+    # districts, Mirafiori among them.
+    plain = {"summary_it": "Coltivare insieme.", "description_it": "Un orto per il quartiere.", "english": False}
+    InitiativeFactory(published=True, title_it="Orti urbani condivisi", keywords="orti, Mirafiori", **plain)
+    InitiativeFactory(published=True, title_it="Orti sul tetto", keywords="orti, Lingotto", **plain)
     assert titles("orti Mirafori") == ["Orti urbani condivisi"]
     assert titles("Ortti Lingoto") == ["Orti sul tetto"]
     assert titles("Mirafiori") == ["Orti urbani condivisi"]  # spelt right: the stemmed search alone
