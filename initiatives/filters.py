@@ -10,11 +10,14 @@ queries of a page read its matches as a list of ids.
 import json
 
 import django_filters
+from django.core.exceptions import ValidationError
+from django.db import connections, models
 from django.db.models import F, Lookup, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelMultipleChoiceField
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction
@@ -79,6 +82,35 @@ def _has_value(value) -> bool:
     return bool(value)
 
 
+class KeyedModelMultipleChoiceField(ModelMultipleChoiceField):
+    """A vocabulary chosen by an integer key (an id, an SDG number): a number
+    beyond the range of the key's column names no entry and is refused as an
+    unknown one, before the database is asked (SQLite cannot even compare it:
+    OverflowError)."""
+
+    def _check_values(self, value):
+        model = self.queryset.model
+        field = model._meta.get_field(self.to_field_name or model._meta.pk.name)
+        if isinstance(field, models.IntegerField | models.AutoField):
+            low, high = connections[self.queryset.db].ops.integer_field_range(field.get_internal_type())
+            for item in value:
+                try:
+                    number = int(str(item).strip())
+                except ValueError:
+                    continue  # not a number: Django refuses it as it does
+                if (low is not None and number < low) or (high is not None and number > high):
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                    )
+        return super()._check_values(value)
+
+
+class VocabularyFilter(django_filters.ModelMultipleChoiceFilter):
+    """Entries of a vocabulary, several allowed, by their key."""
+
+    field_class = KeyedModelMultipleChoiceField
+
+
 def _through_filter(field: str):
     """Filter on a many-to-many field through its join table."""
 
@@ -112,32 +144,32 @@ class InitiativeFilter(django_filters.FilterSet):
     STATUS_ONGOING, STATUS_COMPLETED = "ongoing", "completed"
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    sector = django_filters.ModelMultipleChoiceFilter(
+    sector = VocabularyFilter(
         queryset=Sector.objects.all(), to_field_name="code", method=_through_filter("sectors"), label=_("Sector")
     )
-    theme = django_filters.ModelMultipleChoiceFilter(
+    theme = VocabularyFilter(
         queryset=Theme.objects.all(), to_field_name="code", method=_through_filter("themes"), label=_("Theme")
     )
-    department = django_filters.ModelMultipleChoiceFilter(
+    department = VocabularyFilter(
         queryset=Department.objects.all(),
         to_field_name="code",
         method=_through_filter("departments"),
         label=_("Department"),
     )
-    sdg = django_filters.ModelMultipleChoiceFilter(
+    sdg = VocabularyFilter(
         queryset=SDG.objects.all(), to_field_name="number", method=_through_filter("sdgs"), label=_("SDG")
     )
-    field = django_filters.ModelMultipleChoiceFilter(
+    field = VocabularyFilter(
         queryset=FieldOfAction.objects.all(),
         method=_through_filter("fields_of_action"),
         label=_("ANVUR field of action"),
     )
-    area = django_filters.ModelMultipleChoiceFilter(
+    area = VocabularyFilter(
         queryset=InterventionArea.objects.all(),
         method=_through_filter("intervention_areas"),
         label=_("Action Plan area"),
     )
-    partner_type = django_filters.ModelMultipleChoiceFilter(
+    partner_type = VocabularyFilter(
         queryset=OrganisationType.objects.all(),
         to_field_name="code",
         method="filter_partner_type",

@@ -14,10 +14,7 @@ set (see `filter_parameters` and `impact.api.schema`).
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError
-from django.db import connections, models
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ModelMultipleChoiceField
 from django_filters.rest_framework import DjangoFilterBackend
 
 from initiatives import filters as showcase
@@ -55,40 +52,10 @@ MULTIPLE = _("Repeat the parameter for several values: any of them matches.")
 LISTED_AT = _("The values are listed at %(path)s.")
 
 
-class KeyedModelMultipleChoiceField(ModelMultipleChoiceField):
-    """A vocabulary chosen by an integer key (an id, an SDG number): a number
-    beyond the range of the key's column names no entry and is refused as an
-    unknown one, before the database is asked (SQLite cannot even compare it:
-    OverflowError)."""
-
-    def _check_values(self, value):
-        model = self.queryset.model
-        field = model._meta.get_field(self.to_field_name or model._meta.pk.name)
-        if isinstance(field, models.IntegerField | models.AutoField):
-            low, high = connections[self.queryset.db].ops.integer_field_range(field.get_internal_type())
-            for item in value:
-                try:
-                    number = int(str(item).strip())
-                except ValueError:
-                    continue  # not a number: Django refuses it as it does
-                if (low is not None and number < low) or (high is not None and number > high):
-                    raise ValidationError(
-                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
-                    )
-        return super()._check_values(value)
-
-
 class InitiativeFilter(showcase.InitiativeFilter):
     """The showcase's filters, and `search` as an alias of `q`."""
 
     search = django_filters.CharFilter(method="filter_search", label=_("Search (the same as q)"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # On this filter set's own copies of the filters (the showcase's stay as they are).
-        for filter_field in self.filters.values():
-            if type(filter_field) is django_filters.ModelMultipleChoiceFilter:
-                filter_field.field_class = KeyedModelMultipleChoiceField
 
 
 class InitiativeFilterBackend(DjangoFilterBackend):

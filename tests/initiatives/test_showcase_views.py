@@ -536,3 +536,20 @@ def test_the_italian_home_presents_the_project_in_its_own_words(client):
         "aderire a reti transnazionali sui temi di competenza.",
     ):
         assert aim in text
+
+
+def test_the_detail_page_labels_begin_with_a_capital_in_italian(client):
+    # "ANVUR fields of action" is also a model's verbose name, lower case in Italian.
+    from impact.models import FieldOfAction
+
+    initiative = InitiativeFactory(published=True, fields_of_action=[FieldOfAction.objects.first()])
+    content = client.get(initiative.get_absolute_url()).content.decode()
+    assert "<dt>Campi d'azione ANVUR</dt>" in content
+
+
+@pytest.mark.parametrize("query", ["field=99999999999999999999", "area=-99999999999999999999", "sdg=18", "sector=nope"])
+def test_an_unknown_or_out_of_range_vocabulary_value_is_ignored_not_an_error(client, query):
+    InitiativeFactory(published=True, title_it="Sempre visibile")
+    response = client.get(reverse("initiative-list") + "?" + query)
+    assert response.status_code == 200
+    assert "Sempre visibile" in response.content.decode()
