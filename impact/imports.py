@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,6 +98,31 @@ def read_dataset(*, data: bytes, filename: str) -> tablib.Dataset:
         return SniffingCSV().create_dataset(data)
     except UnicodeDecodeError:
         raise ValidationError(_("The file is not UTF-8 text: save it as “CSV UTF-8”."), code="encoding") from None
+
+
+def count_rows(*, data: bytes, filename: str, more_than: int | None = None) -> int | None:
+    """The number of data rows (the header left out) that `read_dataset`
+    would give, without building the dataset, or None when the file cannot
+    be read (its reader will say why). With `more_than`, an XLSX whose
+    declared size is larger answers with that size without reading its rows.
+    Only meant to choose between a preview done at once and a job."""
+    if filename.lower().endswith(".xlsx"):
+        import openpyxl
+
+        try:
+            sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+            declared = (sheet.max_row or 1) - 1  # from the sheet's dimension, when it has one
+            if more_than is not None and declared > more_than:
+                return declared
+            return max(sum(1 for _row in sheet.iter_rows(values_only=True)) - 1, 0)
+        except Exception:  # not a workbook after all: the reader reports it
+            return None
+    try:
+        text = data.decode("utf-8-sig").lstrip("\ufeff")
+        rows = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
+        return sum(1 for number, row in enumerate(rows) if number and row)  # as tablib: blank lines dropped
+    except (UnicodeDecodeError, csv.Error):
+        return None
 
 
 @dataclass(frozen=True)
@@ -190,13 +216,21 @@ def import_log_entries(*, result, model, user) -> int:
 
 # --- Large files: import jobs (run by impact.tasks.run_import_job) ------------------
 #
+# A file of more than POPS_IMPORT_ASYNC_ROWS rows uploaded in the admin becomes a
+# job in the dry-run phase: a task checks every row, writes nothing, and leaves
+# the preview (counts, every bad row) on the job. Staff confirm a clean preview,
+# and the same job, now in the import phase, is run again by the task: every row
+# is checked once more and all are written, or none.
+#
 # The uploaded file is stored (MEDIA_ROOT/imports/) only for the job to read it.
 # When the job succeeds the file is deleted at once: its rows are now in the
 # database, and a second copy of names and e-mail addresses has no use. When it
-# fails, the file is kept POPS_IMPORT_FILE_RETENTION_DAYS days so that staff can
-# download what they sent (and developers reproduce an unexpected failure); the
-# daily beat task impact.tasks.purge_import_files then deletes it, together with
-# the files of jobs that never finished. Deleting a job deletes its file.
+# fails (the dry run found bad rows, or the import did), the file is kept
+# POPS_IMPORT_FILE_RETENTION_DAYS days so that staff can download what they sent
+# (and developers reproduce an unexpected failure); the daily beat task
+# impact.tasks.purge_import_files then deletes it, together with the files of
+# jobs that never finished (a preview nobody confirmed). Deleting a job deletes
+# its file.
 
 
 def job_progress_key(job_id: int) -> str:
@@ -212,9 +246,18 @@ def job_processed_rows(job: ImportJob) -> int:
     return job.processed_rows
 
 
-def import_job_create(*, kind: str, data: bytes, filename: str, total_rows: int, user=None) -> ImportJob:
-    """Store the uploaded file (MEDIA_ROOT/imports/) and a pending job for it."""
-    job = ImportJob(kind=kind, original_name=filename, total_rows=total_rows, user=user)
+def job_problems(job: ImportJob) -> list[RowError]:
+    """A job's bad rows, as the admin's preview lists them."""
+    return [RowError(e.get("row", 0), e.get("column", ""), e.get("message", "")) for e in job.errors]
+
+
+def import_job_create(
+    *, kind: str, data: bytes, filename: str, total_rows: int, user=None, dry_run: bool = False
+) -> ImportJob:
+    """Store the uploaded file (MEDIA_ROOT/imports/) and a pending job for it:
+    a dry run (staff confirm its preview) or, by default, the import itself."""
+    phase = ImportJob.Phase.DRY_RUN if dry_run else ImportJob.Phase.IMPORT
+    job = ImportJob(kind=kind, phase=phase, original_name=filename, total_rows=total_rows, user=user)
     job.file.save(Path(filename).name, ContentFile(data), save=False)
     job.save()
     return job
@@ -233,15 +276,19 @@ def _progress_writer(job_id: int, total: int) -> Callable[[int], None]:
 
 def import_job_run(*, job_id: int) -> str:
     """Run a pending job: check the stored file (type, size) before reading
-    it, import every row in ONE transaction (all or nothing), report the
-    progress through the cache, and write the outcome to the job afterwards.
-    Returns the final state."""
+    it, then, in ONE transaction, check every row and, in the import phase
+    only and only if no row is bad, write them all (all or nothing); a dry
+    run always rolls back. The progress goes through the cache; the outcome
+    is written to the job afterwards. Returns the final state: a clean dry
+    run is CHECKED (waiting for confirmation), a clean import DONE, anything
+    else FAILED."""
     updated = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
         state=ImportJob.State.RUNNING, started_at=timezone.now()
     )
     job = ImportJob.objects.get(pk=job_id)
     if not updated:  # already run (a task delivered twice)
         return job.state
+    dry_run = job.phase == ImportJob.Phase.DRY_RUN
     cache.set(job_progress_key(job.pk), 0, 24 * 3600)
     errors: list[dict] = []
     totals: dict[str, int] = {}
@@ -252,21 +299,25 @@ def import_job_run(*, job_id: int) -> str:
             upload = File(stored.file, name=name)
             validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
             dataset = read_dataset(data=upload.read(), filename=name)
+        if len(dataset) != job.total_rows:  # the upload's count was an estimate
+            job.total_rows = len(dataset)
+            ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
         resource = RESOURCES[job.kind]()
         resource.progress = _progress_writer(job.pk, len(dataset))
         with transaction.atomic():
             result = resource.import_data(
                 dataset,
-                dry_run=False,
+                dry_run=dry_run,
                 use_transactions=True,
                 rollback_on_validation_errors=True,
                 user=job.user,
             )
             problems = row_errors(result)
             if problems or result.has_errors() or result.has_validation_errors():
-                transaction.set_rollback(True)
                 errors = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
                 errors = errors or [{"row": 0, "column": "", "message": _("The import failed.")}]
+            if dry_run or errors:
+                transaction.set_rollback(True)  # a dry run writes nothing, whatever the resource did
             else:
                 # The history is part of the import: written, or rolled back, with it.
                 import_log_entries(result=result, model=resource._meta.model, user=job.user)
@@ -278,17 +329,22 @@ def import_job_run(*, job_id: int) -> str:
         logger.exception("Import job %s failed", job.pk)
         errors = [{"row": 0, "column": "", "message": _("The import failed unexpectedly; nothing was imported.")}]
     # After the import transaction: the outcome, on the job's row.
-    job.state = ImportJob.State.FAILED if errors else ImportJob.State.DONE
     job.errors = errors
     job.processed_rows = processed
-    job.created_rows = 0 if errors else totals.get("new", 0)
-    job.updated_rows = 0 if errors else totals.get("update", 0)
-    job.skipped_rows = 0 if errors else totals.get("skip", 0)
     job.finished_at = timezone.now()
+    if dry_run:
+        job.state = ImportJob.State.FAILED if errors else ImportJob.State.CHECKED
+        job.preview = {key: totals.get(key, 0) for key in ("new", "update", "skip")} if totals else {}
+    else:
+        job.state = ImportJob.State.FAILED if errors else ImportJob.State.DONE
+        job.created_rows = 0 if errors else totals.get("new", 0)
+        job.updated_rows = 0 if errors else totals.get("update", 0)
+        job.skipped_rows = 0 if errors else totals.get("skip", 0)
     job.save(
         update_fields=[
             "state",
             "errors",
+            "preview",
             "processed_rows",
             "created_rows",
             "updated_rows",
@@ -300,6 +356,35 @@ def import_job_run(*, job_id: int) -> str:
     if job.state == ImportJob.State.DONE:
         import_job_discard_file(job)
     return job.state
+
+
+def import_job_confirm(*, job_id: int) -> ImportJob:
+    """Staff confirm a clean dry run: the job moves to the import phase,
+    pending, for the task to run (the caller enqueues it once its transaction
+    commits). Anything but a checked dry run without bad rows is refused with
+    a ValidationError saying why; the update is conditional, so two
+    confirmations start one import."""
+    confirmed = ImportJob.objects.filter(
+        pk=job_id, phase=ImportJob.Phase.DRY_RUN, state=ImportJob.State.CHECKED
+    ).update(
+        phase=ImportJob.Phase.IMPORT,
+        state=ImportJob.State.PENDING,
+        processed_rows=0,
+        started_at=None,
+        finished_at=None,
+    )
+    job = ImportJob.objects.get(pk=job_id)
+    if confirmed:
+        return job
+    if job.phase == ImportJob.Phase.IMPORT:
+        message = _("This import has already been confirmed.")
+    elif job.in_progress:
+        message = _("The file is still being checked: confirm it when the preview is ready.")
+    elif job.errors and any(error.get("row") for error in job.errors):
+        message = _("This file cannot be imported: some rows have errors. Correct the file and upload it again.")
+    else:
+        message = _("This import cannot be confirmed: upload the file again.")
+    raise ValidationError(message, code="not_confirmable")
 
 
 def import_job_discard_file(job: ImportJob) -> bool:
@@ -321,28 +406,47 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
     """Delete the stored files that are no longer needed: those of successful
     jobs (normally gone already), of jobs that failed more than
     POPS_IMPORT_FILE_RETENTION_DAYS days ago, and of jobs that have not
-    finished in that time (their task was lost: they are marked failed, and
-    a late delivery of the task no longer runs them). Returns the number of
-    files deleted."""
+    finished in that time (their task was lost, or nobody confirmed their
+    preview: they are marked failed, and neither a late delivery of the task
+    nor a late confirmation runs them). Returns the number of files deleted."""
     now = now or timezone.now()
     days = settings.POPS_IMPORT_FILE_RETENTION_DAYS
     cutoff = now - datetime.timedelta(days=days)
-    unfinished = [ImportJob.State.PENDING, ImportJob.State.RUNNING]
-    abandoned = list(ImportJob.objects.filter(state__in=unfinished, created_at__lt=cutoff).values_list("pk", flat=True))
-    message = ngettext(
-        "The import did not finish within %(days)d day; its file was deleted.",
-        "The import did not finish within %(days)d days; its file was deleted.",
-        days,
-    ) % {"days": days}
-    ImportJob.objects.filter(pk__in=abandoned, state__in=unfinished).update(
-        state=ImportJob.State.FAILED, finished_at=now, errors=[{"row": 0, "column": "", "message": message}]
-    )
+    stale = ImportJob.objects.filter(created_at__lt=cutoff)
+    closing = [
+        (
+            [ImportJob.State.PENDING, ImportJob.State.RUNNING],
+            ngettext(
+                "The import did not finish within %(days)d day; its file was deleted.",
+                "The import did not finish within %(days)d days; its file was deleted.",
+                days,
+            ),
+        ),
+        (
+            [ImportJob.State.CHECKED],  # a preview nobody confirmed
+            ngettext(
+                "The import was not confirmed within %(days)d day; its file was deleted.",
+                "The import was not confirmed within %(days)d days; its file was deleted.",
+                days,
+            ),
+        ),
+    ]
+    closed: list[int] = []
+    for states, message in closing:
+        pks = list(stale.filter(state__in=states).values_list("pk", flat=True))
+        ImportJob.objects.filter(pk__in=pks, state__in=states).update(
+            state=ImportJob.State.FAILED,
+            finished_at=now,
+            errors=[{"row": 0, "column": "", "message": message % {"days": days}}],
+        )
+        closed += pks
     expired = (
         ImportJob.objects.exclude(file="")
         .filter(
             Q(state=ImportJob.State.DONE)
             | Q(state=ImportJob.State.FAILED, finished_at__lt=cutoff)
-            | Q(pk__in=abandoned)
+            # closed just now (not one confirmed in the meantime)
+            | Q(pk__in=closed, state=ImportJob.State.FAILED)
         )
         .only("pk", "file")
         .order_by("pk")
@@ -351,16 +455,21 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
 
 
 def import_job_status(job: ImportJob) -> dict:
-    """What the job page shows, as JSON: state, progress and outcome."""
+    """What the job page shows, as JSON: phase, state, progress and outcome
+    (`finished`: no task has anything left to do, the job is over or waits
+    for confirmation)."""
     return {
         "id": job.pk,
+        "phase": job.phase,
         "state": job.state,
         "state_label": str(job.get_state_display()),
-        "finished": job.is_finished,
+        "finished": not job.in_progress,
         "total": job.total_rows,
         "processed": job_processed_rows(job),
         "created": job.created_rows,
         "updated": job.updated_rows,
         "skipped": job.skipped_rows,
-        "errors": [str(RowError(e.get("row", 0), e.get("column", ""), e.get("message", ""))) for e in job.errors],
+        "preview": {key: job.preview.get(key, 0) for key in ("new", "update", "skip")} if job.preview else None,
+        "confirmable": job.can_be_confirmed,
+        "errors": [str(problem) for problem in job_problems(job)],
     }

@@ -210,12 +210,24 @@ class ExportRecord(models.Model):
 
 
 class ImportJob(models.Model):
-    """A large import run by a Celery task: the stored file, who started it,
+    """A large import run by Celery tasks: the stored file, who started it,
     its progress and its outcome (counts, or every bad row).
 
+    A job uploaded in the admin starts in the *dry run* phase: a task checks
+    every row and writes nothing, then the job is *checked* (its `preview`
+    holds the counts of new, updated and unchanged rows) or *failed* (its
+    `errors` hold every bad row). Staff confirm a checked job, which moves it
+    to the *import* phase: another task checks everything again and writes
+    all rows or none.
+
     The file is only kept while it is useful: deleted as soon as the job
-    succeeds, POPS_IMPORT_FILE_RETENTION_DAYS days after it fails, and with
-    the job (see impact.imports)."""
+    succeeds, POPS_IMPORT_FILE_RETENTION_DAYS days after it fails or after it
+    was created if it never finishes (a preview nobody confirms), and with the
+    job (see impact.imports)."""
+
+    class Phase(models.TextChoices):
+        DRY_RUN = "dry_run", _("Dry run")
+        IMPORT = "import", _("Import")
 
     class Kind(models.TextChoices):
         INITIATIVES = "initiatives", _("Initiatives")
@@ -225,6 +237,7 @@ class ImportJob(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Running")
+        CHECKED = "checked", _("Checked, waiting for confirmation")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
@@ -245,6 +258,7 @@ class ImportJob(models.Model):
         help_text=_("Deleted when the import succeeds, and some days after it fails."),
     )
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices, default=Phase.IMPORT)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)
@@ -252,6 +266,12 @@ class ImportJob(models.Model):
     updated_rows = models.PositiveIntegerField(_("updated"), default=0)
     skipped_rows = models.PositiveIntegerField(_("unchanged"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    preview = models.JSONField(
+        _("preview"),
+        default=dict,
+        blank=True,
+        help_text=_("What the dry run found: the numbers of new, updated and unchanged rows."),
+    )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -265,7 +285,18 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
+        """The import is over: written, or failed (nothing written)."""
         return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def in_progress(self) -> bool:
+        """A task has this job to run, or is running it."""
+        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+    @property
+    def can_be_confirmed(self) -> bool:
+        """A dry run that found no bad row, waiting for staff to confirm it."""
+        return self.phase == self.Phase.DRY_RUN and self.state == self.State.CHECKED and not self.errors
 
 
 @receiver(post_delete, sender=ImportJob, dispatch_uid="impact-import-job-file")

@@ -5,7 +5,8 @@ from celery import shared_task
 
 @shared_task(ignore_result=True)
 def run_import_job(job_id: int) -> str:
-    """A large import (see impact.imports.import_job_run)."""
+    """A large import's dry run, or the import once confirmed (see
+    impact.imports.import_job_run)."""
     from .imports import import_job_run
 
     return import_job_run(job_id=job_id)
