@@ -1,12 +1,14 @@
 from django.conf import settings
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,7 +17,7 @@ from pops.admin import EditionAdmin, VocabularyAdmin, register_vocabularies
 from . import anvur
 from .exports import export_response
 from .forms import REPORT, AnvurExportForm
-from .imports import import_job_status
+from .imports import RESOURCES, import_job_confirm, import_job_status, job_problems
 from .models import (
     SDG,
     ExportRecord,
@@ -106,19 +108,21 @@ class ExportRecordAdmin(admin.ModelAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    """Large imports run by Celery: the list, and each job's progress page."""
+    """Large imports run by Celery: the list, and each job's page (progress,
+    then the dry run's preview to confirm, or the import's outcome)."""
 
     list_display = (
         "created_at",
         "kind",
         "original_name",
+        "phase",
         "state",
         "total_rows",
         "created_rows",
         "updated_rows",
         "user",
     )
-    list_filter = ("state", "kind")
+    list_filter = ("phase", "state", "kind")
     list_select_related = ("user",)
     # The stored file is linked through `file_view` (media files are not
     # served in production, and only staff who may see the job may have it).
@@ -126,12 +130,14 @@ class ImportJobAdmin(admin.ModelAdmin):
         "kind",
         "original_name",
         "stored_file",
+        "phase",
         "state",
         "total_rows",
         "processed_rows",
         "created_rows",
         "updated_rows",
         "skipped_rows",
+        "preview",
         "errors",
         "user",
         "created_at",
@@ -154,6 +160,11 @@ class ImportJobAdmin(admin.ModelAdmin):
                 name="impact_importjob_progress",
             ),
             path("<int:job_id>/file/", self.admin_site.admin_view(self.file_view), name="impact_importjob_file"),
+            path(
+                "<int:job_id>/confirm/",
+                self.admin_site.admin_view(require_POST(self.confirm_view)),
+                name="impact_importjob_confirm",
+            ),
             *super().get_urls(),
         ]
 
@@ -170,9 +181,24 @@ class ImportJobAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return job
 
+    def _may_confirm(self, request, job: ImportJob) -> bool:
+        """Only who uploaded the file confirms it (the admin history of the
+        import is written in their name), while they may still import."""
+        target = self.admin_site._registry.get(RESOURCES[job.kind]._meta.model)
+        return (
+            job.user_id == request.user.pk
+            and target is not None
+            and getattr(target, "has_import_permission", lambda request: False)(request)
+        )
+
     def status_view(self, request, job_id: int):
-        """A progress bar that asks `progress_view` every second, then the result."""
+        """A progress bar that asks `progress_view` every second and shows
+        the page again when the task is over: the dry run's preview (counts,
+        every bad row, and the button to confirm a clean one), or the
+        import's outcome."""
         job = self._job(request, job_id)
+        problems = job_problems(job)
+        bad_rows = len({problem.row for problem in problems if problem.row})
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import of %(name)s") % {"name": job.original_name or job.file.name},
@@ -180,8 +206,40 @@ class ImportJobAdmin(admin.ModelAdmin):
             "job": job,
             "status": import_job_status(job),
             "retention_days": settings.POPS_IMPORT_FILE_RETENTION_DAYS,
+            # What admin/impact/import_problems.html lists.
+            "row_problems": problems,
+            "bad_rows": bad_rows,
+            "confirmation_failed": job.phase == ImportJob.Phase.IMPORT and bad_rows > 0,
+            "may_confirm": job.can_be_confirmed and self._may_confirm(request, job),
+            "upload_url": self._upload_url(job),
         }
         return TemplateResponse(request, "admin/impact/importjob/status.html", context)
+
+    def _upload_url(self, job: ImportJob) -> str:
+        """The import page where a corrected file is uploaded again."""
+        opts = RESOURCES[job.kind]._meta.model._meta
+        try:
+            return reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
+        except NoReverseMatch:
+            return ""
+
+    def confirm_view(self, request, job_id: int):
+        """Confirm a clean dry run: the import task runs once this request's
+        transaction commits. Anything else is refused with the reason."""
+        job = self._job(request, job_id)
+        if not self._may_confirm(request, job):
+            raise PermissionDenied
+        status_url = reverse("admin:impact_importjob_status", args=[job.pk])
+        try:
+            job = import_job_confirm(job_id=job.pk)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(status_url)
+        from .tasks import run_import_job
+
+        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+        return HttpResponseRedirect(status_url)
 
     def progress_view(self, request, job_id: int):
         return JsonResponse(import_job_status(self._job(request, job_id)))

@@ -4,8 +4,9 @@ files checked before they are read, CSV with commas or semicolons, every bad
 row's column and reason written out in the preview, an import confirmed all
 or nothing (a row that no longer validates at confirmation, say because a
 department it names was deleted after the preview, writes nothing and shows
-the problems again), every export neutralised and recorded, and a template to
-start from."""
+the problems again), files of more than POPS_IMPORT_ASYNC_ROWS rows previewed
+and imported by Celery tasks (impact.imports, the import job's page), every
+export neutralised and recorded, and a template to start from."""
 
 from __future__ import annotations
 
@@ -15,16 +16,14 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
 from .anvur import export_record
 from .exports import CSV, export_response
-from .imports import IMPORT_FORMATS, RESOURCES, import_job_create, row_errors, validate_upload
+from .imports import IMPORT_FORMATS, RESOURCES, count_rows, import_job_create, row_errors, validate_upload
 from .models import ExportRecord
 from .resources import EXAMPLES
 
@@ -79,14 +78,50 @@ class DataImportExportMixin(ImportExportMixin):
         )
 
     def import_action(self, request, **kwargs):
-        """The upload and its dry-run preview. When rows are bad, the page
-        lists each problem (row, column, reason) as text, in place of the
-        library's table whose reasons only show on hover."""
+        """The upload and its dry-run preview. A file of more than
+        POPS_IMPORT_ASYNC_ROWS rows is previewed by a Celery task instead (an
+        ImportJob in its dry-run phase, run once this request's transaction
+        commits), and staff follow it, then confirm it, on the job's page.
+        When rows are bad, the page lists each problem (row, column, reason)
+        as text, in place of the library's table whose reasons only show on
+        hover."""
+        job = self._dry_run_job(request) if request.method == "POST" else None
+        if job is not None:
+            from .tasks import run_import_job
+
+            transaction.on_commit(lambda: run_import_job.delay(job.pk))
+            return HttpResponseRedirect(reverse("admin:impact_importjob_status", args=[job.pk]))
         response = super().import_action(request, **kwargs)
         result = response.context_data.get("result") if isinstance(response, TemplateResponse) else None
         if result is not None and _failed(result):
             response.context_data.update(_problems_context(result))
         return response
+
+    def _dry_run_job(self, request):
+        """The dry-run job of a valid upload (type and size checked by the
+        form before the file is read) of more than POPS_IMPORT_ASYNC_ROWS
+        rows; None for anything else, which the library's preview handles
+        at once (the form's errors, a file it cannot read, a small file)."""
+        if not self.has_import_permission(request) or self.is_skip_import_confirm_enabled():
+            return None
+        form = self.create_import_form(request)
+        if not form.is_valid():
+            return None
+        upload = form.cleaned_data["import_file"]
+        input_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
+        if not upload.name.lower().endswith("." + input_format.get_extension()):
+            return None  # the chosen format is not the file's: the library says it cannot read it
+        data = b"".join(upload.chunks())
+        upload.seek(0)
+        threshold = settings.POPS_IMPORT_ASYNC_ROWS
+        rows = count_rows(data=data, filename=upload.name, more_than=threshold)
+        if rows is None or rows <= threshold:
+            return None
+        resource_class = self.choose_import_resource_class(form, request)
+        kind = next(kind for kind, known in RESOURCES.items() if known is resource_class)
+        return import_job_create(
+            kind=kind, data=data, filename=upload.name, total_rows=rows, user=request.user, dry_run=True
+        )
 
     def get_import_data_kwargs(self, **kwargs):
         """Every import the admin runs, the confirmed one included, is rolled
@@ -151,39 +186,3 @@ class DataImportExportMixin(ImportExportMixin):
             user=request.user,
         )
         return data
-
-    @method_decorator(require_POST)
-    def process_import(self, request, **kwargs):
-        """The confirmed import: files of more than POPS_IMPORT_ASYNC_ROWS rows
-        become an ImportJob run by a Celery task (after this request's
-        transaction commits), and staff follow it on the job's page."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        confirm_form = self.create_confirm_form(request)
-        if not confirm_form.is_valid():
-            return super().process_import(request, **kwargs)
-        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](encoding=self.from_encoding)
-        tmp_storage = self.get_tmp_storage_class()(
-            name=confirm_form.cleaned_data["import_file_name"],
-            encoding=None if input_format.is_binary() else self.from_encoding,
-            read_mode=input_format.get_read_mode(),
-            **self.get_tmp_storage_class_kwargs(),
-        )
-        data = tmp_storage.read()
-        rows = len(input_format.create_dataset(data))
-        if rows <= settings.POPS_IMPORT_ASYNC_ROWS:
-            return super().process_import(request, **kwargs)
-        resource_class = self.choose_import_resource_class(confirm_form, request)
-        kind = next(kind for kind, known in RESOURCES.items() if known is resource_class)
-        job = import_job_create(
-            kind=kind,
-            data=data.encode() if isinstance(data, str) else data,
-            filename=confirm_form.cleaned_data["original_file_name"],
-            total_rows=rows,
-            user=request.user,
-        )
-        tmp_storage.remove()
-        from .tasks import run_import_job
-
-        transaction.on_commit(lambda: run_import_job.delay(job.pk))
-        return HttpResponseRedirect(reverse("admin:impact_importjob_status", args=[job.pk]))
