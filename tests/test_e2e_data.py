@@ -1,4 +1,5 @@
-"""Staff import a CSV through the admin (dry run, errors, fix, confirm) and
+"""Staff import a CSV through the admin (dry run, errors, fix, confirm), at
+once or, for a large file, as a background job with a progress page, and
 download the ANVUR export, in a real browser."""
 
 import csv
@@ -8,6 +9,8 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
+from impact import imports
+from impact.models import ImportJob
 from initiatives.factories import InitiativeFactory, UserFactory
 from initiatives.models import Initiative
 from tests.conftest import screenshot
@@ -62,6 +65,54 @@ def test_staff_preview_an_import_with_errors_fix_it_and_confirm(page, tmp_path):
         page.click("input[name=confirm]")
 
     assert sorted(Initiative.objects.values_list("title_it", flat=True)) == ["Orti in città", "Scuola aperta"]
+
+
+def test_staff_preview_a_large_import_in_the_background_fix_it_and_confirm(page, tmp_path, settings):
+    settings.POPS_IMPORT_ASYNC_ROWS = 1  # both files are "large": dry run and import are jobs
+    log_in(page)
+
+    upload(page, tmp_path, "iniziative.csv", BAD)
+    job = ImportJob.objects.get()
+    assert page.url.endswith(f"/it/admin/impact/importjob/{job.pk}/status/")
+    problems = page.locator("#import-problems tbody tr")
+    assert problems.count() == 2
+    assert [problems.nth(0).locator("td").nth(i).inner_text() for i in range(2)] == ["2", "departments"]
+    assert [problems.nth(1).locator("td").nth(i).inner_text() for i in range(2)] == ["3", "end_date"]
+    assert page.locator("input[name=confirm]").count() == 0
+    screenshot(page, "data-import-job-errors")
+    assert not Initiative.objects.exists()
+
+    upload(page, tmp_path, "iniziative.csv", GOOD)
+    job = ImportJob.objects.latest("pk")
+    assert page.url.endswith(f"/it/admin/impact/importjob/{job.pk}/status/")
+    assert page.locator("#preview-new").inner_text() == "2"
+    assert page.locator("#import-problems").count() == 0
+    screenshot(page, "data-import-job-preview")
+    assert not Initiative.objects.exists()
+    with page.expect_navigation():
+        page.click("input[name=confirm]")
+
+    assert page.locator("#job-done").is_visible()
+    assert page.locator("#job-created").inner_text() == "2"
+    assert sorted(Initiative.objects.values_list("title_it", flat=True)) == ["Orti in città", "Scuola aperta"]
+
+
+def test_the_job_page_follows_a_running_dry_run_then_shows_its_preview(page):
+    log_in(page)
+    staff = UserFactory._meta.model.objects.get(username="staff")
+    job = imports.import_job_create(
+        kind="initiatives", data=GOOD.encode(), filename="grande.csv", total_rows=2, user=staff, dry_run=True
+    )
+    page.goto(f"{page.base_url}/it/admin/impact/importjob/{job.pk}/status/")
+    assert page.locator("#job-preview").count() == 0  # waiting for a worker
+
+    imports.import_job_run(job_id=job.pk)  # the worker: the page polls, then shows the outcome
+
+    page.wait_for_selector("#job-preview", timeout=10_000)
+    assert page.locator("#job-processed").inner_text() == "2"
+    assert page.locator("#preview-new").inner_text() == "2"
+    assert page.locator("input[name=confirm]").is_visible()
+    assert not Initiative.objects.exists()
 
 
 def test_staff_download_the_anvur_export(page):
