@@ -242,7 +242,8 @@ def test_organisations_and_people_are_imported_by_their_natural_keys():
     assert Organisation.objects.get(name="Comune di Torino").municipality == "Torino"
     assert Organisation.objects.get(name="Nuova APS").slug == "nuova-aps"
 
-    PersonFactory(email="giulia@example.org", first_name="Giulia", last_name="Rossi")
+    # Not a full professor yet, whatever role the factory would draw: the file makes her one.
+    PersonFactory(email="giulia@example.org", first_name="Giulia", last_name="Rossi", role=Person.Role.RESEARCHER)
     people = (
         "email,first_name,last_name,department,role\n"
         "giulia@example.org,Giulia,Rossi,DIST,Full professor\n"
