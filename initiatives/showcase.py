@@ -223,10 +223,6 @@ def cards(ids: list[int]) -> list[Card]:
     """The cards of the public initiatives `ids`, in that order."""
     found = index()
     language = _index_language(found)
-    entries = {
-        name: {entry.value: entry for entry in found.entries[name, language]}
-        for name in ("department", "sector", "sdg")
-    }
     columns = {"slug", "title_it", f"title_{language}", "summary_it", f"summary_{language}", "start_date", "end_date"}
     rows = {row["id"]: row for row in public_initiatives().filter(in_list("id", ids)).order_by().values("id", *columns)}
     result = []
@@ -237,8 +233,7 @@ def cards(ids: list[int]) -> list[Card]:
         position = found.position.get(pk)
 
         def linked(name: str, position=position) -> list:
-            keys = found.links[name][position] if position is not None else ()
-            return [entries[name][key] for key in keys if key in entries[name]]
+            return found.linked(name, position, language) if position is not None else []
 
         result.append(
             Card(
