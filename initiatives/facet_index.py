@@ -30,7 +30,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Aggregate, F, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction
@@ -84,12 +86,18 @@ VOCABULARIES = {
 @dataclass(frozen=True)
 class Entry:
     """A vocabulary entry as the showcase shows it, in one language: `value`
-    as in URLs (a code, an SDG number, a primary key), `label` as in facets."""
+    as in URLs (a code, an SDG number, a primary key), `label` as in facets,
+    and what a card of an initiative shows of it (written once here, not per
+    card): its page, and for a goal the text read by screen readers and the
+    colour that reads on its background."""
 
     value: str
     label: str
     name: str
     color: str = ""
+    url: str = ""
+    goal: str = ""
+    text_color: str = ""
 
     @property
     def code(self) -> str:
@@ -98,6 +106,25 @@ class Entry:
     @property
     def number(self) -> str:
         return self.value
+
+
+def _entry(name: str, vocabulary: Vocabulary, row, value: str) -> Entry:
+    """The entry of `row`, in the active language."""
+    from .templatetags.showcase import _text_color
+
+    extra = {}
+    if name in ENTRY_PAGES:
+        extra["url"] = reverse(ENTRY_PAGES[name], kwargs={"code": value})
+    if vocabulary.color:
+        extra["color"] = row.color
+        extra["text_color"] = _text_color(row.color)
+    if name == "sdg":
+        extra["goal"] = gettext("Goal %(number)s: %(name)s") % {"number": value, "name": row.name}
+    return Entry(value, str(vocabulary.label(row)), row.name, **extra)
+
+
+# The facets whose entries have a page of their own (URL name).
+ENTRY_PAGES = {"department": "department-detail", "sector": "sector-detail"}
 
 
 @dataclass
@@ -231,10 +258,7 @@ def build() -> FacetIndex:
         key_of = {row.pk: str(getattr(row, vocabulary.key)) for row in vocabulary_rows}
         for language, _label in settings.LANGUAGES:
             with translation.override(language):
-                entries[name, language] = [
-                    Entry(key_of[row.pk], str(vocabulary.label(row)), row.name, row.color if vocabulary.color else "")
-                    for row in vocabulary_rows
-                ]
+                entries[name, language] = [_entry(name, vocabulary, row, key_of[row.pk]) for row in vocabulary_rows]
         if vocabulary.field:
             relation = Initiative._meta.get_field(vocabulary.field)
             through = relation.remote_field.through

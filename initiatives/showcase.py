@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -35,7 +35,7 @@ from stakeholders.models import Organisation, Partnership
 
 from . import facet_index
 from .filters import InitiativeFilter, hidden_initiatives, in_list, public_initiatives
-from .models import Department, Initiative, Place
+from .models import Initiative, Place
 
 VERSION_KEY = "showcase:version"
 TIMEOUT = 60 * 60 * 6
@@ -190,16 +190,6 @@ def cache_public_page(view):
 # --- Cards ------------------------------------------------------------------------
 
 
-def card_prefetches(queryset):
-    """What a card shows, prefetched into plain lists (`card_departments`,
-    `card_sectors`, `card_sdgs`) for the model instances of `queryset`."""
-    return queryset.prefetch_related(
-        Prefetch("departments", queryset=Department.objects.only("id", "code"), to_attr="card_departments"),
-        Prefetch("sectors", to_attr="card_sectors"),
-        Prefetch("sdgs", to_attr="card_sdgs"),
-    )
-
-
 @dataclass
 class Card:
     """What a card of an initiative shows (templates/initiatives/_card.html),
@@ -214,15 +204,18 @@ class Card:
     card_departments: list
     card_sectors: list
     card_sdgs: list
+    url: str
 
     def get_absolute_url(self) -> str:
-        return reverse("initiative-detail", kwargs={"slug": self.slug})
+        return self.url
 
 
 def cards(ids: list[int]) -> list[Card]:
     """The cards of the public initiatives `ids`, in that order."""
     found = index()
     language = _index_language(found)
+    # One URL resolution for all the cards: the slug is the only variable part.
+    url = reverse("initiative-detail", kwargs={"slug": "SLUG"})
     columns = {"slug", "title_it", f"title_{language}", "summary_it", f"summary_{language}", "start_date", "end_date"}
     rows = {row["id"]: row for row in public_initiatives().filter(in_list("id", ids)).order_by().values("id", *columns)}
     result = []
@@ -246,6 +239,7 @@ def cards(ids: list[int]) -> list[Card]:
                 card_departments=linked("department"),
                 card_sectors=linked("sector"),
                 card_sdgs=linked("sdg"),
+                url=url.replace("SLUG", row["slug"]),
             )
         )
     return result
@@ -496,6 +490,14 @@ def headline_figures() -> dict:
         }
 
     return cached("figures", compute)
+
+
+def latest_cards(facet: str, value: str, limit: int) -> list[Card]:
+    """The cards of the `limit` newest public initiatives with `value` in the
+    vocabulary facet `facet` (a department's, a sector's page)."""
+    found = index()
+    positions = islice(facet_index.positions_of(found.values[facet].get(value, 0)), limit)
+    return cards([found.ids[n] for n in positions])
 
 
 def featured_initiatives(limit: int = 6) -> list[Card]:

@@ -30,9 +30,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-_card_prefetches = showcase.card_prefetches
-
-
 @showcase.cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(
@@ -169,7 +166,8 @@ def people(request: HttpRequest) -> HttpResponse:
 
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(Person.objects.in_directory().select_related("department"), slug=slug)
-    initiatives = _card_prefetches(public_initiatives().filter(participations__person=person).distinct())
+    ids = public_initiatives().filter(participations__person=person).order_by("-published_at", "-id")
+    initiatives = showcase.cards(list(dict.fromkeys(ids.values_list("id", flat=True))))
     return render(
         request,
         "initiatives/person_detail.html",
@@ -179,14 +177,13 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(Department, code=code)
-    initiatives = _card_prefetches(public_initiatives().filter(departments=department).order_by("-published_at"))
     return render(
         request,
         "initiatives/department_detail.html",
         {
             "department": department,
             "people": _directory().filter(department=department),
-            "initiatives": initiatives[:12],
+            "initiatives": showcase.latest_cards("department", department.code, 12),
             "list_url": reverse("initiative-list") + f"?department={department.code}",
         },
     )
@@ -201,7 +198,7 @@ def sector_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "sector": sector,
             "people": _directory().filter(participations__initiative__in=ids).distinct(),
-            "initiatives": _card_prefetches(public_initiatives().filter(id__in=ids).order_by("-published_at"))[:12],
+            "initiatives": showcase.latest_cards("sector", sector.code, 12),
             "list_url": reverse("initiative-list") + f"?sector={sector.code}",
         },
     )

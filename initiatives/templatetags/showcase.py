@@ -6,7 +6,7 @@ from django import template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import translate_url
-from django.utils.html import format_html, format_html_join, json_script
+from django.utils.html import escape, json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
@@ -46,28 +46,24 @@ def language_links(context) -> list[dict]:
 def facet_options(facet) -> str:
     """The inputs of a facet of the list, one per option with its count.
     Written here rather than as a template loop: a list page shows over a
-    hundred of them, and the template engine took a quarter of its time."""
+    hundred of them, and the template engine took a quarter of its time.
+    Every text from the data is escaped; the rest is this function's own."""
     kind = "radio" if facet.name == "status" else "checkbox"
-    return format_html_join(
-        "\n",
-        '<div class="form-check"><input id="f-{0}-{1}" type="{2}" name="{0}" value="{3}"{4}>'
-        '<label for="f-{0}-{1}">{5}{6} <span class="pops-count">({7})</span></label></div>',
-        (
-            (
-                facet.name,
-                number,
-                kind,
-                option.value,
-                mark_safe(" checked") if option.selected else "",
-                format_html('<span class="pops-dot" style="background: {}" aria-hidden="true"></span>', option.color)
-                if option.color
-                else "",
-                option.label,
-                intcomma(option.count),
-            )
-            for number, option in enumerate(facet.options, start=1)
-        ),
-    )
+    name = escape(facet.name)
+    rows = []
+    for number, option in enumerate(facet.options, start=1):
+        dot = (
+            f'<span class="pops-dot" style="background: {escape(option.color)}" aria-hidden="true"></span>'
+            if option.color
+            else ""
+        )
+        checked = " checked" if option.selected else ""
+        rows.append(
+            f'<div class="form-check"><input id="f-{name}-{number}" type="{kind}" name="{name}"'
+            f' value="{escape(option.value)}"{checked}><label for="f-{name}-{number}">{dot}{escape(option.label)}'
+            f' <span class="pops-count">({escape(intcomma(option.count))})</span></label></div>'
+        )
+    return mark_safe("\n".join(rows))
 
 
 @register.filter

@@ -279,3 +279,12 @@ def test_facet_names_begin_with_a_capital_in_both_languages(client, collection):
     assert "ANVUR field of action" in english
     for facet in showcase.facets(InitiativeFilter(QueryDict(), queryset=public_initiatives())):
         assert str(facet.label)[0].isupper(), facet.label
+
+
+def test_the_facet_inputs_escape_every_text_of_the_data(client, collection):
+    sector = collection["sector"][0]
+    sector.name_it = '<script>alert("x")</script> & co'
+    sector.save()
+    content = client.get(reverse("initiative-list")).content.decode()
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in content
