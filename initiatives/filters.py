@@ -252,22 +252,14 @@ class InitiativeFilter(django_filters.FilterSet):
             queryset = self.order(queryset, "relevance")
         return queryset
 
-    def active_filters(self, *without: str) -> dict:
-        """The filters with a value (the sort aside), leaving out `without`."""
+    def active_filters(self) -> dict:
+        """The filters with a value (the sort aside)."""
         if not hasattr(self, "_active"):
             self.is_valid()
             self._active = {
                 name: value for name, value in self.form.cleaned_data.items() if name != "sort" and _has_value(value)
             }
-        return {name: value for name, value in self._active.items() if name not in without}
-
-    def queryset_without(self, *facets: str):
-        """The public initiatives with every filter applied but `facets` (and
-        the sort): what those facets' counts are computed on."""
-        queryset = self.queryset
-        for name, value in self.active_filters(*facets).items():
-            queryset = self.filters[name].filter(queryset, value)
-        return queryset.order_by()
+        return self._active
 
     @property
     def active_sort(self) -> str:

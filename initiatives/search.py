@@ -73,16 +73,6 @@ def _related_matches(query: str) -> list:
     return [partners, people]
 
 
-def search(queryset, query: str):
-    """Filter `queryset` to the initiatives matching `query`."""
-    query = normalise(query)
-    if not query:
-        return queryset
-    if connection.vendor == "postgresql":
-        return queryset.filter(id__in=_matches_postgres(query))
-    return _search_simple(queryset, query)
-
-
 def search_rank(query: str):
     """An expression to order the matches of `query` by, higher first; None
     where the database offers no ranking (SQLite)."""
@@ -142,18 +132,10 @@ _NEAR_SPELLINGS_SQL = f"""
 """
 
 
-def _matches_postgres(query: str) -> RawSQL:
-    """The ids matching by text, partner or person, as one set: PostgreSQL
-    then reads just those initiatives (an OR of three `id IN (...)` on the
-    outer query would test every row against each)."""
-    sql, params = _text_matches_postgres(query)
-    for related in _related_matches(query):
-        related_sql, related_params = related.query.sql_with_params()
-        sql, params = f"{sql} UNION {related_sql}", [*params, *related_params]
-    return RawSQL(sql, params)
-
-
-def _text_matches_postgres(query: str, rank: bool = False) -> tuple[str, list]:
+def matches_sql(query: str) -> tuple[str, list]:
+    """PostgreSQL: the statement giving (id, rank) for each initiative that
+    matches the normalised `query` by text, partner or person (a match by
+    name only ranks 0)."""
     # The text match is its own subquery on the bare table, where the
     # unqualified columns make exactly the indexed expressions, so that
     # PostgreSQL reads the GIN indexes instead of computing to_tsvector for
@@ -162,27 +144,25 @@ def _text_matches_postgres(query: str, rank: bool = False) -> tuple[str, list]:
     # forgiven in titles and keywords only, where the lexicon comes from: the
     # indexed document finds the candidates (it holds titles and keywords, so
     # the test is implied), titles and keywords are then tested on those alone.
-    # With `rank`, each match comes with its rank (`rank_sql`), read from the
-    # rows the match reads anyway.
+    # Each match comes with its rank (`rank_sql`), read from the rows the
+    # match reads anyway.
     table = Initiative._meta.db_table
     stemmed = _stemmed_sql("websearch_to_tsquery({config}, %s)")
     tsquery = 'to_tsquery({config}, (SELECT "text" FROM "corrected"))'
     corrected = f"({_stemmed_sql(tsquery)}) AND ({_stemmed_sql(tsquery, short_document_sql())})"
-    stemmed_columns, corrected_columns, rank_params = '"id"', '"id"', []
-    if rank:
-        stemmed_columns = f'"id", {rank_sql()} AS "rank"'
-        corrected_columns = f'"id", {rank_sql(tsquery)} AS "rank"'
-        rank_params = [query] * len(CONFIGS)
-    selected = '"id"' if not rank else '"id", "rank"'
-    return (
-        f'WITH "stemmed" AS MATERIALIZED (SELECT {stemmed_columns} FROM "{table}" WHERE {stemmed}),'
+    sql = (
+        f'WITH "stemmed" AS MATERIALIZED (SELECT "id", {rank_sql()} AS "rank" FROM "{table}" WHERE {stemmed}),'
         f' "corrected" AS MATERIALIZED (SELECT ({_NEAR_SPELLINGS_SQL.strip()}) AS "text"'
         ' WHERE NOT EXISTS (SELECT 1 FROM "stemmed"))'
-        f' SELECT {selected} FROM "stemmed"'
-        f' UNION ALL SELECT {corrected_columns} FROM "{table}" WHERE NOT EXISTS (SELECT 1 FROM "stemmed")'
-        f" AND ({corrected})",
-        [*rank_params, query, query, query],
+        ' SELECT "id", "rank" FROM "stemmed"'
+        f' UNION ALL SELECT "id", {rank_sql(tsquery)} AS "rank" FROM "{table}"'
+        f' WHERE NOT EXISTS (SELECT 1 FROM "stemmed") AND ({corrected})'
     )
+    params = [*[query] * len(CONFIGS), query, query, query]
+    for n, related in enumerate(_related_matches(query)):
+        related_sql, related_params = related.query.sql_with_params()
+        sql, params = f'{sql} UNION ALL SELECT *, 0.0 FROM ({related_sql}) AS "related{n}"', [*params, *related_params]
+    return f'SELECT "id", MAX("rank") FROM ({sql}) AS "matches" GROUP BY "id"', params
 
 
 def ranked_matches(queryset, query: str) -> dict[int, float]:
@@ -195,12 +175,8 @@ def ranked_matches(queryset, query: str) -> dict[int, float]:
         return {}
     if connection.vendor != "postgresql":
         return dict.fromkeys(_search_simple(queryset, query).order_by().values_list("id", flat=True), 0.0)
-    sql, params = _text_matches_postgres(query, rank=True)
-    for n, related in enumerate(_related_matches(query)):
-        related_sql, related_params = related.query.sql_with_params()
-        sql, params = f'{sql} UNION ALL SELECT *, 0.0 FROM ({related_sql}) AS "related{n}"', [*params, *related_params]
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT "id", MAX("rank") FROM ({sql}) AS "matches" GROUP BY "id"', params)
+        cursor.execute(*matches_sql(query))
         return {pk: float(rank) for pk, rank in cursor.fetchall()}
 
 

@@ -70,21 +70,24 @@ def _version() -> str:
     return version
 
 
+def _shown(initiative) -> bool:
+    """Whether the showcase shows `initiative` (as `public_initiatives()`)."""
+    return initiative.state == Initiative.State.PUBLISHED and initiative.revision_of_id is None
+
+
 @receiver(post_save, sender=Initiative)
 @receiver(post_delete, sender=Initiative)
 def _public_initiative_changed(sender, instance, **kwargs) -> None:
     """Any save or deletion of a public initiative (admin, shell, import,
     workflow) refreshes the showcase; drafts and working copies do not."""
-    if instance.state == Initiative.State.PUBLISHED and instance.revision_of_id is None:
+    if _shown(instance):
         showcase_cache_invalidate()
 
 
 def _links_changed(sender, instance, **kwargs) -> None:
     """A classification of a public initiative changed (or, from the other
     side, a vocabulary entry's initiatives)."""
-    if not isinstance(instance, Initiative) or (
-        instance.state == Initiative.State.PUBLISHED and instance.revision_of_id is None
-    ):
+    if not isinstance(instance, Initiative) or _shown(instance):
         showcase_cache_invalidate()
 
 
@@ -109,7 +112,7 @@ def _partnership_changed(sender, instance, **kwargs) -> None:
         initiative = instance.initiative
     else:
         initiative = Initiative.objects.filter(pk=instance.initiative_id).only("state", "revision_of").first()
-    if initiative is None or (initiative.state == Initiative.State.PUBLISHED and initiative.revision_of_id is None):
+    if initiative is None or _shown(initiative):
         showcase_cache_invalidate()
 
 
@@ -294,11 +297,10 @@ FACET_LABELS = {
 FACET_LABELS = {name: capfirst(label) for name, label in FACET_LABELS.items()}
 
 
-def filter_key(filterset: InitiativeFilter, without: tuple[str, ...] = ()) -> str:
-    """The filter state, normalised (sorted, without page, sort and `without`)."""
+def filter_key(filterset: InitiativeFilter) -> str:
+    """The filter state, normalised (sorted, without page and sort)."""
     data = filterset.data
-    skip = ("page", "sort", *without)
-    items = sorted((k, v) for k in data for v in data.getlist(k) if k not in skip and v)
+    items = sorted((k, v) for k in data for v in data.getlist(k) if k not in ("page", "sort") and v)
     return "&".join(f"{k}={v}" for k, v in items)
 
 
@@ -315,7 +317,16 @@ def index() -> facet_index.FacetIndex:
 
 
 def _selections(filterset: InitiativeFilter, found: facet_index.FacetIndex) -> dict[str, int]:
-    """The bitmap of the initiatives each active filter keeps, by filter."""
+    """The bitmap of the initiatives each active filter keeps, by filter
+    (worked out once per filter set and index: the facets, the count and the
+    page of a request all read it)."""
+    memo = getattr(filterset, "_selections", None)
+    if memo is None or memo[0] is not found:
+        filterset._selections = (found, _selections_of(filterset, found))
+    return filterset._selections[1]
+
+
+def _selections_of(filterset: InitiativeFilter, found: facet_index.FacetIndex) -> dict[str, int]:
     selections = {}
     for name, value in filterset.active_filters().items():
         if name == "q":
@@ -456,7 +467,7 @@ class Results:
             position = found.position
             order = sorted((position[pk] for pk in ranks if pk in position), key=lambda n: (-ranks[found.ids[n]], n))
         elif self.sort == "title":
-            order = found.order(f"title-{get_language() or settings.LANGUAGE_CODE}")
+            order = found.order(f"title-{_index_language(found)}")
         else:
             order = found.order("start")
         flags = format(self.bits, "b")[::-1]

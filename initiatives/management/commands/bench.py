@@ -300,12 +300,11 @@ def _explain_search() -> list[str]:
     sequential scan when the lexicon is a few pages)."""
     from django.db import connection
 
-    from initiatives.filters import public_initiatives
-    from initiatives.search import search
+    from initiatives.search import matches_sql
 
     lines = []
     for query in ("orti", "Mirafori"):
-        sql, params = search(public_initiatives().order_by().values("id"), query).query.sql_with_params()
+        sql, params = matches_sql(query)
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + sql, params)
             plan = [row[0] for row in cursor.fetchall()]
