@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,12 +11,13 @@ from django.views.decorators.http import require_POST
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from initiatives.exchange.imports import RESOURCES, import_job_confirm, import_job_status, job_problems
+from initiatives.tasks import run_import_job
 from pops.admin import EditionAdmin, VocabularyAdmin, register_vocabularies
+from pops.spreadsheets import export_response
 
 from . import anvur
-from .exports import export_response
 from .forms import REPORT, AnvurExportForm
-from .imports import RESOURCES, import_job_confirm, import_job_status, job_problems
 from .models import (
     SDG,
     ExportRecord,
@@ -236,9 +236,8 @@ class ImportJobAdmin(admin.ModelAdmin):
             for message in exc.messages:
                 messages.error(request, message)
             return HttpResponseRedirect(status_url)
-        from .tasks import run_import_job
 
-        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+        run_import_job.delay_on_commit(job.pk)
         return HttpResponseRedirect(status_url)
 
     def progress_view(self, request, job_id: int):

@@ -32,9 +32,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Initiative, Participation, Place
+from pops.spreadsheets import DATE, DECIMAL, NUMBER, TEXT, copy_csv, spelled_sql
 from stakeholders.models import Organisation, Partnership
 
-from .exports import DATE, DECIMAL, NUMBER, TEXT, copy_csv, spelled_sql
 from .models import SDG, ExportRecord, FieldOfAction
 
 JOIN = " | "

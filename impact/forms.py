@@ -1,14 +1,13 @@
 """Forms of the impact app's staff tools (ANVUR export, imports)."""
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Department, Initiative
+from pops.spreadsheets import FORMAT_CHOICES
 
 from . import anvur
-from .exports import FORMAT_CHOICES
 from .models import FieldOfAction
 
 REPORT = "report"
@@ -56,18 +55,3 @@ class AnvurExportForm(forms.Form):
         if since and year and since > year:
             self.add_error("since", _("The first year must not come after the reporting year."))
         return data
-
-
-class ImportFileField(forms.FileField):
-    """An uploaded import file, checked by name and size before it is read."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label", _("File"))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        from .imports import validate_upload
-
-        validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
-        return upload

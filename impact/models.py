@@ -223,7 +223,7 @@ class ImportJob(models.Model):
     The file is only kept while it is useful: deleted as soon as the job
     succeeds, POPS_IMPORT_FILE_RETENTION_DAYS days after it fails or after it
     was created if it never finishes (a preview nobody confirms), and with the
-    job (see impact.imports)."""
+    job (see exchange.imports)."""
 
     class Phase(models.TextChoices):
         DRY_RUN = "dry_run", _("Dry run")

@@ -4,9 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from impact.admin_data import DataImportExportMixin
 from impact.models import Impact, Product
-from impact.resources import InitiativeResource, PersonResource
+from initiatives.admin_review import review_urls
+from initiatives.exchange.admin import DataImportExportMixin
+from initiatives.exchange.resources import InitiativeResource, PersonResource
+from initiatives.services.campaigns import campaign_figures
+from initiatives.services.initiatives import initiative_merge
+from initiatives.showcase.cache import showcase_cache_invalidate
+from initiatives.tasks import send_campaign_invitations
 from pops.admin import VocabularyAdmin, register_vocabularies
 from stakeholders.models import Partnership
 
@@ -29,7 +34,6 @@ from .models import (
     SupportKind,
     Theme,
 )
-from .showcase import showcase_cache_invalidate
 
 admin.site.site_header = _("PoliTO per il Sociale — administration")
 admin.site.site_title = _("POPS administration")
@@ -219,8 +223,6 @@ class InitiativeAdmin(DataImportExportMixin, SimpleHistoryAdmin, TranslationAdmi
         from django.contrib import messages
         from django.template.response import TemplateResponse
 
-        from .census.services import initiative_merge
-
         selected = list(queryset.order_by("created_at", "pk"))
         if len(selected) < 2:
             self.message_user(request, _("Select at least two initiatives to merge."), messages.WARNING)
@@ -242,8 +244,6 @@ class InitiativeAdmin(DataImportExportMixin, SimpleHistoryAdmin, TranslationAdmi
         return TemplateResponse(request, "admin/initiatives/merge_confirmation.html", context)
 
     def get_urls(self):
-        from .admin_review import review_urls
-
         return review_urls(self) + super().get_urls()
 
     @admin.display(description=_("review"))
@@ -292,19 +292,14 @@ class CensusCampaignAdmin(SimpleHistoryAdmin, TranslationAdmin):
 
     @admin.action(description=_("Send the invitations now (to who has not had one)"))
     def send_invitations(self, request, queryset):
-        from django.db import transaction
-
-        from .tasks import send_campaign_invitations
 
         for campaign in queryset:
-            transaction.on_commit(lambda pk=campaign.pk: send_campaign_invitations.delay(pk))
+            send_campaign_invitations.delay_on_commit(campaign.pk)
         self.message_user(request, _("Invitations are being sent; the figures page shows them as they go."))
 
     def figures_view(self, request, object_id):
         from django.shortcuts import get_object_or_404
         from django.template.response import TemplateResponse
-
-        from .census.campaigns import campaign_figures
 
         if not self.has_view_permission(request):
             from django.core.exceptions import PermissionDenied

@@ -9,10 +9,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .census.services import missing_for_submission
+from initiatives.services.initiatives import missing_for_submission
+from initiatives.services.permissions import is_staff_reviewer
+from initiatives.services.review import changes_since_approved, possible_duplicates
+from initiatives.services.workflow import TRANSITIONS, allowed_targets, initiative_transition
+
 from .models import Initiative
-from .review import changes_since_approved, possible_duplicates
-from .workflow import TRANSITIONS, allowed_targets, initiative_transition, is_staff_reviewer
 
 State = Initiative.State
 

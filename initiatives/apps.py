@@ -7,4 +7,4 @@ class InitiativesConfig(AppConfig):
     verbose_name = _("Initiatives")
 
     def ready(self):
-        from . import notifications  # noqa: F401 (connects the login receiver)
+        from initiatives import signals  # noqa: F401 (connects the receivers)

@@ -270,6 +270,21 @@ class InitiativeQuerySet(models.QuerySet):
         """Initiatives proper, leaving out the working copies of proposed updates."""
         return self.filter(revision_of__isnull=True)
 
+    def public(self):
+        """What the public may ever see, the one definition the showcase, the
+        open data, the API, the sitemaps and the organisations' pages use:
+        published originals (a working copy is never public)."""
+        return self.published().originals()
+
+    def hidden(self) -> tuple:
+        """Every initiative `public()` leaves out (together they partition the
+        table), as two querysets that an index each serves: those in a state
+        other than published, and the working copies. They are few, where the
+        public ones are nearly the whole table, so "in neither" is the cheaper
+        test of the two."""
+        others = [state for state in Initiative.State.values if state != Initiative.State.PUBLISHED]
+        return self.filter(state__in=others), self.filter(revision_of__isnull=False)
+
     def editable_by(self, user):
         """Initiatives a researcher may open: created by them or where they take part."""
         if not user.is_authenticated:
@@ -520,11 +535,9 @@ class Initiative(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.state == self.State.PUBLISHED
-
-    @property
-    def is_ongoing(self) -> bool:
-        return self.end_date is None or self.end_date >= timezone.localdate()
+        """The row-level spelling of `Initiative.objects.public()`: published
+        and not a working copy."""
+        return self.state == self.State.PUBLISHED and self.revision_of_id is None
 
     @property
     def keyword_list(self) -> list[str]:

@@ -1,33 +1,46 @@
-"""Celery tasks: thin wrappers that take ids and call services."""
+"""Celery tasks: thin wrappers that take ids and call services.
+
+The outbox's tasks live beside it (`services.notifications`), so that the
+outbox can queue them without importing this module back.
+"""
 
 from celery import shared_task
 
-from .notifications import email_send, outbox_pending_ids
+from initiatives.exchange.imports import import_files_purge, import_job_run
+from initiatives.models import CensusCampaign
+from initiatives.services.campaigns import campaign_invite, campaign_remind
+from initiatives.services.notifications import flush_outbox, send_outbound_email
 
-
-@shared_task(ignore_result=True)
-def send_outbound_email(email_id: int) -> bool:
-    return email_send(email_id=email_id)
-
-
-@shared_task(ignore_result=True)
-def flush_outbox() -> int:
-    """Send whatever the outbox still holds (run by Celery beat)."""
-    return sum(email_send(email_id=pk) for pk in outbox_pending_ids())
+__all__ = [
+    "flush_outbox",
+    "purge_import_files",
+    "run_import_job",
+    "send_campaign_invitations",
+    "send_campaign_reminders",
+    "send_outbound_email",
+]
 
 
 @shared_task(ignore_result=True)
 def send_campaign_invitations(campaign_id: int) -> int:
-    from .census.campaigns import campaign_invite
-    from .models import CensusCampaign
-
     return campaign_invite(campaign=CensusCampaign.objects.get(pk=campaign_id))
 
 
 @shared_task(ignore_result=True)
 def send_campaign_reminders() -> int:
     """Daily (Celery beat): reminders for every open campaign."""
-    from .census.campaigns import campaign_remind
-    from .models import CensusCampaign
-
     return sum(campaign_remind(campaign=campaign) for campaign in CensusCampaign.objects.all())
+
+
+@shared_task(ignore_result=True)
+def run_import_job(job_id: int) -> str:
+    """A large import's dry run, or the import once confirmed (see
+    `exchange.imports.import_job_run`)."""
+    return import_job_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def purge_import_files() -> int:
+    """Daily (beat): delete the stored files of import jobs that are no longer
+    needed (see `exchange.imports.import_files_purge`)."""
+    return import_files_purge()

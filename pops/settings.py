@@ -196,7 +196,7 @@ CELERY_BEAT_SCHEDULE = {
     # The outbox guarantees delivery: anything not sent (Redis down, SMTP
     # error) is picked up again here.
     "flush-email-outbox": {
-        "task": "initiatives.tasks.flush_outbox",
+        "task": "initiatives.services.notifications.flush_outbox",
         "schedule": env.int("OUTBOX_FLUSH_SECONDS", 300),
     },
     "census-campaign-reminders": {
@@ -205,7 +205,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Stored files of import jobs: see POPS_IMPORT_FILE_RETENTION_DAYS.
     "purge-import-files": {
-        "task": "impact.tasks.purge_import_files",
+        "task": "initiatives.tasks.purge_import_files",
         "schedule": 24 * 3600,
     },
 }
@@ -275,7 +275,7 @@ POPS_IMPORT_ASYNC_ROWS = env.int("POPS_IMPORT_ASYNC_ROWS", 2000)
 # job page); a job that has not finished in that time is closed as failed.
 POPS_IMPORT_FILE_RETENTION_DAYS = env.int("POPS_IMPORT_FILE_RETENTION_DAYS", 7, validate=validate.Range(min=1))
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "impact.api.schema.PublicAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "initiatives.api.schema.PublicAutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": [

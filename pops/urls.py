@@ -4,23 +4,23 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from initiatives import views as initiative_views
-from initiatives.sitemaps import sitemaps
+from initiatives.showcase.sitemaps import sitemaps
+from pops import views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("healthz", initiative_views.healthz, name="healthz"),
-    path("api/", include("impact.api.urls")),
-    path("opendata/", include("impact.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/", include("initiatives.api.urls")),
+    path("opendata/", include("initiatives.exchange.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
-    path("robots.txt", initiative_views.robots_txt, name="robots-txt"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
 ]
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("census/", include("initiatives.census.urls")),
-    path("", include("initiatives.urls")),
+    path("", include("initiatives.showcase.urls")),
     prefix_default_language=True,
 )
 

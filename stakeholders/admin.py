@@ -2,8 +2,8 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from impact.admin_data import DataImportExportMixin
-from impact.resources import OrganisationResource
+from initiatives.exchange.admin import DataImportExportMixin
+from initiatives.exchange.resources import OrganisationResource
 from pops.admin import register_vocabularies
 
 from .models import Organisation, OrganisationType, Partnership, TargetGroup, TerritorialDemand

@@ -1,5 +1,6 @@
 """Who the initiatives work with and for."""
 
+from django.apps import apps
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,9 @@ class TargetGroup(Vocabulary):
 
 class OrganisationQuerySet(models.QuerySet):
     def with_published_initiatives(self):
-        return self.filter(partnerships__initiative__state="published").distinct()
+        """Organisations that are partners, in any role, of a public initiative."""
+        public = apps.get_model("initiatives", "Initiative").objects.public()
+        return self.filter(partnerships__initiative__in=public).distinct()
 
 
 class Organisation(models.Model):

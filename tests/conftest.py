@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from initiatives import facet_index
+from initiatives.showcase import facet_index
 from pops.reference_data import load_reference_data
 
 

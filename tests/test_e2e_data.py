@@ -9,8 +9,8 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-from impact import imports
 from impact.models import ImportJob
+from initiatives.exchange import imports
 from initiatives.factories import InitiativeFactory, UserFactory
 from initiatives.models import Initiative
 from tests.conftest import screenshot

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from actionplan.models import InterventionArea, StrategicObjective
 from impact.models import SDG, FieldOfAction, Impact, Product, PublicEngagementCategory
-from stakeholders.models import OrganisationType, Partnership, TargetGroup
+from initiatives.services.initiatives import PartnerRow, PersonRow
+from stakeholders.models import Organisation, OrganisationType, Partnership, TargetGroup
 
 from ..models import Department, Initiative, Participation, Place, Priority, Sector, SupportKind, Theme
-from .services import PartnerRow, PersonRow
 
 Checkboxes = forms.CheckboxSelectMultiple
 
@@ -181,8 +181,6 @@ class PartnerForm(StyledMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        from stakeholders.models import Organisation
-
         name = (data.get("name") or "").strip()
         if name and not data.get("type") and not Organisation.objects.filter(name__iexact=name).exists():
             self.add_error("type", NEW_ORGANISATION_TYPE % {"name": name})

@@ -13,16 +13,17 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Initiative, Participation
-from . import forms
-from .campaigns import campaign_open_now
-from .services import (
+from initiatives.services.campaigns import campaign_open_now
+from initiatives.services.initiatives import (
     form_draft_discard,
     participations_replace,
     partnerships_replace,
     person_for_user,
     unique_slug,
 )
+
+from ..models import Initiative, Participation
+from . import forms
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from initiatives.services import initiatives as services
+from initiatives.services import permissions
+from initiatives.services.campaigns import campaign_record_response
+from initiatives.services.review import possible_duplicates
+from initiatives.services.workflow import initiative_transition
 from stakeholders.models import Organisation
 
 from ..models import CampaignInvitation, CoauthorInvitation, FormDraft, Initiative, Person, StateTransition
-from ..review import possible_duplicates
-from ..workflow import initiative_transition
-from . import permissions, services
-from .campaigns import campaign_record_response
 from .forms import InviteForm
 from .steps import STEPS, STEPS_BY_SLUG, StepForms, next_step, querydict
 

@@ -1,7 +1,5 @@
 """Template helpers of the public showcase."""
 
-import functools
-
 from django import template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -9,6 +7,8 @@ from django.urls import translate_url
 from django.utils.html import escape, json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
+
+from initiatives.showcase.colours import contrasting_text_color
 
 register = template.Library()
 
@@ -104,18 +104,7 @@ def replace_query(context, name: str, value) -> str:
 @register.filter
 def text_color(background: str) -> str:
     """Black or white, whichever contrasts more with `background` (#RRGGBB)."""
-    return _text_color(background) if isinstance(background, str) else "#000000"
-
-
-@functools.lru_cache(maxsize=256)
-def _text_color(background: str) -> str:
-    try:
-        rgb = [int(background.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    except (ValueError, AttributeError):
-        return "#000000"
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+    return contrasting_text_color(background) if isinstance(background, str) else "#000000"
 
 
 @register.simple_tag(takes_context=True)

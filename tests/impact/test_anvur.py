@@ -369,7 +369,7 @@ def test_postgresql_copy_writes_the_same_bytes_as_python(on_postgres, fmt):
     text, amounts, dates, CRLF, BOM)."""
     if not on_postgres:
         pytest.skip("COPY is PostgreSQL's")
-    from impact.exports import iter_csv, neutralise
+    from pops.spreadsheets import iter_csv, neutralise
 
     for n, text in enumerate(TRICKY_TEXTS):
         initiative = published(

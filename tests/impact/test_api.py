@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from actionplan.models import InterventionArea
-from impact.api.filters import VOCABULARY_ROUTES
-from impact.api.filters import InitiativeFilter as ApiInitiativeFilter
 from impact.models import SDG, FieldOfAction, PublicEngagementCategory
+from initiatives.api.filters import VOCABULARY_ROUTES
+from initiatives.api.filters import InitiativeFilter as ApiInitiativeFilter
 from initiatives.factories import InitiativeFactory
-from initiatives.filters import InitiativeFilter, public_initiatives
-from initiatives.models import Department, Sector, Theme
+from initiatives.models import Department, Initiative, Sector, Theme
+from initiatives.showcase.filters import InitiativeFilter
 from stakeholders.factories import OrganisationFactory, PartnershipFactory
 from stakeholders.models import OrganisationType
 
@@ -173,13 +173,13 @@ def facet_queries(c) -> list[str]:
 
 
 def showcase_slugs(query: str) -> list[str]:
-    filterset = InitiativeFilter(QueryDict(query), queryset=public_initiatives())
+    filterset = InitiativeFilter(QueryDict(query), queryset=Initiative.objects.public())
     assert filterset.is_valid(), filterset.errors
     return list(filterset.qs.values_list("slug", flat=True))
 
 
 def test_every_facet_of_the_api_returns_what_the_showcase_filter_returns(client, catalogue):
-    total = public_initiatives().count()
+    total = Initiative.objects.public().count()
     for query in facet_queries(catalogue):
         expected = showcase_slugs(query)
         assert 0 < len(expected) < total, query  # the filter really narrows the list

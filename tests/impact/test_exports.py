@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from impact.exports import CSV, CSV_EXCEL, iter_csv, neutralise, write_xlsx
+from pops.spreadsheets import CSV, CSV_EXCEL, iter_csv, neutralise, write_xlsx
 
 INJECTIONS = ["=1+1", "+41 22", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 

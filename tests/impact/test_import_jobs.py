@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from impact import imports
 from impact.models import ImportJob
-from impact.resources import InitiativeResource
-from impact.tasks import purge_import_files, run_import_job
+from initiatives.exchange import imports
+from initiatives.exchange.resources import InitiativeResource
 from initiatives.factories import DepartmentFactory, InitiativeFactory, UserFactory
 from initiatives.models import Department, Initiative
+from initiatives.tasks import purge_import_files, run_import_job
 from stakeholders.factories import OrganisationFactory
 from stakeholders.models import Organisation
 from tests.impact.test_imports import VisibleCells, snapshot

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from impact.imports import read_dataset, run_import, validate_upload
 from impact.models import SDG, FieldOfAction
-from impact.resources import InitiativeResource, OrganisationResource, PersonResource
+from initiatives.exchange.imports import read_dataset, run_import, validate_upload
+from initiatives.exchange.resources import InitiativeResource, OrganisationResource, PersonResource
 from initiatives.factories import DepartmentFactory, InitiativeFactory, PersonFactory, UserFactory
 from initiatives.models import Department, Initiative, Person, Sector
 from stakeholders.factories import OrganisationFactory, PartnershipFactory
@@ -323,7 +323,7 @@ def test_the_command_checks_the_type_and_size_before_reading_the_file(
 ):
     from pathlib import Path
 
-    from impact.management.commands import import_initiatives
+    from initiatives.management.commands import import_initiatives
 
     settings.POPS_IMPORT_MAX_BYTES = 1024
     path = tmp_path / name
@@ -341,7 +341,8 @@ def test_the_command_checks_the_type_and_size_before_reading_the_file(
 def test_the_commands_write_every_message_through_gettext(tmp_path, monkeypatch):
     """Italian is the default language: every message of import_initiatives
     and export_anvur is a msgid (here marked, to see that none is left out)."""
-    from impact.management.commands import export_anvur, import_initiatives
+    from impact.management.commands import export_anvur
+    from initiatives.management.commands import import_initiatives
 
     def marked(message):
         return f"«{message}»"
@@ -475,7 +476,7 @@ def test_a_confirmed_import_is_all_or_nothing_when_a_row_no_longer_validates(cli
 # --- The admin's Export button -----------------------------------------------------
 
 EXPORT_FORMATS = {"csv": 0, "xlsx": 1}  # DataImportExportMixin.export_formats
-IMPORT_FORMATS = {"csv": 0, "xlsx": 1}  # impact.imports.IMPORT_FORMATS
+IMPORT_FORMATS = {"csv": 0, "xlsx": 1}  # exchange.imports.IMPORT_FORMATS
 
 
 def admin_export(client, fmt: str, query: str = "") -> bytes:

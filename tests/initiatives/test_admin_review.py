@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from initiatives.census.services import initiative_start_update
 from initiatives.factories import InitiativeFactory, UserFactory
 from initiatives.models import Initiative, StateTransition
-from initiatives.review import changes_since_approved, possible_duplicates
+from initiatives.services.initiatives import initiative_start_update
+from initiatives.services.review import changes_since_approved, possible_duplicates
 
 pytestmark = pytest.mark.django_db
 S = Initiative.State

@@ -7,9 +7,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from initiatives.census.campaigns import campaign_figures, campaign_invite, campaign_remind
 from initiatives.factories import CensusCampaignFactory, InitiativeFactory, PersonFactory
 from initiatives.models import CampaignInvitation, Department, Initiative
+from initiatives.services.campaigns import campaign_figures, campaign_invite, campaign_remind
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from impact.models import SDG
-from initiatives.census.services import initiative_start_update, missing_for_submission
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory, UserFactory
 from initiatives.models import (
     CoauthorInvitation,
@@ -19,7 +18,8 @@ from initiatives.models import (
     Person,
     Sector,
 )
-from initiatives.workflow import initiative_transition
+from initiatives.services.initiatives import initiative_start_update, missing_for_submission
+from initiatives.services.workflow import initiative_transition
 from stakeholders.models import OrganisationType
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from initiatives.factories import DEMO_PASSWORD, PersonFactory, UserFactory
 from initiatives.models import OutboundEmail
-from initiatives.notifications import MAX_ATTEMPTS, email_queue
+from initiatives.services.notifications import MAX_ATTEMPTS, email_queue
 from initiatives.tasks import flush_outbox, send_outbound_email
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_when_the_broker_is_unreachable_the_email_stays_in_the_outbox_and_beat_s
 
 
 def test_an_smtp_failure_is_recorded_and_retried_until_it_gives_up(django_capture_on_commit_callbacks):
-    with mock.patch("initiatives.notifications.send_mail", side_effect=OSError("SMTP down")):
+    with mock.patch("initiatives.services.notifications.send_mail", side_effect=OSError("SMTP down")):
         email = queue(django_capture_on_commit_callbacks)
         email.refresh_from_db()
         assert (email.status, email.attempts) == (OutboundEmail.Status.PENDING, 1)

@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory
-from initiatives.filters import InitiativeFilter, public_initiatives
 from initiatives.models import Initiative
-from initiatives.search import LEXICON_TABLE, matches_sql
+from initiatives.showcase.filters import InitiativeFilter
+from initiatives.showcase.search import LEXICON_TABLE, matches_sql
 from stakeholders.factories import OrganisationFactory, PartnershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def _empty_cache():
 
 
 def titles(query: str) -> list[str]:
-    return [i.title_it for i in InitiativeFilter({"q": query}, queryset=public_initiatives()).qs]
+    return [i.title_it for i in InitiativeFilter({"q": query}, queryset=Initiative.objects.public()).qs]
 
 
 def test_search_finds_words_in_titles_summaries_and_keywords():
@@ -169,10 +169,12 @@ def test_postgres_reads_the_lexicon_through_its_trigram_index(on_postgres):
 
 def test_a_search_reads_its_matches_once_and_keeps_them_for_the_other_queries_of_the_page():
     InitiativeFactory(published=True, title_it="Biblioteca sociale", english=False)
-    filterset = InitiativeFilter({"q": "biblioteca"}, queryset=public_initiatives())
+    filterset = InitiativeFilter({"q": "biblioteca"}, queryset=Initiative.objects.public())
     with CaptureQueriesContext(connection) as captured:
         ids = filterset.search_ids("biblioteca")
         assert filterset.search_ids(" biblioteca ") == ids
-        assert InitiativeFilter({"q": "biblioteca"}, queryset=public_initiatives()).search_ids("biblioteca") == ids
+        assert (
+            InitiativeFilter({"q": "biblioteca"}, queryset=Initiative.objects.public()).search_ids("biblioteca") == ids
+        )
     assert len(captured.captured_queries) == 1
     assert [i.title_it for i in filterset.qs] == ["Biblioteca sociale"]

@@ -15,10 +15,11 @@ from django.utils import translation
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction
-from initiatives import facet_index, showcase
 from initiatives.factories import InitiativeFactory
-from initiatives.filters import InitiativeFilter, hidden_initiatives, in_list, public_initiatives
 from initiatives.models import Department, Initiative, Sector, Theme
+from initiatives.showcase import facet_index
+from initiatives.showcase import reads as showcase
+from initiatives.showcase.filters import InitiativeFilter, in_list
 from stakeholders.factories import OrganisationFactory, PartnershipFactory
 from stakeholders.models import OrganisationType
 
@@ -59,7 +60,7 @@ def by_definition(query: str, name: str, value: str) -> int:
     chosen values of that facet."""
     data = QueryDict(query, mutable=True)
     data.setlist(name, [value])
-    return InitiativeFilter(data, queryset=public_initiatives()).qs.count()
+    return InitiativeFilter(data, queryset=Initiative.objects.public()).qs.count()
 
 
 @pytest.fixture
@@ -123,9 +124,9 @@ def test_each_facet_counts_what_choosing_that_value_alone_would_show(collection,
         sdg0=collection["sdg"][0].number,
         year=datetime.date.today().year - 2,
     )
-    filterset = InitiativeFilter(QueryDict(query), queryset=public_initiatives())
+    filterset = InitiativeFilter(QueryDict(query), queryset=Initiative.objects.public())
     facets, count = showcase.facets_and_count(filterset)
-    assert count == InitiativeFilter(QueryDict(query), queryset=public_initiatives()).qs.count()
+    assert count == InitiativeFilter(QueryDict(query), queryset=Initiative.objects.public()).qs.count()
     every = candidates()
     for facet in facets:
         shown = {option.value: option.count for option in facet.options}
@@ -137,7 +138,7 @@ def test_each_facet_counts_what_choosing_that_value_alone_would_show(collection,
 
 def test_the_facets_list_values_in_vocabulary_order_and_mark_the_chosen_ones(collection):
     sector = collection["sector"][1]
-    filterset = InitiativeFilter(QueryDict(f"sector={sector.code}"), queryset=public_initiatives())
+    filterset = InitiativeFilter(QueryDict(f"sector={sector.code}"), queryset=Initiative.objects.public())
     facet = next(facet for facet in showcase.facets(filterset) if facet.name == "sector")
     order = list(Sector.objects.values_list("code", flat=True))
     assert [option.value for option in facet.options] == sorted(
@@ -152,7 +153,7 @@ def test_once_the_index_is_built_no_combination_of_facets_counts_in_the_database
 
     def queries(query: str) -> list[str]:
         with CaptureQueriesContext(connection) as captured:
-            showcase.facets_and_count(InitiativeFilter(QueryDict(query), queryset=public_initiatives()))
+            showcase.facets_and_count(InitiativeFilter(QueryDict(query), queryset=Initiative.objects.public()))
         return [q["sql"] for q in captured.captured_queries]
 
     # The first request builds the index: the public initiatives, then one
@@ -180,33 +181,33 @@ def test_the_index_is_built_with_the_same_queries_whatever_the_number_of_initiat
 
 def test_publishing_recomputes_every_facet(collection):
     before = showcase.index()
-    showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))
+    showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))
     InitiativeFactory(published=True, sectors=[collection["sector"][2]])
-    facets = showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))
+    facets = showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))
     assert showcase.index() is not before
     sectors = {option.value: option.count for option in facets[0].options}
     assert sectors[collection["sector"][2].code] == by_definition("", "sector", collection["sector"][2].code)
 
 
 def test_classifying_a_public_initiative_or_renaming_an_entry_refreshes_the_facets(collection):
-    initiative = public_initiatives().first()
+    initiative = Initiative.objects.public().first()
     sector = collection["sector"][2]
     initiative.sectors.remove(sector)
     expected = by_definition("", "sector", sector.code)
     counts = {
         o.value: o.count
-        for o in showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))[0].options
+        for o in showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))[0].options
     }
     assert counts.get(sector.code, 0) == expected
     initiative.sectors.add(sector)
     counts = {
         o.value: o.count
-        for o in showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))[0].options
+        for o in showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))[0].options
     }
     assert counts[sector.code] == expected + 1
     sector.name_it = "Abitare e comunità"
     sector.save()
-    facet = showcase.facets(InitiativeFilter(QueryDict(""), queryset=public_initiatives()))[0]
+    facet = showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))[0]
     assert "Abitare e comunità" in [option.label for option in facet.options]
 
 
@@ -214,9 +215,9 @@ def test_the_pages_of_results_follow_the_sort_as_the_database_would(collection):
     for query in ("", "sort=title", "sort=start", "q=orti", "q=orti&sort=title", "scale=local&sort=newest"):
         for page in (0, 1):
             window = slice(page * 5, page * 5 + 5)
-            filterset = InitiativeFilter(QueryDict(query), queryset=public_initiatives())
+            filterset = InitiativeFilter(QueryDict(query), queryset=Initiative.objects.public())
             shown = [card.slug for card in showcase.Results(filterset)[window]]
-            expected = InitiativeFilter(QueryDict(query), queryset=public_initiatives()).qs[window]
+            expected = InitiativeFilter(QueryDict(query), queryset=Initiative.objects.public()).qs[window]
             assert shown == [initiative.slug for initiative in expected], query
 
 
@@ -249,20 +250,20 @@ def test_a_search_runs_once_per_page_and_its_matches_serve_the_next_pages(client
 def test_the_list_counts_its_results_without_a_count_query(client, settings, collection):
     settings.POPS_SHOWCASE_PAGE_CACHE = False
     response = client.get(reverse("initiative-list") + "?scale=local")
-    assert response.context["page"].paginator.count == public_initiatives().filter(scale="local").count()
+    assert response.context["page"].paginator.count == Initiative.objects.public().filter(scale="local").count()
 
 
 def test_hidden_and_public_initiatives_partition_the_table(collection):
     everything = set(Initiative.objects.values_list("id", flat=True))
-    public = set(public_initiatives().values_list("id", flat=True))
-    hidden = [set(queryset.values_list("id", flat=True)) for queryset in hidden_initiatives()]
+    public = set(Initiative.objects.public().values_list("id", flat=True))
+    hidden = [set(queryset.values_list("id", flat=True)) for queryset in Initiative.objects.hidden()]
     assert public | hidden[0] | hidden[1] == everything
     assert not public & (hidden[0] | hidden[1])
     assert hidden[0] and hidden[1]  # the draft and archived ones; the working copy
 
 
 def test_a_list_of_ids_travels_as_one_parameter_whatever_its_length(collection):
-    wanted = [initiative.id for initiative in public_initiatives()[:3]]
+    wanted = [initiative.id for initiative in Initiative.objects.public()[:3]]
     ids = [*wanted, *range(10**6, 10**6 + 40_000)]  # more than SQLite takes as parameters
     with CaptureQueriesContext(connection) as captured:
         found = set(Initiative.objects.filter(in_list("id", ids)).values_list("id", flat=True))
@@ -277,7 +278,7 @@ def test_facet_names_begin_with_a_capital_in_both_languages(client, collection):
     with translation.override("en"):
         english = client.get(reverse("initiative-list")).content.decode()
     assert "ANVUR field of action" in english
-    for facet in showcase.facets(InitiativeFilter(QueryDict(), queryset=public_initiatives())):
+    for facet in showcase.facets(InitiativeFilter(QueryDict(), queryset=Initiative.objects.public())):
         assert str(facet.label)[0].isupper(), facet.label
 
 

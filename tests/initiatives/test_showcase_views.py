@@ -13,7 +13,7 @@ from impact.factories import ImpactFactory, ProductFactory
 from impact.models import SDG, FieldOfAction
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory, PlaceFactory
 from initiatives.models import Department, Initiative, Sector, Theme
-from initiatives.showcase import showcase_cache_invalidate
+from initiatives.showcase.cache import showcase_cache_invalidate
 from stakeholders.factories import PartnershipFactory
 from stakeholders.models import TargetGroup
 
@@ -140,7 +140,7 @@ def test_an_anonymous_visitor_gets_cached_pages_until_an_initiative_is_published
     from django.contrib.auth.models import Permission
 
     from initiatives.factories import UserFactory
-    from initiatives.workflow import initiative_transition
+    from initiatives.services.workflow import initiative_transition
 
     InitiativeFactory(published=True, title_it="Prima pubblicata", english=False)
     submitted = InitiativeFactory(submitted=True, title_it="Appena approvata", english=False)
@@ -397,7 +397,7 @@ def test_publishing_through_the_workflow_refreshes_the_cached_figures(client):
     from django.contrib.auth.models import Permission
 
     from initiatives.factories import UserFactory
-    from initiatives.workflow import initiative_transition
+    from initiatives.services.workflow import initiative_transition
 
     InitiativeFactory(published=True)
     assert client.get(reverse("home")).context["figures"]["initiatives"] == 1

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory
 from initiatives.models import Department, Person, Sector
-from initiatives.stats import Chart, _private, _private_beside_public, chart_by_key, neutralise, write_csv
+from initiatives.showcase.stats import Chart, _private, _private_beside_public, chart_by_key, neutralise, write_csv
 
 pytestmark = pytest.mark.django_db
 

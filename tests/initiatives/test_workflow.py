@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory, UserFactory
 from initiatives.models import Initiative, OutboundEmail, Participation, StateTransition
-from initiatives.workflow import MESSAGE_REQUIRED, allowed_targets, initiative_transition
+from initiatives.services.workflow import MESSAGE_REQUIRED, allowed_targets, initiative_transition
 
 pytestmark = pytest.mark.django_db
 

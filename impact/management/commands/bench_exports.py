@@ -23,9 +23,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from impact import anvur
-from impact.exports import CSV, CSV_EXCEL, XLSX, iter_csv, write_xlsx
 from impact.models import SDG, FieldOfAction, PublicEngagementCategory
 from initiatives.models import Department, Initiative, Participation, Person, Place, Sector
+from pops.spreadsheets import CSV, CSV_EXCEL, XLSX, iter_csv, write_xlsx
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
 YEAR = 2025

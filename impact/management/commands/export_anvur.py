@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from impact import anvur
-from impact.exports import FORMATS, iter_csv, write_file
 from impact.models import ExportRecord
+from pops.spreadsheets import FORMATS, iter_csv, write_file
 
 
 class Command(BaseCommand):

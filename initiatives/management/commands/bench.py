@@ -160,7 +160,7 @@ def _prepare(mode: str) -> None:
     the version (the first request after staff publish: the index is rebuilt)."""
     from django.core.cache import cache
 
-    from initiatives.showcase import VERSION_KEY, _version, showcase_cache_invalidate
+    from initiatives.showcase.cache import VERSION_KEY, _version, showcase_cache_invalidate
 
     if mode == "new":
         version = _version()
@@ -213,8 +213,8 @@ def measure(size: int, iterations: int, warmup: int) -> dict:
     from django.urls import reverse
     from django.utils import translation
 
-    from initiatives.filters import InitiativeFilter, public_initiatives
     from initiatives.models import Initiative, Sector
+    from initiatives.showcase.filters import InitiativeFilter
     from pops import urls as project_urls
 
     call_command("migrate", verbosity=0)
@@ -267,13 +267,18 @@ def measure(size: int, iterations: int, warmup: int) -> dict:
         keep = {detail.id}
         for url in (facets_url, search_url, typo_url, list_url):
             data = QueryDict(url.partition("?")[2])
-            keep |= set(InitiativeFilter(data, queryset=public_initiatives()).qs.values_list("id", flat=True)[:2])
+            keep |= set(
+                InitiativeFilter(data, queryset=Initiative.objects.public()).qs.values_list("id", flat=True)[:2]
+            )
         keep |= set(
-            public_initiatives().exclude(id__in=keep).order_by("id").values_list("id", flat=True)[: 10 - len(keep)]
+            Initiative.objects.public()
+            .exclude(id__in=keep)
+            .order_by("id")
+            .values_list("id", flat=True)[: 10 - len(keep)]
         )
         with transaction.atomic():
             Initiative.objects.exclude(id__in=keep).update(state=Initiative.State.ARCHIVED)
-            assert public_initiatives().count() == 10, keep
+            assert Initiative.objects.public().count() == 10, keep
             for row, (_name, url, mode) in zip(out, pages, strict=True):
                 row["queries_small"] = _queries(client, url, mode)
             transaction.set_rollback(True)
@@ -300,7 +305,7 @@ def _explain_search() -> list[str]:
     sequential scan when the lexicon is a few pages)."""
     from django.db import connection
 
-    from initiatives.search import matches_sql
+    from initiatives.showcase.search import matches_sql
 
     lines = []
     for query in ("orti", "Mirafori"):

@@ -22,9 +22,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.dispatch import receiver
 
+from initiatives.models import Initiative, Participation
 from stakeholders.models import Partnership
-
-from .models import Initiative, Participation
 
 DOCUMENT_COLUMNS = ("title_it", "title_en", "summary_it", "summary_en", "description_it", "description_en", "keywords")
 SHORT_COLUMNS = ("title_it", "title_en", "keywords")

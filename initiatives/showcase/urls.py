@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from initiatives.showcase import views
 
 urlpatterns = [
     path("", views.home, name="home"),

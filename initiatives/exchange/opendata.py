@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from rdflib import Graph
 
+from impact.anvur import JOIN, export_record
+from impact.models import ExportRecord
 from initiatives.models import Initiative
+from pops.spreadsheets import CSV, export_response
 from stakeholders.models import Partnership
-
-from .anvur import JOIN, export_record
-from .exports import CSV, export_response
-from .models import ExportRecord
 
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 LICENCE_NAME = "CC BY 4.0"
@@ -51,10 +50,9 @@ COLUMNS = [
 HEADER = [name for name, _value in COLUMNS]
 
 
-def public_initiatives():
+def _public_queryset():
     return (
-        Initiative.objects.published()
-        .originals()
+        Initiative.objects.public()
         .order_by("pk")
         .prefetch_related(
             "departments",
@@ -68,7 +66,7 @@ def public_initiatives():
 
 
 def public_rows() -> Iterator[list]:
-    for initiative in public_initiatives().iterator(chunk_size=CHUNK_SIZE):
+    for initiative in _public_queryset().iterator(chunk_size=CHUNK_SIZE):
         yield [value(initiative) for _name, value in COLUMNS]
 
 
@@ -78,7 +76,7 @@ def _record(fmt: str, count: int) -> None:
 
 @require_GET
 def initiatives_csv(request: HttpRequest):
-    _record("csv", public_initiatives().count())
+    _record("csv", _public_queryset().count())
     response = export_response(HEADER, public_rows(), fmt=CSV, filename="pops-initiatives")
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     return response
@@ -100,7 +98,7 @@ def _json_chunks() -> Iterator[str]:
 
 @require_GET
 def initiatives_json(request: HttpRequest):
-    _record("json", public_initiatives().count())
+    _record("json", _public_queryset().count())
     response = StreamingHttpResponse(_json_chunks(), content_type="application/json; charset=utf-8")
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     return response
@@ -110,7 +108,7 @@ def catalogue(request: HttpRequest) -> dict:
     """The DCAT-AP_IT description of the portal's datasets, as JSON-LD."""
     base = request.build_absolute_uri("/").rstrip("/")
     modified = (
-        Initiative.objects.published().order_by("-published_at").values_list("published_at", flat=True).first()
+        Initiative.objects.public().order_by("-published_at").values_list("published_at", flat=True).first()
         or timezone.now()
     )
     publisher = {

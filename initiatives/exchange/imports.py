@@ -31,8 +31,8 @@ from django.utils.translation import ngettext
 from import_export.formats import base_formats
 from import_export.results import RowResult
 
-from .models import ImportJob
-from .resources import InitiativeResource, OrganisationResource, PersonResource
+from impact.models import ImportJob
+from initiatives.exchange.resources import InitiativeResource, OrganisationResource, PersonResource
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ def import_log_entries(*, result, model, user) -> int:
     return len(entries)
 
 
-# --- Large files: import jobs (run by impact.tasks.run_import_job) ------------------
+# --- Large files: import jobs (run by initiatives.tasks.run_import_job) ------------------
 #
 # A file of more than POPS_IMPORT_ASYNC_ROWS rows uploaded in the admin becomes a
 # job in the dry-run phase: a task checks every row, writes nothing, and leaves
@@ -228,7 +228,7 @@ def import_log_entries(*, result, model, user) -> int:
 # fails (the dry run found bad rows, or the import did), the file is kept
 # POPS_IMPORT_FILE_RETENTION_DAYS days so that staff can download what they sent
 # (and developers reproduce an unexpected failure); the daily beat task
-# impact.tasks.purge_import_files then deletes it, together with the files of
+# initiatives.tasks.purge_import_files then deletes it, together with the files of
 # jobs that never finished (a preview nobody confirmed). Deleting a job deletes
 # its file.
 

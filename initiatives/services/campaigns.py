@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import CampaignInvitation, CensusCampaign, Initiative, Person
-from ..notifications import email_queue
+from initiatives.models import CampaignInvitation, CensusCampaign, Initiative, Person
+from initiatives.services.notifications import email_queue
 
 State = Initiative.State
 SUBMITTED_STATES = (State.SUBMITTED, State.CHANGES_REQUESTED, State.PUBLISHED)

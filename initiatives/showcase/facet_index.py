@@ -36,9 +36,9 @@ from django.utils.translation import gettext
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction
+from initiatives.models import Department, Initiative, Sector, Theme
+from initiatives.showcase.colours import contrasting_text_color
 from stakeholders.models import OrganisationType, Partnership
-
-from .models import Department, Initiative, Sector, Theme
 
 
 def bitmap(positions, size: int) -> int:
@@ -110,14 +110,13 @@ class Entry:
 
 def _entry(name: str, vocabulary: Vocabulary, row, value: str) -> Entry:
     """The entry of `row`, in the active language."""
-    from .templatetags.showcase import _text_color
 
     extra = {}
     if name in ENTRY_PAGES:
         extra["url"] = reverse(ENTRY_PAGES[name], kwargs={"code": value})
     if vocabulary.color:
         extra["color"] = row.color
-        extra["text_color"] = _text_color(row.color)
+        extra["text_color"] = contrasting_text_color(row.color)
     if name == "sdg":
         extra["goal"] = gettext("Goal %(number)s: %(name)s") % {"number": value, "name": row.name}
     return Entry(value, str(vocabulary.label(row)), row.name, **extra)
@@ -176,7 +175,6 @@ class FacetIndex:
         return self._orders[name]
 
     def _read_order(self, name: str) -> list[int]:
-        from .filters import public_initiatives
 
         if name == "start":
             ordering = ("-start_date", "-id")
@@ -185,7 +183,7 @@ class FacetIndex:
             title = Coalesce(NullIf(F(f"title_{language}"), Value("")), F("title_it"))
             ordering = (title.asc(), "id")
         position = self.position
-        ids = _rows(public_initiatives().order_by(*ordering), "id")
+        ids = _rows(Initiative.objects.public().order_by(*ordering), "id")
         return [position[pk] for (pk,) in ids if pk in position]
 
 
@@ -231,14 +229,13 @@ def _linked(queryset, entry: str, initiative: str) -> list[tuple]:
 def build() -> FacetIndex:
     """Read the public initiatives and their facet values (fifteen queries
     whatever the number of initiatives)."""
-    from .filters import public_initiatives
 
     # Read straight from the cursor: the ORM's per-row work cost more than the
     # query. SQLite may give dates as ISO text.
     rows = [
         (pk, scale, _date(start), _date(end))
         for pk, scale, start, end in _rows(
-            public_initiatives().order_by("-published_at", "-id"), "id", "scale", "start_date", "end_date"
+            Initiative.objects.public().order_by("-published_at", "-id"), "id", "scale", "start_date", "end_date"
         )
     ]
     ids = [row[0] for row in rows]

@@ -1,194 +1,30 @@
 """Reads of the public showcase: facet counts and pages of results, headline
 figures, entry points and map data, cached until the public initiatives change.
 
-The cache is versioned: `showcase_cache_invalidate()` replaces one token and
-every cached entry of the previous version stops being read (each expires on
-its own), so nothing has to enumerate keys. Whole public pages are cached the
-same way for anonymous visitors (`cache_public_page`), keyed by their full URL,
-and so is each process's bitmap index of the public initiatives
-(`facet_index`), from which every facet count and page of results is taken.
+Everything here is read through the showcase's versioned cache
+(`showcase.cache`), and every facet count and page of results is taken from
+each process's bitmap index of the public initiatives (`facet_index`), kept
+under the same version.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import uuid
 from dataclasses import dataclass
 from itertools import islice
 
 from django.conf import settings
-from django.contrib.messages import get_messages
-from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models import Q, Sum
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from impact.models import SDG, Impact
-from stakeholders.models import Organisation, Partnership
-
-from . import facet_index
-from .filters import InitiativeFilter, hidden_initiatives, in_list, public_initiatives
-from .models import Initiative, Place
-
-VERSION_KEY = "showcase:version"
-TIMEOUT = 60 * 60 * 6
-# Whole pages also show people, partners and vocabularies, whose edits do not
-# all replace the version: they expire sooner.
-PAGE_TIMEOUT = 60 * 10
-MAX_CACHED_URL = 1000
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-
-
-def showcase_cache_invalidate() -> None:
-    """Forget every cached showcase figure, page and index (call it when the
-    set of public initiatives, or a public initiative, changes). Inside a
-    transaction the version is replaced again when it commits: a request
-    served in between may have cached what it read before the commit."""
-    _new_version()
-    if connection.in_atomic_block:
-        transaction.on_commit(_new_version)
-
-
-def _version() -> str:
-    """The current version token. A random one, not a counter: after the cache
-    is emptied (a Redis restart), no process mistakes an index it built long
-    ago for the current one."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY) or ""
-    return version
-
-
-def _shown(initiative) -> bool:
-    """Whether the showcase shows `initiative` (as `public_initiatives()`)."""
-    return initiative.state == Initiative.State.PUBLISHED and initiative.revision_of_id is None
-
-
-@receiver(post_save, sender=Initiative)
-@receiver(post_delete, sender=Initiative)
-def _public_initiative_changed(sender, instance, **kwargs) -> None:
-    """Any save or deletion of a public initiative (admin, shell, import,
-    workflow) refreshes the showcase; drafts and working copies do not."""
-    if _shown(instance):
-        showcase_cache_invalidate()
-
-
-def _links_changed(sender, instance, **kwargs) -> None:
-    """A classification of a public initiative changed (or, from the other
-    side, a vocabulary entry's initiatives)."""
-    if not isinstance(instance, Initiative) or _shown(instance):
-        showcase_cache_invalidate()
-
-
-def _vocabulary_changed(sender, **kwargs) -> None:
-    """Renaming, reordering or deleting an entry changes the facets' labels."""
-    showcase_cache_invalidate()
-
-
-for _vocabulary in facet_index.VOCABULARIES.values():
-    post_save.connect(_vocabulary_changed, sender=_vocabulary.model)
-    post_delete.connect(_vocabulary_changed, sender=_vocabulary.model)
-    if _vocabulary.field:
-        _through = Initiative._meta.get_field(_vocabulary.field).remote_field.through
-        m2m_changed.connect(_links_changed, sender=_through)
-
-
-@receiver(post_save, sender=Partnership)
-@receiver(post_delete, sender=Partnership)
-def _partnership_changed(sender, instance, **kwargs) -> None:
-    """The partner types of an initiative are a facet."""
-    if Partnership.initiative.is_cached(instance):
-        initiative = instance.initiative
-    else:
-        initiative = Initiative.objects.filter(pk=instance.initiative_id).only("state", "revision_of").first()
-    if initiative is None or _shown(initiative):
-        showcase_cache_invalidate()
-
-
-@receiver(post_save, sender=Organisation)
-def _organisation_changed(sender, instance, created, **kwargs) -> None:
-    """An organisation's type is the partner-type facet of its initiatives."""
-    if not created:
-        showcase_cache_invalidate()
-
-
-def _key_prefix() -> str:
-    return f"showcase:{_version()}:{get_language()}"
-
-
-def _cache_key(name: str, *parts: str, prefix: str = "") -> str:
-    digest = hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16] if parts else "-"
-    return f"{prefix or _key_prefix()}:{name}:{digest}"
-
-
-def cached(name: str, compute, *parts: str):
-    """`compute()`, cached per showcase version, language and `parts`."""
-    key = _cache_key(name, *parts)
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, TIMEOUT)
-    return value
-
-
-# --- Whole pages -----------------------------------------------------------------
-
-
-def _page_cacheable(request) -> bool:
-    return (
-        getattr(settings, "POPS_SHOWCASE_PAGE_CACHE", True)
-        and request.method == "GET"
-        and len(request.get_full_path()) <= MAX_CACHED_URL
-        and not request.user.is_authenticated
-        # Pending messages are shown (and consumed) by the page: render it afresh.
-        and not len(get_messages(request))
-    )
-
-
-def _response_cacheable(request, response) -> bool:
-    return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        # The page used a CSRF token: it differs per visitor.
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        and "private" not in response.get("Cache-Control", "")
-    )
-
-
-def cache_public_page(view):
-    """Serve a public GET page from the cache to anonymous visitors, keyed by
-    its absolute URL (query string included), language and showcase version:
-    `showcase_cache_invalidate()` retires every cached page at once."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not _page_cacheable(request):
-            return view(request, *args, **kwargs)
-        url = hashlib.sha1(request.build_absolute_uri().encode()).hexdigest()
-        key = f"{_key_prefix()}:page:{url}"
-        hit = cache.get(key)
-        if hit is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
-        response = view(request, *args, **kwargs)
-        if _response_cacheable(request, response):
-            cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
-        return response
-
-    return wrapper
-
+from initiatives.models import Initiative, Place
+from initiatives.showcase import facet_index
+from initiatives.showcase.cache import _version, cached
+from initiatives.showcase.filters import InitiativeFilter, in_list
+from stakeholders.models import Partnership
 
 # --- Cards ------------------------------------------------------------------------
 
@@ -220,7 +56,10 @@ def cards(ids: list[int]) -> list[Card]:
     # One URL resolution for all the cards: the slug is the only variable part.
     url = reverse("initiative-detail", kwargs={"slug": "SLUG"})
     columns = {"slug", "title_it", f"title_{language}", "summary_it", f"summary_{language}", "start_date", "end_date"}
-    rows = {row["id"]: row for row in public_initiatives().filter(in_list("id", ids)).order_by().values("id", *columns)}
+    rows = {
+        row["id"]: row
+        for row in Initiative.objects.public().filter(in_list("id", ids)).order_by().values("id", *columns)
+    }
     result = []
     for pk in ids:
         row = rows.get(pk)
@@ -307,8 +146,8 @@ def filter_key(filterset: InitiativeFilter) -> str:
 def of_public(path: str = "initiative") -> Q:
     """The rows (impacts, partnerships...) whose initiative, at `path`, is
     public: those of no hidden initiative, the cheaper test (see
-    `hidden_initiatives`)."""
-    return Q(*(~Q(**{f"{path}__in": hidden.order_by().values("id")}) for hidden in hidden_initiatives()))
+    `Initiative.objects.hidden()`)."""
+    return Q(*(~Q(**{f"{path}__in": hidden.order_by().values("id")}) for hidden in Initiative.objects.hidden()))
 
 
 def index() -> facet_index.FacetIndex:
@@ -519,7 +358,7 @@ def featured_initiatives(limit: int = 6) -> list[Card]:
         # `featured`: the latest featured ones (from the covering index of the
         # public initiatives) and the latest others (from the index on
         # publication), enough of each to fill the list alone.
-        latest = public_initiatives().order_by("-published_at", "-id").values_list("id", flat=True)
+        latest = Initiative.objects.public().order_by("-published_at", "-id").values_list("id", flat=True)
         return [*latest.filter(featured=True)[:limit], *latest.filter(featured=False)[:limit]][:limit]
 
     # The ids are cached (per showcase version); the few rows are then fetched

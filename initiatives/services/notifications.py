@@ -9,17 +9,16 @@ pending and the periodic `flush_outbox` task sends it later.
 import logging
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import OutboundEmail, Person
+from initiatives.models import OutboundEmail, Person
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +69,10 @@ def recipient_languages(addresses: list[str]) -> dict[str, str]:
     }
 
 
-@receiver(user_logged_in)
-def _remember_language(sender, request, user, **kwargs) -> None:
-    """A person is written to in the language they last signed in with."""
-    language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
-    if language in {code for code, _name in settings.LANGUAGES}:
-        Person.objects.filter(user=user).exclude(language=language).update(language=language)
-
-
 def _dispatch(email_id: int) -> None:
-    from .tasks import send_outbound_email
-
+    """Queue the sending after commit. Not `delay_on_commit()`: an unreachable
+    broker must leave the message in the outbox, not fail the request that
+    already committed it."""
     try:
         send_outbound_email.delay(email_id)
     except Exception:  # broker unreachable: the outbox keeps the message for flush_outbox
@@ -117,3 +109,17 @@ def outbox_pending_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[
             status=OutboundEmail.Status.PENDING, created_at__lte=timezone.now() - older_than
         ).values_list("pk", flat=True)[:500]
     )
+
+
+# The outbox's own Celery tasks, beside the functions they run.
+
+
+@shared_task(ignore_result=True)
+def send_outbound_email(email_id: int) -> bool:
+    return email_send(email_id=email_id)
+
+
+@shared_task(ignore_result=True)
+def flush_outbox() -> int:
+    """Send whatever the outbox still holds (run by Celery beat)."""
+    return sum(email_send(email_id=pk) for pk in outbox_pending_ids())

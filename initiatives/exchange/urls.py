@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import opendata
+from initiatives.exchange import opendata
 
 urlpatterns = [
     path("", opendata.opendata_page, name="opendata-page"),

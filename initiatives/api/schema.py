@@ -23,11 +23,11 @@ class InitiativeFilterExtension(OpenApiFilterExtension):
     set (the showcase's): drf-spectacular's own guess cannot type filters that
     work through a method, as most of the showcase's do."""
 
-    target_class = "impact.api.filters.InitiativeFilterBackend"
+    target_class = "initiatives.api.filters.InitiativeFilterBackend"
     priority = 1  # before drf-spectacular's extension for every DjangoFilterBackend
 
     def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
-        from .filters import filter_parameters
+        from initiatives.api.filters import filter_parameters
 
         filterset_class = getattr(auto_schema.view, "filterset_class", None)
         return filter_parameters(auto_schema, filterset_class) if filterset_class else []

@@ -17,7 +17,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 
-from initiatives import filters as showcase
+from initiatives.showcase import filters as showcase
 
 # Where the values of each vocabulary filter are listed (a route name of
 # impact.api.urls), for the parameter's description.

@@ -3,8 +3,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .filters import public_initiatives
-from .models import Department, Person, Sector
+from initiatives.models import Department, Initiative, Person, Sector
 
 
 class ShowcaseSitemap(Sitemap):
@@ -27,7 +26,7 @@ class InitiativeSitemap(ShowcaseSitemap):
     priority = 0.7
 
     def items(self):
-        return public_initiatives().only("slug", "updated_at").order_by("id")
+        return Initiative.objects.public().only("slug", "updated_at").order_by("id")
 
     def lastmod(self, initiative):
         return initiative.updated_at

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Initiative, Participation, StateTransition
-from .notifications import email_queue
-from .showcase import showcase_cache_invalidate
+from initiatives.models import Initiative, Participation, StateTransition
+from initiatives.services.initiatives import initiative_apply_update
+from initiatives.services.notifications import email_queue
+from initiatives.services.permissions import is_author, is_staff_reviewer
+from initiatives.showcase.cache import showcase_cache_invalidate
 
 State = Initiative.State
 
@@ -50,25 +51,6 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     (State.PUBLISHED, State.ARCHIVED): Rule(STAFF),
     (State.ARCHIVED, State.PUBLISHED): Rule(STAFF),
 }
-
-
-def is_staff_reviewer(user) -> bool:
-    return bool(
-        user.is_authenticated and user.is_active and user.is_staff and user.has_perm("initiatives.change_initiative")
-    )
-
-
-def is_author(user, initiative: Initiative) -> bool:
-    """The creator, the lead contact and co-authors may edit and submit."""
-    if not user.is_authenticated:
-        return False
-    if initiative.created_by_id == user.pk:
-        return True
-    return (
-        initiative.participations.filter(person__user=user)
-        .filter(Q(role=Participation.Role.LEAD) | Q(can_edit=True))
-        .exists()
-    )
 
 
 def actors_of(user, initiative: Initiative) -> set[str]:
@@ -113,8 +95,6 @@ def initiative_transition(*, initiative: Initiative, to: str, by, message: str =
     if initiative.revision_of_id and to == State.PUBLISHED:
         # A proposed update: its content replaces the public version, which
         # keeps its identity, history and publication date.
-        from .census.services import initiative_apply_update
-
         from_state = initiative.state
         initiative = initiative_apply_update(copy=initiative)
         record = StateTransition.objects.create(

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from initiatives.api import views
 
 router = DefaultRouter(use_regex_path=True)
 router.register("initiatives", views.InitiativeViewSet, basename="api-initiative")

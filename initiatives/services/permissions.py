@@ -1,4 +1,8 @@
-"""Who may see and edit what in the census — the one place that says it.
+"""Who may see, edit and review what — the one place that says it.
+
+Staff reviewers are active staff accounts with the right to change
+initiatives; the workflow table (`services.workflow`) names which of the two
+actors, authors or staff, may make each move.
 
 Researchers reach only initiatives they created or take part in; anything
 else answers 404, so nothing about other people's drafts leaks. Editing is
@@ -7,10 +11,30 @@ a draft or has changes requested; after submission it is read-only until
 staff respond.
 """
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from ..models import Initiative
-from ..workflow import is_author
+from initiatives.models import Initiative, Participation
+
+
+def is_staff_reviewer(user) -> bool:
+    return bool(
+        user.is_authenticated and user.is_active and user.is_staff and user.has_perm("initiatives.change_initiative")
+    )
+
+
+def is_author(user, initiative: Initiative) -> bool:
+    """The creator, the lead contact and co-authors may edit and submit."""
+    if not user.is_authenticated:
+        return False
+    if initiative.created_by_id == user.pk:
+        return True
+    return (
+        initiative.participations.filter(person__user=user)
+        .filter(Q(role=Participation.Role.LEAD) | Q(can_edit=True))
+        .exists()
+    )
+
 
 EDITABLE_STATES = (Initiative.State.DRAFT, Initiative.State.CHANGES_REQUESTED)
 

@@ -7,12 +7,10 @@ from rest_framework import viewsets
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction, PublicEngagementCategory
-from initiatives.filters import public_initiatives
-from initiatives.models import Department, Sector, Theme
+from initiatives.api import serializers
+from initiatives.api.filters import InitiativeFilter, InitiativeFilterBackend
+from initiatives.models import Department, Initiative, Sector, Theme
 from stakeholders.models import Organisation, OrganisationType, Partnership
-
-from . import serializers
-from .filters import InitiativeFilter, InitiativeFilterBackend
 
 
 class InitiativeViewSet(viewsets.ReadOnlyModelViewSet):
@@ -26,7 +24,7 @@ class InitiativeViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
     queryset = (
-        public_initiatives()
+        Initiative.objects.public()
         .order_by("-published_at", "-id")
         .prefetch_related(
             "departments",

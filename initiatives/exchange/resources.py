@@ -5,7 +5,7 @@ Related things are named by natural keys, as people write them: department
 acronym, sector code or label (Italian or English), SDG number, organisation
 name, intervention area name. Every bad value raises a ValueError whose
 message names it in plain language; the import collects them per row and
-column, and imports nothing while any remains (see impact.imports).
+column, and imports nothing while any remains (see exchange.imports).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from actionplan.models import InterventionArea
+from impact.models import SDG, FieldOfAction, PublicEngagementCategory
 from initiatives.models import Department, Initiative, Person, Sector, Theme
+from pops.spreadsheets import FORMULA_TRIGGERS, neutralise
 from stakeholders.models import Organisation, OrganisationType, Partnership
-
-from .exports import FORMULA_TRIGGERS, neutralise
-from .models import SDG, FieldOfAction, PublicEngagementCategory
 
 SEPARATOR = "|"
 JOIN = " | "

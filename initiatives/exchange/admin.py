@@ -5,14 +5,13 @@ row's column and reason written out in the preview, an import confirmed all
 or nothing (a row that no longer validates at confirmation, say because a
 department it names was deleted after the preview, writes nothing and shows
 the problems again), files of more than POPS_IMPORT_ASYNC_ROWS rows previewed
-and imported by Celery tasks (impact.imports, the import job's page), every
+and imported by Celery tasks (exchange.imports, the import job's page), every
 export neutralised and recorded, and a template to start from."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,11 +20,19 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
-from .anvur import export_record
-from .exports import CSV, export_response
-from .imports import IMPORT_FORMATS, RESOURCES, count_rows, import_job_create, row_errors, validate_upload
-from .models import ExportRecord
-from .resources import EXAMPLES
+from impact.anvur import export_record
+from impact.models import ExportRecord
+from initiatives.exchange.imports import (
+    IMPORT_FORMATS,
+    RESOURCES,
+    count_rows,
+    import_job_create,
+    row_errors,
+    validate_upload,
+)
+from initiatives.exchange.resources import EXAMPLES
+from initiatives.tasks import run_import_job
+from pops.spreadsheets import CSV, export_response
 
 
 def _failed(result) -> bool:
@@ -87,9 +94,7 @@ class DataImportExportMixin(ImportExportMixin):
         hover."""
         job = self._dry_run_job(request) if request.method == "POST" else None
         if job is not None:
-            from .tasks import run_import_job
-
-            transaction.on_commit(lambda: run_import_job.delay(job.pk))
+            run_import_job.delay_on_commit(job.pk)
             return HttpResponseRedirect(reverse("admin:impact_importjob_status", args=[job.pk]))
         response = super().import_action(request, **kwargs)
         result = response.context_data.get("result") if isinstance(response, TemplateResponse) else None

@@ -16,10 +16,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from initiatives.models import CoauthorInvitation, FormDraft, Initiative, Participation, Person
+from initiatives.services.notifications import email_queue
 from stakeholders.models import Organisation, OrganisationType, Partnership
-
-from ..models import CoauthorInvitation, FormDraft, Initiative, Participation, Person
-from ..notifications import email_queue
 
 # Fields a proposed update may change; the rest (identity, workflow, census
 # bookkeeping) stays the original's.

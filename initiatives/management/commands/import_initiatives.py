@@ -8,7 +8,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from impact.imports import RESOURCES, read_dataset, run_import, validate_upload
+from initiatives.exchange.imports import RESOURCES, read_dataset, run_import, validate_upload
 
 
 class Command(BaseCommand):

@@ -24,8 +24,9 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import Participation, Person
-from .showcase import cached, of_public, public_counts
+from initiatives.models import Participation, Person
+from initiatives.showcase.cache import cached
+from initiatives.showcase.reads import of_public, public_counts
 
 # Characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -21,25 +21,10 @@ from django_filters.fields import ModelMultipleChoiceField
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction
+from initiatives.models import Department, Initiative, Sector, Theme
+from initiatives.showcase.cache import cached
+from initiatives.showcase.search import normalise, ranked_matches, search_rank
 from stakeholders.models import OrganisationType, Partnership
-
-from .models import Department, Initiative, Sector, Theme
-from .search import normalise, ranked_matches, search_rank
-
-
-def public_initiatives():
-    """What the showcase may ever show: published originals."""
-    return Initiative.objects.published().originals()
-
-
-def hidden_initiatives() -> tuple:
-    """Every initiative `public_initiatives()` leaves out (together they
-    partition the table), as two querysets that an index each serves: those in
-    a state other than published, and the working copies. They are few, where
-    the public ones are nearly the whole table, so "in neither" is the cheaper
-    test of the two."""
-    others = [state for state in Initiative.State.values if state != Initiative.State.PUBLISHED]
-    return Initiative.objects.filter(state__in=others), Initiative.objects.filter(revision_of__isnull=False)
 
 
 def in_list_sql(values, vendor: str) -> tuple[str, list]:
@@ -211,9 +196,6 @@ class InitiativeFilter(django_filters.FilterSet):
         outside the base queryset: whoever reads them keeps the base's own."""
         query = normalise(query)
         if query not in self._search_ids:
-            # Imported here: the showcase module builds on these filters.
-            from .showcase import cached
-
             base = self.queryset.order_by().values("id")
             self._search_ids[query] = cached(
                 "search", lambda: ranked_matches(self.queryset, query), str(base.query), query

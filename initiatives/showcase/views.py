@@ -2,35 +2,26 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from actionplan.models import InterventionArea
 from impact.models import Product
+from initiatives.models import Competence, Department, Initiative, Participation, Person, Sector
+from initiatives.showcase import reads as showcase
+from initiatives.showcase import stats
+from initiatives.showcase.cache import cache_public_page
+from initiatives.showcase.filters import InitiativeFilter
 from stakeholders.models import Partnership
-
-from . import showcase, stats
-from .filters import InitiativeFilter, public_initiatives
-from .models import Competence, Department, Participation, Person, Sector
 
 PAGE_SIZE = 20
 PEOPLE_PAGE_SIZE = 24
 
 
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for the container health check."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
-@showcase.cache_public_page
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -43,9 +34,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@showcase.cache_public_page
+@cache_public_page
 def initiative_list(request: HttpRequest) -> HttpResponse:
-    filterset = InitiativeFilter(request.GET, queryset=public_initiatives())
+    filterset = InitiativeFilter(request.GET, queryset=Initiative.objects.public())
     facets, _count = showcase.facets_and_count(filterset)
     page = Paginator(showcase.Results(filterset), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -62,10 +53,10 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@showcase.cache_public_page
+@cache_public_page
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = get_object_or_404(
-        public_initiatives().prefetch_related(
+        Initiative.objects.public().prefetch_related(
             "departments",
             "sectors",
             "themes",
@@ -102,7 +93,7 @@ def _map_settings() -> dict:
 
 
 def initiative_map(request: HttpRequest) -> HttpResponse:
-    filterset = InitiativeFilter(request.GET, queryset=public_initiatives())
+    filterset = InitiativeFilter(request.GET, queryset=Initiative.objects.public())
     data_url = reverse("initiative-map-data") + ("?" + request.GET.urlencode() if request.GET else "")
     return render(
         request,
@@ -115,10 +106,10 @@ def initiative_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-@showcase.cache_public_page
+@cache_public_page
 @require_GET
 def initiative_map_data(request: HttpRequest) -> JsonResponse:
-    filterset = InitiativeFilter(request.GET, queryset=public_initiatives())
+    filterset = InitiativeFilter(request.GET, queryset=Initiative.objects.public())
     response = JsonResponse(showcase.map_features(filterset))
     response["Content-Type"] = "application/geo+json"
     return response
@@ -133,7 +124,7 @@ def _directory():
             "competences",
             Prefetch(
                 "initiatives",
-                queryset=public_initiatives().order_by("-published_at").distinct(),
+                queryset=Initiative.objects.public().order_by("-published_at").distinct(),
                 to_attr="public_initiatives",
             ),
         )
@@ -166,7 +157,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(Person.objects.in_directory().select_related("department"), slug=slug)
-    ids = public_initiatives().filter(participations__person=person).order_by("-published_at", "-id")
+    ids = Initiative.objects.public().filter(participations__person=person).order_by("-published_at", "-id")
     initiatives = showcase.cards(list(dict.fromkeys(ids.values_list("id", flat=True))))
     return render(
         request,
@@ -191,7 +182,7 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def sector_detail(request: HttpRequest, code: str) -> HttpResponse:
     sector = get_object_or_404(Sector, code=code)
-    ids = public_initiatives().filter(sectors=sector).values("id")
+    ids = Initiative.objects.public().filter(sectors=sector).values("id")
     return render(
         request,
         "initiatives/sector_detail.html",
@@ -204,7 +195,7 @@ def sector_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@showcase.cache_public_page
+@cache_public_page
 def statistics(request: HttpRequest) -> HttpResponse:
     charts = stats.statistics()
     return render(
@@ -227,15 +218,3 @@ def statistics_csv(request: HttpRequest, key: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="pops-{key}.csv"'
     stats.write_csv(chart, response)
     return response
-
-
-def robots_txt(request: HttpRequest) -> HttpResponse:
-    lines = [
-        "User-agent: *",
-        "Disallow: /it/admin/",
-        "Disallow: /en/admin/",
-        "Disallow: /it/census/",
-        "Disallow: /en/census/",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
-    ]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

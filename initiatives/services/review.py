@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 
 from django.db.models import Count, Q
 
-from .models import Initiative, Participation
+from initiatives.models import Initiative, Participation
 
 # Related rows summarised as text lines, so that a change in people, partners,
 # places, products or impacts shows in the diff like any field.

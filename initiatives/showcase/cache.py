@@ -1,0 +1,120 @@
+"""The showcase's cache: one version token that every cached figure, page and
+index of the public showcase is keyed by, and the helpers that read through it.
+
+The cache is versioned: `showcase_cache_invalidate()` replaces one token and
+every cached entry of the previous version stops being read (each expires on
+its own), so nothing has to enumerate keys. Whole public pages are cached the
+same way for anonymous visitors (`cache_public_page`), keyed by their full URL.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.http import HttpResponse
+from django.utils.translation import get_language
+
+VERSION_KEY = "showcase:version"
+TIMEOUT = 60 * 60 * 6
+# Whole pages also show people, partners and vocabularies, whose edits do not
+# all replace the version: they expire sooner.
+PAGE_TIMEOUT = 60 * 10
+MAX_CACHED_URL = 1000
+
+
+def _new_version() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def showcase_cache_invalidate() -> None:
+    """Forget every cached showcase figure, page and index (call it when the
+    set of public initiatives, or a public initiative, changes). Inside a
+    transaction the version is replaced again when it commits: a request
+    served in between may have cached what it read before the commit."""
+    _new_version()
+    if connection.in_atomic_block:
+        transaction.on_commit(_new_version)
+
+
+def _version() -> str:
+    """The current version token. A random one, not a counter: after the cache
+    is emptied (a Redis restart), no process mistakes an index it built long
+    ago for the current one."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY) or ""
+    return version
+
+
+def _key_prefix() -> str:
+    return f"showcase:{_version()}:{get_language()}"
+
+
+def _cache_key(name: str, *parts: str, prefix: str = "") -> str:
+    digest = hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16] if parts else "-"
+    return f"{prefix or _key_prefix()}:{name}:{digest}"
+
+
+def cached(name: str, compute, *parts: str):
+    """`compute()`, cached per showcase version, language and `parts`."""
+    key = _cache_key(name, *parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+# --- Whole pages -----------------------------------------------------------------
+
+
+def _page_cacheable(request) -> bool:
+    return (
+        getattr(settings, "POPS_SHOWCASE_PAGE_CACHE", True)
+        and request.method == "GET"
+        and len(request.get_full_path()) <= MAX_CACHED_URL
+        and not request.user.is_authenticated
+        # Pending messages are shown (and consumed) by the page: render it afresh.
+        and not len(get_messages(request))
+    )
+
+
+def _response_cacheable(request, response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        # The page used a CSRF token: it differs per visitor.
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def cache_public_page(view):
+    """Serve a public GET page from the cache to anonymous visitors, keyed by
+    its absolute URL (query string included), language and showcase version:
+    `showcase_cache_invalidate()` retires every cached page at once."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _page_cacheable(request):
+            return view(request, *args, **kwargs)
+        url = hashlib.sha1(request.build_absolute_uri().encode()).hexdigest()
+        key = f"{_key_prefix()}:page:{url}"
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type = hit
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if _response_cacheable(request, response):
+            cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+        return response
+
+    return wrapper
