@@ -418,11 +418,6 @@ class Report:
         return copy_csv(self.connection, sql, params, fmt=fmt)
 
 
-def anvur_rows(queryset, *, year: int, chunk_size: int = CHUNK_SIZE) -> Report:
-    """The report's rows for the initiatives of `queryset` (see Report)."""
-    return Report(queryset, year=year, chunk_size=chunk_size)
-
-
 # --- Companion summaries ------------------------------------------------------------
 
 SUMMARY_FIELDS = "fields_of_action"
@@ -493,4 +488,4 @@ def anvur_export(
     record = export_record(
         kind=ExportRecord.Kind.ANVUR, fmt=fmt, filters=filters, row_count=queryset.count(), user=user, source=source
     )
-    return HEADER, anvur_rows(queryset, year=year), record
+    return HEADER, Report(queryset, year=year), record

@@ -284,11 +284,6 @@ class ImportJob(models.Model):
         return f"{self.get_kind_display()}: {self.original_name or self.file.name} ({self.get_state_display()})"
 
     @property
-    def is_finished(self) -> bool:
-        """The import is over: written, or failed (nothing written)."""
-        return self.state in (self.State.DONE, self.State.FAILED)
-
-    @property
     def in_progress(self) -> bool:
         """A task has this job to run, or is running it."""
         return self.state in (self.State.PENDING, self.State.RUNNING)

@@ -258,10 +258,6 @@ def facets_and_count(filterset: InitiativeFilter) -> tuple[list[Facet], int]:
     return result, _within(found, selections).bit_count()
 
 
-def facets(filterset: InitiativeFilter) -> list[Facet]:
-    return facets_and_count(filterset)[0]
-
-
 def result_count(filterset: InitiativeFilter) -> int:
     """The number of initiatives matching the filters."""
     filterset.is_valid()

@@ -14,12 +14,6 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def alternate_urls(context) -> list[tuple[str, str]]:
-    """(language code, absolute URL of this page in that language)."""
-    return [(language["code"], language["absolute_url"]) for language in language_links(context)]
-
-
-@register.simple_tag(takes_context=True)
 def language_links(context) -> list[dict]:
     """This page in each language: code, local name, relative and absolute URL,
     and whether it is the current one. Plain links (no form, no CSRF token), so

@@ -153,7 +153,7 @@ def rows_for_queries(count: int, django_assert_num_queries, chunk_size: int = an
     # The whole report is one query (related values aggregated by the
     # database), read in chunks: the number of rows changes nothing.
     with django_assert_num_queries(1):
-        rows = list(anvur.anvur_rows(queryset, year=2025, chunk_size=chunk_size))
+        rows = list(anvur.Report(queryset, year=2025, chunk_size=chunk_size))
     return len(rows)
 
 
@@ -165,7 +165,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(django_assert_num_que
 def test_rows_are_read_in_chunks_with_the_same_cells(django_assert_num_queries):
     assert rows_for_queries(25, django_assert_num_queries, chunk_size=10) == 25
     queryset = anvur.anvur_queryset(year=2025)
-    assert list(anvur.anvur_rows(queryset, year=2025, chunk_size=10)) == list(anvur.anvur_rows(queryset, year=2025))
+    assert list(anvur.Report(queryset, year=2025, chunk_size=10)) == list(anvur.Report(queryset, year=2025))
 
 
 def test_multi_valued_cells_keep_a_stable_order_and_leave_out_empty_values():
@@ -387,7 +387,7 @@ def test_postgresql_copy_writes_the_same_bytes_as_python(on_postgres, fmt):
         PartnershipFactory(initiative=initiative, organisation__name=f"{text} ({role})", role=role, position=1)
         initiative.pe_categories.set(PublicEngagementCategory.objects.order_by("pk")[n % 3 :: 5])
         Place.objects.create(initiative=initiative, municipality=text, province="")
-    report = anvur.anvur_rows(anvur.anvur_queryset(year=2025), year=2025)
+    report = anvur.Report(anvur.anvur_queryset(year=2025), year=2025)
 
     by_database = b"".join(iter_csv(anvur.HEADER, report, fmt=fmt))
     by_python = b"".join(iter_csv(anvur.HEADER, list(report), fmt=fmt))  # a list has no database_csv

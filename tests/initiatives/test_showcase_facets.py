@@ -34,6 +34,10 @@ def _empty_cache():
     cache.clear()
 
 
+def all_facets():
+    return showcase.facets_and_count(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))[0]
+
+
 def linked(model, path: str = "initiatives", key: str = "code") -> list[str]:
     """The values of the entries some initiative (public or not) is linked to."""
     return sorted({str(v) for v in model.objects.filter(**{f"{path}__isnull": False}).values_list(key, flat=True)})
@@ -139,7 +143,7 @@ def test_each_facet_counts_what_choosing_that_value_alone_would_show(collection,
 def test_the_facets_list_values_in_vocabulary_order_and_mark_the_chosen_ones(collection):
     sector = collection["sector"][1]
     filterset = InitiativeFilter(QueryDict(f"sector={sector.code}"), queryset=Initiative.objects.public())
-    facet = next(facet for facet in showcase.facets(filterset) if facet.name == "sector")
+    facet = next(facet for facet in showcase.facets_and_count(filterset)[0] if facet.name == "sector")
     order = list(Sector.objects.values_list("code", flat=True))
     assert [option.value for option in facet.options] == sorted(
         (option.value for option in facet.options), key=order.index
@@ -181,9 +185,9 @@ def test_the_index_is_built_with_the_same_queries_whatever_the_number_of_initiat
 
 def test_publishing_recomputes_every_facet(collection):
     before = showcase.index()
-    showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))
+    all_facets()
     InitiativeFactory(published=True, sectors=[collection["sector"][2]])
-    facets = showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))
+    facets = all_facets()
     assert showcase.index() is not before
     sectors = {option.value: option.count for option in facets[0].options}
     assert sectors[collection["sector"][2].code] == by_definition("", "sector", collection["sector"][2].code)
@@ -194,20 +198,14 @@ def test_classifying_a_public_initiative_or_renaming_an_entry_refreshes_the_face
     sector = collection["sector"][2]
     initiative.sectors.remove(sector)
     expected = by_definition("", "sector", sector.code)
-    counts = {
-        o.value: o.count
-        for o in showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))[0].options
-    }
+    counts = {o.value: o.count for o in all_facets()[0].options}
     assert counts.get(sector.code, 0) == expected
     initiative.sectors.add(sector)
-    counts = {
-        o.value: o.count
-        for o in showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))[0].options
-    }
+    counts = {o.value: o.count for o in all_facets()[0].options}
     assert counts[sector.code] == expected + 1
     sector.name_it = "Abitare e comunità"
     sector.save()
-    facet = showcase.facets(InitiativeFilter(QueryDict(""), queryset=Initiative.objects.public()))[0]
+    facet = all_facets()[0]
     assert "Abitare e comunità" in [option.label for option in facet.options]
 
 
@@ -278,7 +276,7 @@ def test_facet_names_begin_with_a_capital_in_both_languages(client, collection):
     with translation.override("en"):
         english = client.get(reverse("initiative-list")).content.decode()
     assert "ANVUR field of action" in english
-    for facet in showcase.facets(InitiativeFilter(QueryDict(), queryset=Initiative.objects.public())):
+    for facet in showcase.facets_and_count(InitiativeFilter(QueryDict(), queryset=Initiative.objects.public()))[0]:
         assert str(facet.label)[0].isupper(), facet.label
 
 

@@ -171,7 +171,7 @@ def export(queryset, fmt: str) -> Callable[[], object]:
     written to a temporary file (XLSX, as the admin does)."""
 
     def run():
-        rows = anvur.anvur_rows(queryset, year=YEAR)
+        rows = anvur.Report(queryset, year=YEAR)
         if fmt == XLSX:
             with tempfile.TemporaryFile() as handle:
                 write_xlsx(anvur.HEADER, rows, handle)
