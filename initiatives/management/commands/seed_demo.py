@@ -49,7 +49,6 @@ from initiatives.factories import (
     PersonFactory,
     PlaceFactory,
     UserFactory,
-    aware,
 )
 from initiatives.models import (
     CampaignInvitation,
@@ -66,6 +65,7 @@ from initiatives.models import (
     SupportKind,
     Theme,
 )
+from pops.factories import aware
 from pops.reference_data import load_reference_data
 from stakeholders.factories import (
     OrganisationFactory,
