@@ -59,8 +59,9 @@ messages: install ## Extract the translatable strings into locale/*/django.po
 	$(MANAGE) makemessages -l it -l en --no-obsolete --ignore=.venv --ignore=fixtures/tools
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
+# The benchmarks are scripts in tests/bench/, not shipped commands; pytest does not collect them.
 bench: install ## Time the showcase (10,000 initiatives, SQLite and PostgreSQL) and the ANVUR export
-	$(MANAGE) bench
+	$(BIN)/python -m tests.bench.showcase
 	$(MAKE) --no-print-directory bench-exports
 
 BENCH_EXPORTS_PG ?= postgres://postgres@127.0.0.1:5432
@@ -73,7 +74,7 @@ bench-exports: install ## Time the ANVUR export against PostgreSQL COPY and its 
 	export DATABASE_URL=$(BENCH_EXPORTS_PG)/$(BENCH_EXPORTS_DB); \
 	$(MANAGE) migrate --noinput -v0; \
 	$(MANAGE) load_reference_data; \
-	status=0; $(MANAGE) bench_exports $(BENCH_EXPORTS_ARGS) || status=$$?; \
+	status=0; $(BIN)/python -m tests.bench.exports $(BENCH_EXPORTS_ARGS) || status=$$?; \
 	psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_EXPORTS_DB)"; exit $$status
 
 reset-local-db: ## Delete the local SQLite database and rebuild it with demo data

@@ -1,4 +1,7 @@
-"""factory-boy factories for products, impacts and the reporting vocabularies."""
+"""factory-boy factories for products, impacts and the SDGs.
+
+No other app's factories are imported here (initiatives.factories imports
+this module): the initiative of a product or an impact is named by string."""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from initiatives.factories import VocabularyFactory, rng, vocabulary_rows
+from pops.factories import VocabularyFactory, rng, vocabulary_rows
 
-from .models import SDG, FieldOfAction, Impact, Product, ProductCategory, PublicEngagementCategory
+from .models import SDG, Impact, Product, ProductCategory
 
 
 class SDGFactory(DjangoModelFactory):
@@ -21,26 +24,6 @@ class SDGFactory(DjangoModelFactory):
     number = factory.Sequence(lambda n: n % 17 + 1)
     name_it = factory.LazyAttribute(lambda o: f"Obiettivo {o.number}")
     color = "#19486A"
-
-
-class FieldOfActionFactory(VocabularyFactory):
-    class Meta:
-        model = FieldOfAction
-        django_get_or_create = ("code", "valid_from")
-
-    code = factory.Sequence(lambda n: "abcdefghij"[n % 10])
-    valid_from = 2020
-    valid_to = None
-
-
-class PublicEngagementCategoryFactory(VocabularyFactory):
-    class Meta:
-        model = PublicEngagementCategory
-        django_get_or_create = ("code", "valid_from")
-
-    code = factory.Sequence(lambda n: f"PE-{n % 10 + 1}")
-    valid_from = 2024
-    valid_to = None
 
 
 class ProductCategoryFactory(VocabularyFactory):

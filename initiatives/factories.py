@@ -6,7 +6,8 @@ Vocabulary foreign keys and many-to-many fields reuse the rows loaded by
 so the factories also work in a bare test database.
 
 Every random choice goes through `factory.random.randgen` (or Faker), so
-`factory.random.reseed_random(seed)` makes a run repeatable.
+`factory.random.reseed_random(seed)` makes a run repeatable. The helpers the
+factories of every app share are in pops.factories.
 """
 
 from __future__ import annotations
@@ -15,15 +16,29 @@ import datetime
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import factory
-import factory.random
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
+
+from impact.factories import SDGFactory
+from impact.models import SDG
+from pops.factories import (
+    AutoValue,
+    UniqueValuesMixin,
+    VocabularyFactory,
+    aware,
+    it_faker,
+    make_unique,
+    pick,
+    pick_one,
+    rng,
+    set_m2m,
+    vocabulary_rows,
+)
 
 from .models import (
     CampaignInvitation,
@@ -35,132 +50,19 @@ from .models import (
     Participation,
     Person,
     Place,
-    Priority,
     Sector,
     StateTransition,
-    SupportKind,
     Theme,
 )
 
 DEMO_PASSWORD = "pops-demo-2026"
-ROME = ZoneInfo("Europe/Rome")
 State = Initiative.State
-
-
-def it_faker(provider: str, **kwargs) -> factory.Faker:
-    """A Faker declaration speaking Italian."""
-    return factory.Faker(provider, locale="it_IT", **kwargs)
-
-
-def rng():
-    """The shared random generator, reseeded by factory.random.reseed_random()."""
-    return factory.random.randgen
-
-
-def aware(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=ROME)
 
 
 def working_time(first: datetime.date, last: datetime.date) -> datetime.datetime:
     """A random office-hours moment between two days (inclusive)."""
     day = first + datetime.timedelta(days=rng().randint(0, (last - first).days))
     return aware(day, rng().randint(8, 18), rng().randint(0, 59))
-
-
-# --- Helpers shared by the factories of every app ------------------------------
-
-
-def pick(model, k: int = 1, queryset=None, fallback=None, order_by: str = "pk") -> list:
-    """Up to `k` distinct existing rows of `model` (from `queryset` if given),
-    chosen at random; when there are none, `fallback()` makes one."""
-    rows = list((queryset if queryset is not None else model._default_manager.all()).order_by(order_by))
-    if not rows:
-        return [fallback()] if fallback is not None else []
-    return rng().sample(rows, min(k, len(rows)))
-
-
-def pick_one(model, queryset=None, fallback=None):
-    rows = pick(model, 1, queryset, fallback)
-    return rows[0] if rows else None
-
-
-def vocabulary_rows(model, fallback_factory, queryset=None):
-    """A lazy picker for a FK: an existing active entry that asks for no free
-    text, or a new minimal one."""
-
-    def choose():
-        qs = queryset() if callable(queryset) else model._default_manager.filter(is_active=True, is_other=False)
-        return pick_one(model, qs, fallback_factory)
-
-    return factory.LazyFunction(choose)
-
-
-def set_m2m(field: str, model=None, fallback_factory=None, k=(1, 1), queryset=None):
-    """A post-generation hook setting a many-to-many field: to the objects
-    given (`Factory(field=[...])`), or else to `k` random existing rows (a new
-    one if none), or leave it empty when `model` is None."""
-
-    def hook(obj, create, extracted, **kwargs):
-        if not create:
-            return
-        manager = getattr(obj, field)
-        if extracted is not None:
-            manager.set(extracted)
-            return
-        if model is None:
-            return
-        qs = queryset() if callable(queryset) else queryset
-        if qs is None:
-            qs = model._default_manager.all()
-            if hasattr(model, "is_other"):
-                qs = qs.filter(is_active=True, is_other=False)
-        manager.set(pick(model, rng().randint(*k), qs, fallback_factory))
-
-    hook.__name__ = field
-    return factory.PostGeneration(hook)
-
-
-class AutoValue(str):
-    """A value the factory made up, not one the caller asked for: it is made
-    unique on create by adding a number ("giulia-rossi-2"). Values passed
-    explicitly are left alone, so a duplicate still hits the constraint."""
-
-
-def _numbered(value: str, n: int, max_length: int | None) -> str:
-    if "@" in value:
-        local, domain = value.split("@", 1)
-        return f"{local}{n}@{domain}"
-    suffix = f"-{n}"
-    base = value[: max_length - len(suffix)] if max_length else value
-    return f"{base.rstrip('-')}{suffix}"
-
-
-def _unique(model, field: str, value: str) -> str:
-    max_length = model._meta.get_field(field).max_length
-    candidate = value[:max_length] if max_length else value
-    n = 1
-    while model._default_manager.filter(**{field: candidate}).exists():
-        n += 1
-        candidate = _numbered(value, n, max_length)
-    return candidate
-
-
-class UniqueValuesMixin:
-    """Make `AutoValue` attributes unique on create; plain strings on build."""
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        for name, value in list(kwargs.items()):
-            if isinstance(value, AutoValue):
-                kwargs[name] = _unique(model_class, name, str(value)) if value else ""
-        return super()._create(model_class, *args, **kwargs)
-
-    @classmethod
-    def _build(cls, model_class, *args, **kwargs):
-        for name, value in list(kwargs.items()):
-            if isinstance(value, AutoValue):
-                kwargs[name] = str(value)
-        return super()._build(model_class, *args, **kwargs)
 
 
 def handle(text: str) -> str:
@@ -171,16 +73,6 @@ def handle(text: str) -> str:
 # --- Vocabularies (minimal rows, only when the reference data is missing) -------
 
 
-class VocabularyFactory(DjangoModelFactory):
-    class Meta:
-        abstract = True
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"voce-{n}")
-    name_it = factory.LazyAttribute(lambda o: o.code.replace("-", " ").capitalize())
-    position = factory.Sequence(int)
-
-
 class DepartmentFactory(VocabularyFactory):
     class Meta:
         model = Department
@@ -189,16 +81,6 @@ class DepartmentFactory(VocabularyFactory):
     code = factory.Sequence(lambda n: f"DIP{n}")
     name_it = factory.LazyAttribute(lambda o: f"Dipartimento {o.code}")
     name_en = factory.LazyAttribute(lambda o: f"Department {o.code}")
-
-
-class DegreeProgrammeFactory(VocabularyFactory):
-    class Meta:
-        model = DegreeProgramme
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"corso-{n}")
-    department = vocabulary_rows(Department, DepartmentFactory)
-    level = DegreeProgramme.Level.BACHELOR
 
 
 class SectorFactory(VocabularyFactory):
@@ -215,22 +97,6 @@ class ThemeFactory(VocabularyFactory):
         django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"tema-{n}")
-
-
-class SupportKindFactory(VocabularyFactory):
-    class Meta:
-        model = SupportKind
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"supporto-{n}")
-
-
-class PriorityFactory(VocabularyFactory):
-    class Meta:
-        model = Priority
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"priorita-{n}")
 
 
 class CompetenceFactory(VocabularyFactory):
@@ -844,7 +710,7 @@ class InitiativeFactory(UniqueValuesMixin, DjangoModelFactory):
         steps = kwargs.pop("workflow_steps", None) or []
         for name, value in list(kwargs.items()):
             if isinstance(value, AutoValue):
-                kwargs[name] = _unique(model_class, name, str(value)) if value else ""
+                kwargs[name] = make_unique(model_class, name, str(value)) if value else ""
         # History is recorded once, by `record_history`, when the
         # many-to-many fields are set too (not once per field).
         obj = model_class(*args, **kwargs)
@@ -905,9 +771,6 @@ class InitiativeFactory(UniqueValuesMixin, DjangoModelFactory):
         if extracted is not None:
             obj.sdgs.set(extracted)
             return
-        from impact.factories import SDGFactory
-        from impact.models import SDG
-
         obj.sdgs.set(pick(SDG, rng().randint(1, 2), fallback=SDGFactory))
 
     @factory.post_generation

@@ -8,10 +8,10 @@ import factory
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
-from initiatives.factories import (
+from initiatives.factories import CompetenceFactory, SectorFactory
+from initiatives.models import Competence, Sector
+from pops.factories import (
     AutoValue,
-    CompetenceFactory,
-    SectorFactory,
     UniqueValuesMixin,
     VocabularyFactory,
     aware,
@@ -20,7 +20,6 @@ from initiatives.factories import (
     set_m2m,
     vocabulary_rows,
 )
-from initiatives.models import Competence, Sector
 
 from .models import Organisation, OrganisationType, Partnership, TargetGroup, TerritorialDemand
 

@@ -1,17 +1,19 @@
 """`make bench`: server time of the public showcase at 10,000 initiatives.
 
-The command builds (once) a separate database of 10,000 published initiatives
-with realistic relations, in a SQLite file and, when reachable, in PostgreSQL,
+`python -m tests.bench.showcase [--size N] [--iterations N] [--warmup N]`
+builds (once) a separate database of 10,000 published initiatives with
+realistic relations, in a SQLite file and, when reachable, in PostgreSQL,
 then runs each page in-process with django.test.Client and prints, for each
 backend, the median and 95th percentile server time, the ratio to a trivial
 Django view measured in the same run, and the queries per page.
 
-Each backend runs in a child process, because the database is chosen by
-DATABASE_URL when the settings load.
+Each backend runs in a child process (this script with --worker), because
+the database is chosen by DATABASE_URL when the settings load.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -23,10 +25,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.http import HttpResponse
 from django.urls import path
+
+from tests.bench import setup_django
 
 SQLITE_URL = "sqlite:////tmp/pops_bench.sqlite3"
 # How each page is measured (see _prepare).
@@ -34,6 +36,7 @@ MODES = (("cached", "cached page"), ("new", "new request"), ("published", "after
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/pops_bench"
 SIZE = 10_000
 TRIVIAL_URL = "/bench-trivial/"
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def trivial(request):
@@ -44,57 +47,63 @@ def trivial(request):
 urlpatterns: list = []
 
 
-class Command(BaseCommand):
-    help = "Measure the public showcase pages on 10,000 initiatives (SQLite and PostgreSQL)."
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.showcase",
+        description="Measure the public showcase pages on 10,000 initiatives (SQLite and PostgreSQL).",
+    )
+    parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--size", type=int, default=SIZE)
+    parser.add_argument("--worker", action="store_true", help="Internal: measure the current database.")
+    parser.add_argument("--sqlite-url", default=SQLITE_URL)
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL))
+    parser.add_argument("--keep", action="store_true", help="Keep the PostgreSQL database afterwards.")
+    return parser.parse_args(argv)
 
-    def add_arguments(self, parser):
-        parser.add_argument("--iterations", type=int, default=30)
-        parser.add_argument("--warmup", type=int, default=3)
-        parser.add_argument("--size", type=int, default=SIZE)
-        parser.add_argument("--worker", action="store_true", help="Internal: measure the current database.")
-        parser.add_argument("--sqlite-url", default=SQLITE_URL)
-        parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL))
-        parser.add_argument("--keep", action="store_true", help="Keep the PostgreSQL database afterwards.")
 
-    def handle(self, *args, **options):
-        if options["worker"]:
-            self.stdout.write(json.dumps(measure(options["size"], options["iterations"], options["warmup"])))
-            return
-        results = {}
-        for name, url in (("SQLite", options["sqlite_url"]), ("PostgreSQL", options["postgres_url"])):
-            if name == "SQLite":
-                Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-            elif not _postgres_database(url, create=True):
-                self.stderr.write(f"PostgreSQL not reachable at {url}: skipped.")
-                continue
-            self.stderr.write(f"{name}: building {options['size']:,} initiatives and measuring ({url}) …")
-            started = time.perf_counter()
-            try:
-                child = subprocess.run(
-                    [
-                        sys.executable,
-                        "manage.py",
-                        "bench",
-                        "--worker",
-                        f"--size={options['size']}",
-                        f"--iterations={options['iterations']}",
-                        f"--warmup={options['warmup']}",
-                    ],
-                    env={**os.environ, "DATABASE_URL": url, "DEBUG": "false", "REDIS_URL": ""},
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-            finally:
-                if name == "PostgreSQL" and not options["keep"]:
-                    _postgres_database(url, create=False)
-            if child.returncode:
-                self.stderr.write(child.stderr[-3000:])
-                continue
-            results[name] = json.loads(child.stdout.strip().splitlines()[-1])
-            elapsed = time.perf_counter() - started
-            self.stderr.write(f"{name}: built in {results[name]['build_seconds']:.0f} s, done in {elapsed:.0f} s")
-        self.stdout.write(format_table(results, options["size"], options["iterations"], options["warmup"]))
+def main(argv=None) -> None:
+    options = parse_args(argv)
+    if options.worker:
+        setup_django()
+        print(json.dumps(measure(options.size, options.iterations, options.warmup)))
+        return
+    results = {}
+    for name, url in (("SQLite", options.sqlite_url), ("PostgreSQL", options.postgres_url)):
+        if name == "SQLite":
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        elif not _postgres_database(url, create=True):
+            print(f"PostgreSQL not reachable at {url}: skipped.", file=sys.stderr)
+            continue
+        print(f"{name}: building {options.size:,} initiatives and measuring ({url}) …", file=sys.stderr)
+        started = time.perf_counter()
+        try:
+            child = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.bench.showcase",
+                    "--worker",
+                    f"--size={options.size}",
+                    f"--iterations={options.iterations}",
+                    f"--warmup={options.warmup}",
+                ],
+                cwd=PROJECT_DIR,
+                env={**os.environ, "DATABASE_URL": url, "DEBUG": "false", "REDIS_URL": ""},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        finally:
+            if name == "PostgreSQL" and not options.keep:
+                _postgres_database(url, create=False)
+        if child.returncode:
+            print(child.stderr[-3000:], file=sys.stderr)
+            continue
+        results[name] = json.loads(child.stdout.strip().splitlines()[-1])
+        elapsed = time.perf_counter() - started
+        print(f"{name}: built in {results[name]['build_seconds']:.0f} s, done in {elapsed:.0f} s", file=sys.stderr)
+    print(format_table(results, options.size, options.iterations, options.warmup))
 
 
 def _postgres_database(url: str, create: bool) -> bool:
@@ -206,6 +215,7 @@ def _queries(client, url: str, mode: str) -> int:
 def measure(size: int, iterations: int, warmup: int) -> dict:
     from django.conf import settings
     from django.core.cache import cache
+    from django.core.management import call_command
     from django.db import connection, transaction
     from django.http import QueryDict
     from django.test import Client
@@ -511,3 +521,7 @@ def timezone_at(day: date):
     from zoneinfo import ZoneInfo
 
     return datetime.combine(day + timedelta(days=20), clock(10, 0), tzinfo=ZoneInfo("Europe/Rome"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,6 @@
-"""`manage.py bench_exports [--sizes 10000 50000] [--repeat 2]`: the ANVUR
-export's time per format, as a ratio to PostgreSQL's `COPY … TO STDOUT` of
-the same initiative rows, and its peak Python memory (tracemalloc), at
-several sizes.
+"""`make bench-exports`: the ANVUR export's time per format, as a ratio to
+PostgreSQL's `COPY … TO STDOUT` of the same initiative rows, and its peak
+Python memory (tracemalloc), at several sizes.
 
 Each initiative is made with what a real one carries (its summary and
 description as long as the demo data's, a lead contact, a place, a partner,
@@ -10,8 +9,13 @@ a sector), with bulk_create. On PostgreSQL the CSV formats are written by
 COPY itself (see impact.anvur); XLSX is written by Python. Time and memory
 are measured in separate passes: tracemalloc slows Python down several
 times, so the timing passes run without it. Everything happens inside a
-transaction that is rolled back: the database is left as it was."""
+transaction that is rolled back: the database is left as it was.
 
+`python -m tests.bench.exports [--sizes 10000 50000] [--repeat 2]` measures
+the database DATABASE_URL names, migrated and with the reference data (the
+Makefile target makes a scratch PostgreSQL database for it)."""
+
+import argparse
 import datetime
 import tempfile
 import time
@@ -19,14 +23,17 @@ import tracemalloc
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from tests.bench import setup_django
 
-from impact import anvur
-from impact.models import SDG, FieldOfAction, PublicEngagementCategory
-from initiatives.models import Department, Initiative, Participation, Person, Place, Sector
-from pops.spreadsheets import CSV, CSV_EXCEL, XLSX, iter_csv, write_xlsx
-from stakeholders.models import Organisation, OrganisationType, Partnership
+setup_django()
+
+from django.db import connection, transaction  # noqa: E402
+
+from impact import anvur  # noqa: E402
+from impact.models import SDG, FieldOfAction, PublicEngagementCategory  # noqa: E402
+from initiatives.models import Department, Initiative, Participation, Person, Place, Sector  # noqa: E402
+from pops.spreadsheets import CSV, CSV_EXCEL, XLSX, iter_csv, write_xlsx  # noqa: E402
+from stakeholders.models import Organisation, OrganisationType, Partnership  # noqa: E402
 
 YEAR = 2025
 PREFIX = "bench-export-"
@@ -182,46 +189,50 @@ def export(queryset, fmt: str) -> Callable[[], object]:
     return run
 
 
-class Command(BaseCommand):
-    help = "Benchmark the ANVUR export (time vs COPY, peak memory) at several sizes; writes nothing."
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.exports",
+        description="Benchmark the ANVUR export (time vs COPY, peak memory) at several sizes; writes nothing.",
+    )
+    parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 50_000])
+    parser.add_argument("--repeat", type=int, default=2, help="Timing runs per measure; the best is kept.")
+    options = parser.parse_args(argv)
+    sizes, repeat = options.sizes, options.repeat
+    header = (
+        f"{'rows':>7} {'csv s':>7} {'csv-excel s':>11} {'xlsx s':>7} {'COPY s':>7} {'csv/COPY':>8} "
+        f"{'peak MiB csv':>12} {'peak MiB xlsx':>13}"
+    )
+    print(header)
+    try:
+        with transaction.atomic():
+            fixture = Fixture()
+            for size in sorted(sizes):
+                fixture.grow(size)
+                queryset = anvur.anvur_queryset(year=YEAR).filter(slug__startswith=PREFIX)
+                assert queryset.count() == size, (queryset.count(), size)
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("ANALYZE")  # statistics, as a live database has them
+                export(queryset, CSV)()  # warm-up: caches, lazy imports, first reads
+                timings = {fmt: seconds(export(queryset, fmt), repeat) for fmt in (CSV, CSV_EXCEL, XLSX)}
+                copy = (
+                    seconds(lambda queryset=queryset: copy_rows(queryset), repeat)
+                    if connection.vendor == "postgresql"
+                    else None
+                )
+                peaks = {fmt: peak_mib(export(queryset, fmt)) for fmt in (CSV, XLSX)}
+                copy_text = f"{copy:7.3f}" if copy else "    n/a"
+                ratio = f"{timings[CSV] / copy:7.1f}x" if copy else "     n/a"
+                print(
+                    f"{size:>7} {timings[CSV]:>7.3f} {timings[CSV_EXCEL]:>11.3f} {timings[XLSX]:>7.3f} "
+                    f"{copy_text} {ratio:>8} {peaks[CSV]:>12.1f} {peaks[XLSX]:>13.1f}",
+                    flush=True,
+                )
+            raise Rollback
+    except Rollback:
+        pass
+    print(f"best of {repeat} timing runs, tracemalloc in a separate pass; target: csv/COPY <= 3x, flat peak memory")
 
-    def add_arguments(self, parser):
-        parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 50_000])
-        parser.add_argument("--repeat", type=int, default=2, help="Timing runs per measure; the best is kept.")
 
-    def handle(self, *args, sizes, repeat, **options):
-        header = (
-            f"{'rows':>7} {'csv s':>7} {'csv-excel s':>11} {'xlsx s':>7} {'COPY s':>7} {'csv/COPY':>8} "
-            f"{'peak MiB csv':>12} {'peak MiB xlsx':>13}"
-        )
-        self.stdout.write(header)
-        try:
-            with transaction.atomic():
-                fixture = Fixture()
-                for size in sorted(sizes):
-                    fixture.grow(size)
-                    queryset = anvur.anvur_queryset(year=YEAR).filter(slug__startswith=PREFIX)
-                    assert queryset.count() == size, (queryset.count(), size)
-                    if connection.vendor == "postgresql":
-                        with connection.cursor() as cursor:
-                            cursor.execute("ANALYZE")  # statistics, as a live database has them
-                    export(queryset, CSV)()  # warm-up: caches, lazy imports, first reads
-                    timings = {fmt: seconds(export(queryset, fmt), repeat) for fmt in (CSV, CSV_EXCEL, XLSX)}
-                    copy = (
-                        seconds(lambda queryset=queryset: copy_rows(queryset), repeat)
-                        if connection.vendor == "postgresql"
-                        else None
-                    )
-                    peaks = {fmt: peak_mib(export(queryset, fmt)) for fmt in (CSV, XLSX)}
-                    copy_text = f"{copy:7.3f}" if copy else "    n/a"
-                    ratio = f"{timings[CSV] / copy:7.1f}x" if copy else "     n/a"
-                    self.stdout.write(
-                        f"{size:>7} {timings[CSV]:>7.3f} {timings[CSV_EXCEL]:>11.3f} {timings[XLSX]:>7.3f} "
-                        f"{copy_text} {ratio:>8} {peaks[CSV]:>12.1f} {peaks[XLSX]:>13.1f}"
-                    )
-                raise Rollback
-        except Rollback:
-            pass
-        self.stdout.write(
-            f"best of {repeat} timing runs, tracemalloc in a separate pass; target: csv/COPY <= 3x, flat peak memory"
-        )
+if __name__ == "__main__":
+    main()
