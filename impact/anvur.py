@@ -18,6 +18,15 @@ over an ordered window on SQLite. Python then only writes cells:
   query, each cell spelled as `impact.exports` spells it, is streamed by
   `COPY … TO STDOUT (FORMAT csv)` (`Report.database_csv`). The tests check
   that both ways give the same bytes.
+
+Why one generated query and COPY, not the mainstream way: an ORM queryset
+with a StringAgg subquery per multi-valued column, read with `.iterator()`
+and written by csv.writer (`iter_csv`), gives the same bytes and flat memory,
+but misses the target of three times PostgreSQL's own COPY of the same rows
+(row "mainstream: ANVUR CSV, StringAgg + csv.writer" of
+`python -m tests.bench.mainstream`, beside "clever: ANVUR CSV, COPY of the
+spelled report", at or within it); so the COPY path and its SQL spelling
+of the cells stay.
 """
 
 from __future__ import annotations

@@ -13,6 +13,22 @@ field. Both also match partner organisations and people by name.
 
 The document expressions below must stay identical to the indexed ones in
 migration 0004, or PostgreSQL stops using the indexes.
+
+Why raw SQL and not the mainstream way: `django.contrib.postgres.search`
+(SearchQuery and SearchRank over the stored weighted vectors as a
+SearchVectorField with its GIN index; when nothing matches,
+TrigramWordSimilarity with the `trigram_word_similar` lookup served by
+trigram indexes on the titles, as djangoproject.com's docs/models.py does)
+finds the same matches and, for the stemmed search, gives the same ranks;
+`python -m tests.bench.mainstream` times it beside this module inside the
+list page. For a typo it misses the 50 ms target for a new request by far
+(row "mainstream: list, search 'Mirafori', contrib.postgres search (new
+request)"), where the lexicon and its triggers come much nearer to it but
+are still at or just over it (row "clever: list, search 'Mirafori', current
+(new request)"); so the lexicon stays, and the typo path is the one still to
+bring under the target. The stemmed search alone does not justify raw SQL:
+the mainstream way is about at the target there (row "mainstream: list,
+search 'orti', contrib.postgres search (new request)").
 """
 
 from django.db import connection
