@@ -24,7 +24,7 @@ with a StringAgg subquery per multi-valued column, read with `.iterator()`
 and written by csv.writer (`iter_csv`), gives the same bytes and flat memory,
 but misses the target of three times PostgreSQL's own COPY of the same rows
 (row "mainstream: ANVUR CSV, StringAgg + csv.writer" of
-`python -m tests.bench.mainstream`, beside "clever: ANVUR CSV, COPY of the
+`make bench-mainstream` (part of `make bench`), beside "clever: ANVUR CSV, COPY of the
 spelled report", at or within it); so the COPY path and its SQL spelling
 of the cells stay.
 """

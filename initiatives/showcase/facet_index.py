@@ -20,7 +20,7 @@ start date) are read the first time they are asked for, once per version.
 Why an index and not the mainstream way: one COUNT ... GROUP BY per facet
 through the `InitiativeFilter` queryset, and a paginated queryset with
 prefetch_related for the page, behind the showcase's version cache, is what
-`python -m tests.bench.mainstream` times beside it. A page nobody asked for
+`make bench-mainstream` (part of `make bench`) times beside it. A page nobody asked for
 before then misses the 50 ms target several times over (rows "mainstream:
 list, no filter, ORM counts (new request)" and "mainstream: list, 3 facets,
 ORM counts (new request)"), where the index meets it (the "clever: ..." rows

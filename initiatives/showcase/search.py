@@ -20,7 +20,7 @@ SearchVectorField with its GIN index; when nothing matches,
 TrigramWordSimilarity with the `trigram_word_similar` lookup served by
 trigram indexes on the titles, as djangoproject.com's docs/models.py does)
 finds the same matches and, for the stemmed search, gives the same ranks;
-`python -m tests.bench.mainstream` times it beside this module inside the
+`make bench-mainstream` (part of `make bench`) times it beside this module inside the
 list page. For a typo it misses the 50 ms target for a new request by far
 (row "mainstream: list, search 'Mirafori', contrib.postgres search (new
 request)"), where the lexicon and its triggers come much nearer to it but

@@ -1,12 +1,11 @@
 """The three clever parts of the showcase and the ANVUR export against the
 mainstream Django way of doing the same, at 10,000 initiatives on PostgreSQL.
 
-    DJANGO_SETTINGS_MODULE=pops.settings \\
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pops_h7 \\
+    make bench-mainstream        # part of make bench
     .venv/bin/python -m tests.bench.mainstream [--iterations 20] [--rebuild]
 
-The database named by DATABASE_URL (its name must start with "pops_h7" or
-"pops_bench": the script creates, fills and may drop it) is built once with
+The database named by DATABASE_URL (default pops_bench_mainstream; its name
+must start with "pops_bench": the script creates, fills and may drop it) is built once with
 the data of `make bench` and reused by later runs. Each row times the clever
 and the mainstream variants in the same loop, alternating their order, and
 prints medians (and 95th percentiles) of server time in-process
@@ -42,7 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 SIZE = 10_000
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pops_h7"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pops_bench_mainstream"
 TRIVIAL_URL = "/bench-trivial/"
 EXPORT_YEAR = 2025
 QUERIES = ("orti", "spazio condiviso", "Mirafori")
@@ -61,8 +60,8 @@ def _prepare_database(url: str, size: int, rebuild: bool) -> None:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    if not name.startswith(("pops_h7", "pops_bench")):
-        raise SystemExit(f"refusing to build into {name!r}: use a database named pops_h7*")
+    if not name.startswith("pops_bench"):
+        raise SystemExit(f"refusing to build into {name!r}: use a database named pops_bench*")
     admin = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -83,10 +82,8 @@ def _prepare_database(url: str, size: int, rebuild: bool) -> None:
 
     call_command("migrate", verbosity=0)
     if count != size:
-        try:
-            from tests.bench.showcase import build
-        except ImportError:
-            from initiatives.management.commands.bench import build
+        from tests.bench.showcase import build
+
         started = time.perf_counter()
         build(size)
         print(f"built {size:,} initiatives in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -712,7 +709,7 @@ def main(argv=None) -> None:
     from pops import urls as project_urls
 
     if connection.vendor != "postgresql":
-        raise SystemExit("this bench compares PostgreSQL paths: set DATABASE_URL to a pops_h7* database")
+        raise SystemExit("this bench compares PostgreSQL paths: set DATABASE_URL to a pops_bench* database")
     started = time.perf_counter()
     _prepare_database(os.environ["DATABASE_URL"], options.size, options.rebuild)
     urlpatterns[:] = [*project_urls.urlpatterns, path(TRIVIAL_URL.strip("/") + "/", lambda r: HttpResponse("ok"))]
