@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import translation
 
 from initiatives.showcase import facet_index
+from initiatives.showcase.cache import forget_seen_version
 from pops.reference_data import load_reference_data
 
 
@@ -28,6 +29,7 @@ def _isolated_settings(settings, tmp_path):
     # Each test's rows are rolled back without a signal: no test may read the
     # showcase index another one built.
     facet_index.forget()
+    forget_seen_version()
     yield
     translation.deactivate()
 
@@ -108,3 +110,15 @@ def axe_violations(page) -> list[dict]:
         "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations"
     )
+
+
+# --- Real processes: a demo database on disk, built once per test session -------
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory):
+    """A SQLite file as `make run` leaves it, for tests that run the portal in
+    processes of its own (tests/processes.py); copy it before changing it."""
+    from tests.processes import build_demo_database
+
+    return build_demo_database(tmp_path_factory.mktemp("demo"))
