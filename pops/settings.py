@@ -147,7 +147,7 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("it",)
 
 # Static and media files. WhiteNoise serves static files in every environment.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", BASE_DIR / "media")
@@ -165,18 +165,30 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
-# Redis: Celery broker and cache when REDIS_URL is set; otherwise eager tasks
-# and a per-process memory cache.
+# Redis: Celery broker and cache when REDIS_URL is set (required in
+# production); otherwise eager tasks and a per-process memory cache. Either way
+# the showcase's cache version is in the database, so processes agree on it.
 REDIS_URL = env.str("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL: unsupported scheme in {REDIS_URL!r}; use redis://host:port/db.")
 
+if PRODUCTION and not REDIS_URL:
+    # Without a shared cache each gunicorn worker would cache pages on its own
+    # and Celery would have no broker.
+    raise ImproperlyConfigured("POPS_ENV=production needs REDIS_URL (the shared cache and the Celery broker).")
+
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, degrading to no cache when Redis is down.
+            "BACKEND": "pops.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pops",
+            # An unreachable Redis costs a request at most this long.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", 0.5),
+                "socket_timeout": env.float("REDIS_TIMEOUT", 0.5),
+            },
         }
     }
 else:

@@ -35,7 +35,7 @@ def test_database_and_redis_urls_switch_to_the_real_services():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         '["django.db.backends.postgresql", false, "redis://127.0.0.1:6379/1", '
-        '"django.core.cache.backends.redis.RedisCache", false, "it", "Europe/Rome"]'
+        '"pops.cache.ResilientRedisCache", false, "it", "Europe/Rome"]'
     )
 
 
@@ -55,7 +55,7 @@ def test_a_bad_value_stops_start_up_with_a_message_naming_the_variable(variable,
     assert variable in result.stderr.strip().splitlines()[-1]
 
 
-def test_production_refuses_to_start_without_a_secret_key_and_allowed_hosts():
+def test_production_refuses_to_start_without_a_secret_key_allowed_hosts_and_a_shared_cache():
     missing_both = start(POPS_ENV="production")
     assert missing_both.returncode != 0
     assert "SECRET_KEY" in missing_both.stderr.strip().splitlines()[-1]
@@ -64,7 +64,17 @@ def test_production_refuses_to_start_without_a_secret_key_and_allowed_hosts():
     assert missing_hosts.returncode != 0
     assert "ALLOWED_HOSTS" in missing_hosts.stderr.strip().splitlines()[-1]
 
-    complete = start(POPS_ENV="production", SECRET_KEY="s3cret-for-tests", ALLOWED_HOSTS="pops.polito.it")
+    # Each gunicorn worker would otherwise keep its own cache.
+    missing_cache = start(POPS_ENV="production", SECRET_KEY="s3cret-for-tests", ALLOWED_HOSTS="pops.polito.it")
+    assert missing_cache.returncode != 0
+    assert "REDIS_URL" in missing_cache.stderr.strip().splitlines()[-1]
+
+    complete = start(
+        POPS_ENV="production",
+        SECRET_KEY="s3cret-for-tests",
+        ALLOWED_HOSTS="pops.polito.it",
+        REDIS_URL="redis://127.0.0.1:6379/1",
+    )
     assert complete.returncode == 0, complete.stderr
 
 

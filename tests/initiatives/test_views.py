@@ -74,4 +74,4 @@ def test_the_detail_page_queries_do_not_grow_with_people_and_partners(client):
 
 
 def test_the_health_check_answers_ok(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok"}
