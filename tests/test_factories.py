@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from impact.factories import ImpactFactory, ProductFactory
 from impact.models import FieldOfAction, Impact, Product, PublicEngagementCategory
@@ -216,3 +216,13 @@ def test_seed_demo_reset_leaves_data_it_did_not_create():
     assert Initiative.objects.filter(pk=own.pk).exists()
     assert Person.objects.filter(pk=own.lead().pk).exists()
     assert get_user_model().objects.filter(username="admin").count() == 1
+
+
+def test_seed_demo_refuses_to_run_in_production_and_creates_nothing(settings):
+    # On an empty production database it would create "admin" with the
+    # password the README publishes.
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="POPS_ENV=production"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not get_user_model().objects.exists()
+    assert not Initiative.objects.exists()

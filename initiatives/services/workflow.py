@@ -83,7 +83,15 @@ def initiative_transition(*, initiative: Initiative, to: str, by, message: str =
 
     Raises PermissionDenied when the table does not allow it for this user and
     ValidationError when a required message is missing.
+
+    The state is read again under a row lock: of two decisions taken at once
+    on the same initiative (two curators, two tabs), the second waits for the
+    first and is then judged against the state it left.
     """
+    initiative.refresh_from_db(
+        from_queryset=Initiative.objects.select_for_update(),
+        fields=["state", "revision_of", "submitted_at", "published_at"],
+    )
     rule = TRANSITIONS.get((initiative.state, to))
     if rule is None or rule.actor not in actors_of(by, initiative):
         raise PermissionDenied(NOT_ALLOWED % {"from": State(initiative.state).label, "to": State(to).label})

@@ -503,10 +503,10 @@ def _prepare(mode: str) -> None:
     (every cache retired, the index rebuilt on the next read)."""
     from django.core.cache import cache
 
-    from initiatives.showcase.cache import VERSION_KEY, _version, showcase_cache_invalidate
+    from initiatives.showcase.cache import VERSION_KEY, _local_version, showcase_cache_invalidate
 
     if mode == "new":
-        version = _version()
+        version = _local_version()
         cache.clear()
         cache.set(VERSION_KEY, version, None)
     else:

@@ -130,3 +130,59 @@ def test_a_submission_notifies_pops_staff(cast, django_capture_on_commit_callbac
         initiative_transition(initiative=initiative, to=S.SUBMITTED, by=users["creator"])
     assert [m.to for m in mail.outbox] == [["pops-staff@polito.it"]]
     assert f"/admin/initiatives/initiative/{initiative.pk}/change/" in mail.outbox[0].body
+
+
+def test_a_decision_taken_on_a_stale_copy_is_judged_against_the_state_in_the_database(cast):
+    # Two curators opened the same submission; the first published it.
+    initiative, users = cast
+    Initiative.objects.filter(pk=initiative.pk).update(state=S.SUBMITTED)
+    first, second = Initiative.objects.get(pk=initiative.pk), Initiative.objects.get(pk=initiative.pk)
+    initiative_transition(initiative=first, to=S.PUBLISHED, by=users["staff"])
+
+    with pytest.raises(PermissionDenied):
+        initiative_transition(initiative=second, to=S.REJECTED, by=users["staff"], message="Duplicate")
+    initiative.refresh_from_db()
+    assert initiative.state == S.PUBLISHED
+    assert list(StateTransition.objects.filter(initiative=initiative).values_list("to_state", flat=True)) == [
+        S.PUBLISHED
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_decisions_at_once_on_the_same_initiative_cannot_both_pass(on_postgres, live_reference_data):
+    """Two threads, two connections, both holding a copy read before either
+    decided: the row lock makes the second wait and then refuse."""
+    import threading
+
+    from django.db import connection
+
+    if not on_postgres:
+        pytest.skip("SQLite serialises every write: the race needs PostgreSQL's row locks")
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="change_initiative"))
+    initiative = InitiativeFactory(state=S.SUBMITTED)
+    copies = {to: Initiative.objects.get(pk=initiative.pk) for to in (S.PUBLISHED, S.REJECTED)}
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def decide(to):
+        try:
+            barrier.wait()
+            initiative_transition(initiative=copies[to], to=to, by=staff, message="Decided")
+            outcomes[to] = "passed"
+        except PermissionDenied:
+            outcomes[to] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(to,)) for to in copies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes.values()) == ["passed", "refused"]
+    initiative.refresh_from_db()
+    winner = next(to for to, outcome in outcomes.items() if outcome == "passed")
+    assert initiative.state == winner
+    assert StateTransition.objects.filter(initiative=initiative).count() == 1

@@ -29,10 +29,11 @@ import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from simple_history.signals import pre_create_historical_record
 
 from actionplan.models import InterventionArea, PerformanceObjective, StrategicObjective
@@ -234,6 +235,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # Demo accounts with a published password have no place there.
+            raise CommandError(
+                gettext(
+                    "seed_demo creates demo accounts with a known password: it does not run with POPS_ENV=production."
+                )
+            )
         started = time.monotonic()
         with transaction.atomic():
             if options["reset"]:
