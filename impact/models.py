@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pops.storage import private_storage
 from pops.vocabulary import Vocabulary, VocabularyQuerySet
 
 
@@ -254,6 +255,7 @@ class ImportJob(models.Model):
     file = models.FileField(
         _("file"),
         upload_to="imports/",
+        storage=private_storage,
         blank=True,
         help_text=_("Deleted when the import succeeds, and some days after it fails."),
     )

@@ -98,3 +98,9 @@ def test_the_database_session_runs_without_jit_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_private_files_cannot_be_configured_inside_the_public_media_folder(tmp_path):
+    result = start(MEDIA_ROOT=str(tmp_path / "media"), PRIVATE_MEDIA_ROOT=str(tmp_path / "media" / "private"))
+    assert result.returncode != 0
+    assert "PRIVATE_MEDIA_ROOT" in result.stderr.strip().splitlines()[-1]

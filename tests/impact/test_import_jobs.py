@@ -44,7 +44,7 @@ def test_a_job_runs_through_the_task_and_reports_its_counts(settings):
     existing = InitiativeFactory(title_it="Mostra", start_date=datetime.date(2025, 2, 1), participants=1)
     job = job_for(GOOD)
     assert job.state == ImportJob.State.PENDING
-    assert Path(job.file.path).is_relative_to(Path(settings.MEDIA_ROOT) / "imports")
+    assert Path(job.file.path).is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT) / "imports")
 
     run_import_job.delay(job.pk)
 
@@ -697,3 +697,35 @@ def test_staff_download_a_failed_jobs_file_from_its_page_until_it_is_purged(clie
     assert (
         f'href="{file_url}"' not in client.get(reverse("admin:impact_importjob_status", args=[job.pk])).content.decode()
     )
+
+
+def test_import_files_are_kept_in_the_private_storage_never_under_media(client, settings):
+    job = job_for(BAD, name="rows.csv", user=UserFactory(is_staff=True))
+    stored = Path(job.file.path)
+
+    assert stored.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT))
+    assert not Path(settings.MEDIA_ROOT).exists() or not any(Path(settings.MEDIA_ROOT).rglob("*.csv"))
+    with pytest.raises(ValueError, match="private file"):
+        _ = job.file.url
+    assert client.get(f"/{settings.MEDIA_URL}{job.file.name}").status_code == 404
+    assert client.get(f"/{settings.MEDIA_URL}imports/{stored.name}").status_code == 404
+
+
+def test_the_files_of_earlier_jobs_move_out_of_media(settings):
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    migration = importlib.import_module("impact.migrations.0007_import_files_private")
+    name = default_storage.save("imports/old rows.csv", ContentFile(BAD.encode()))
+    job = ImportJob.objects.create(kind="initiatives", original_name="old rows.csv")
+    ImportJob.objects.filter(pk=job.pk).update(file=name)
+
+    migration.move_import_files_to_private_storage(apps, None)
+
+    job.refresh_from_db()
+    assert not default_storage.exists(name)
+    assert Path(job.file.path).is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT))
+    assert job.file.read() == BAD.encode()

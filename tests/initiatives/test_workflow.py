@@ -185,4 +185,4 @@ def test_two_decisions_at_once_on_the_same_initiative_cannot_both_pass(on_postgr
     initiative.refresh_from_db()
     winner = next(to for to, outcome in outcomes.items() if outcome == "passed")
     assert initiative.state == winner
-    assert StateTransition.objects.filter(initiative=initiative).count() == 1
+    assert StateTransition.objects.filter(initiative=initiative, from_state=S.SUBMITTED).count() == 1
