@@ -21,7 +21,15 @@ from import_export import fields, resources, widgets
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction, PublicEngagementCategory
-from initiatives.models import Department, Initiative, Person, Sector, Theme
+from initiatives.models import (
+    END_BEFORE_START_CODE,
+    FUNDING_OVER_BUDGET_CODE,
+    Department,
+    Initiative,
+    Person,
+    Sector,
+    Theme,
+)
 from pops.spreadsheets import FORMULA_TRIGGERS, neutralise
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
@@ -450,18 +458,23 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
                 instance.slug = _unique_slug(Initiative, instance.title_it or "", 320)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's validation (`clean_model_instances`), its rules between
+        fields included (Initiative.cross_field_errors), those rules worded
+        as the import's reports have always worded them."""
         from django.core.exceptions import ValidationError
 
-        errors = dict(import_validation_errors or {})
-        start, end = instance.start_date, instance.end_date
-        if start and end and end < start and "end_date" not in errors:
-            errors["end_date"] = [ValidationError(_("The end date is before the start date."), code="invalid")]
-        budget, external = instance.budget, instance.external_funding
-        if budget is not None and external is not None and external > budget and "external_funding" not in errors:
-            errors["external_funding"] = [
-                ValidationError(_("The external funding is larger than the total budget."), code="invalid")
-            ]
-        super().validate_instance(instance, errors, validate_unique)
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            wording = {
+                END_BEFORE_START_CODE: _("The end date is before the start date."),
+                FUNDING_OVER_BUDGET_CODE: _("The external funding is larger than the total budget."),
+            }
+            for messages in error.error_dict.values():
+                for message in messages:
+                    if message.code in wording:
+                        message.message = wording[message.code]
+            raise
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.attribute == "partners":
