@@ -19,8 +19,8 @@ from initiatives.services.initiatives import (
     participations_replace,
     partnerships_replace,
     person_for_user,
-    unique_slug,
 )
+from pops.slugs import unique_slug
 
 from ..models import Initiative, Participation
 from . import forms

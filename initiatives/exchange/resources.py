@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -30,6 +29,7 @@ from initiatives.models import (
     Sector,
     Theme,
 )
+from pops.slugs import unique_slug
 from pops.spreadsheets import FORMULA_TRIGGERS, neutralise
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
@@ -325,15 +325,6 @@ class PlainErrorsMixin:
             raise ValidationError(errors)
 
 
-def _unique_slug(model, text: str, max_length: int) -> str:
-    base = slugify(text)[: max_length - 4].strip("-") or "item"
-    slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 def m2m(model, column: str, render_attribute: str = "code") -> fields.Field:
     return fields.Field(
         attribute=column, column_name=column, widget=NaturalKeysWidget(model, render_attribute), default=None
@@ -455,7 +446,7 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
             super().import_instance(instance, row, **kwargs)
         finally:
             if not instance.slug:
-                instance.slug = _unique_slug(Initiative, instance.title_it or "", 320)
+                instance.slug = unique_slug(Initiative, instance.title_it or "")
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """The model's validation (`clean_model_instances`), its rules between
@@ -552,7 +543,7 @@ class OrganisationResource(NeutralisedExportMixin, PlainErrorsMixin, resources.M
             super().import_instance(instance, row, **kwargs)
         finally:
             if not instance.slug:
-                instance.slug = _unique_slug(Organisation, instance.name or "", 270)
+                instance.slug = unique_slug(Organisation, instance.name or "")
             instance.country = (instance.country or "IT").upper()
 
 
@@ -595,7 +586,7 @@ class PersonResource(NeutralisedExportMixin, PlainErrorsMixin, resources.ModelRe
             if not instance.language:
                 instance.language = language
             if not instance.slug:
-                instance.slug = _unique_slug(Person, f"{instance.first_name} {instance.last_name}", 220)
+                instance.slug = unique_slug(Person, f"{instance.first_name} {instance.last_name}")
 
 
 # An example row per resource, for the downloadable template.
