@@ -320,6 +320,26 @@ class Initiative(models.Model):
         NATIONAL = "national", _("National")
         INTERNATIONAL = "international", _("International")
 
+    # The fields that are not the initiative's content: its identity, its
+    # place in the workflow and the census's bookkeeping. A proposed update
+    # leaves them as the original has them, and the review's comparison of
+    # versions does not list them.
+    BOOKKEEPING_FIELDS = frozenset(
+        {
+            "id",
+            "slug",
+            "state",
+            "revision_of",
+            "featured",
+            "campaign",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "published_at",
+        }
+    )
+
     # Who we are
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=320, unique=True)

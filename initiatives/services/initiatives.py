@@ -20,21 +20,6 @@ from initiatives.services.notifications import email_queue
 from pops.slugs import unique_slug
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
-# Fields a proposed update may change; the rest (identity, workflow, census
-# bookkeeping) stays the original's.
-KEEP_ON_APPLY = {
-    "id",
-    "slug",
-    "state",
-    "revision_of",
-    "featured",
-    "campaign",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "published_at",
-}
 RELATED = ("participations", "partnerships", "places", "products", "impacts")
 
 ALREADY_UPDATING = gettext_lazy("An update of this initiative is already being prepared.")
@@ -190,7 +175,8 @@ def initiative_apply_update(*, copy: Initiative) -> Initiative:
     """Publish a working copy: its content replaces the original's, then it goes."""
     original = Initiative.objects.select_for_update().get(pk=copy.revision_of_id)
     for field in Initiative._meta.concrete_fields:
-        if field.name not in KEEP_ON_APPLY:
+        # The identity, workflow and census bookkeeping stay the original's.
+        if field.name not in Initiative.BOOKKEEPING_FIELDS:
             setattr(original, field.attname, getattr(copy, field.attname))
     original._change_reason = "update approved"
     original.save()
