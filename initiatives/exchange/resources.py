@@ -486,17 +486,19 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
 
     @staticmethod
     def _set_partners(initiative: Initiative, organisations) -> None:
-        """The "partner" role rows follow the file, in its order; other roles stay."""
-        existing = {p.organisation_id: p for p in initiative.partnerships.filter(role=Partnership.Role.PARTNER)}
+        """The rows in the import's role (Partnership.IMPORT_ROLE) follow the
+        file, in its order; other roles stay."""
+        role = Partnership.IMPORT_ROLE
+        existing = {p.organisation_id: p for p in initiative.partnerships.filter(role=role)}
         wanted = [o.pk for o in organisations]
-        initiative.partnerships.filter(role=Partnership.Role.PARTNER).exclude(organisation_id__in=wanted).delete()
+        initiative.partnerships.filter(role=role).exclude(organisation_id__in=wanted).delete()
         for position, organisation_id in enumerate(wanted):
             partnership = existing.get(organisation_id)
             if partnership is None:
                 Partnership.objects.create(
                     initiative=initiative,
                     organisation_id=organisation_id,
-                    role=Partnership.Role.PARTNER,
+                    role=role,
                     position=position,
                 )
             elif partnership.position != position:
@@ -504,8 +506,7 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
                 partnership.save(update_fields=["position"])
 
     def dehydrate_partners(self, initiative: Initiative) -> str:
-        partners = [p for p in initiative.partnerships.all() if p.role == Partnership.Role.PARTNER]
-        return JOIN.join(p.organisation.name for p in sorted(partners, key=lambda p: (p.position, p.pk)))
+        return JOIN.join(Partnership.names(initiative, (Partnership.IMPORT_ROLE,)))
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if getattr(instance, "import_partners", None) is not None and original is not None and original.pk:

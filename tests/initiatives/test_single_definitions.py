@@ -1,11 +1,15 @@
 """Ideas the code names once, on the model, and the modules that use them."""
 
+import datetime
+
 import pytest
 
 from initiatives.factories import CensusCampaignFactory, InitiativeFactory, UserFactory
 from initiatives.models import Initiative
 from initiatives.services.initiatives import initiative_apply_update, initiative_start_update
 from initiatives.services.review import snapshot
+from stakeholders.factories import OrganisationFactory, PartnershipFactory
+from stakeholders.models import Partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +41,44 @@ def test_the_review_compares_the_content_and_not_the_bookkeeping():
         assert shown == (
             field.name not in Initiative.BOOKKEEPING_FIELDS and not hasattr(initiative, f"{field.name}_it")
         )
+
+
+# --- Who counts as a partner, output by output -----------------------------------------------
+
+
+def test_each_meaning_of_partners_is_named_once():
+    roles = Partnership.Role
+    assert set(Partnership.ALL_ROLES) == set(roles.values)
+    assert Partnership.IMPORT_ROLE == roles.PARTNER
+    assert set(Partnership.ANVUR_PARTNER_ROLES) == {roles.PARTNER, roles.CO_DESIGNER}
+
+
+@pytest.fixture
+def one_partner_per_role():
+    initiative = InitiativeFactory(published=True, start_date=datetime.date(2025, 1, 1), end_date=None)
+    for position, role in enumerate(Partnership.Role.values):
+        PartnershipFactory(
+            initiative=initiative, organisation=OrganisationFactory(name=f"Ente {role}"), role=role, position=position
+        )
+    return initiative
+
+
+def names(roles) -> list[str]:
+    return [f"Ente {role}" for role in Partnership.Role.values if role in roles]
+
+
+def test_every_output_lists_the_partners_its_constant_names(one_partner_per_role):
+    from impact.anvur import HEADER, anvur_queryset
+    from impact.anvur import Report as AnvurReport
+    from initiatives.api.serializers import InitiativeSerializer
+    from initiatives.exchange import opendata
+    from initiatives.exchange.resources import JOIN, InitiativeResource
+
+    initiative = one_partner_per_role
+    (row,) = opendata.public_rows()
+    assert row[opendata.HEADER.index("partners")] == JOIN.join(names(Partnership.ALL_ROLES))
+    assert InitiativeSerializer(initiative).data["partners"] == names(Partnership.ALL_ROLES)
+    exported = InitiativeResource().export(queryset=Initiative.objects.filter(pk=initiative.pk))
+    assert exported.dict[0]["partners"] == JOIN.join(names((Partnership.IMPORT_ROLE,)))
+    (anvur_row,) = AnvurReport(anvur_queryset(year=2025), year=2025)
+    assert anvur_row[HEADER.index("partner")] == JOIN.join(names(Partnership.ANVUR_PARTNER_ROLES))
