@@ -340,6 +340,26 @@ class Initiative(models.Model):
         }
     )
 
+    # The classifications: the many-to-many fields that link the initiative
+    # to entries of a vocabulary or plan (not people, who have a through
+    # model of their own), in the order the model declares them. Copying,
+    # merging and comparing initiatives, the admin and the demo data use them
+    # all; other modules list the subset they show.
+    CLASSIFICATIONS = (
+        "departments",
+        "target_groups",
+        "sectors",
+        "themes",
+        "support_kinds",
+        "pe_categories",
+        "fields_of_action",
+        "intervention_areas",
+        "strategic_objectives",
+        "performance_objectives",
+        "sdgs",
+        "priorities",
+    )
+
     # Who we are
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=320, unique=True)
@@ -582,9 +602,8 @@ class Initiative(models.Model):
 
     @classmethod
     def plain_m2m_fields(cls) -> list:
-        """The many-to-many classifications (sectors, SDGs...): those without a
-        through model of their own, unlike people."""
-        return [f for f in cls._meta.many_to_many if f.remote_field.through._meta.auto_created]
+        """The fields of the CLASSIFICATIONS (sectors, SDGs...)."""
+        return [cls._meta.get_field(name) for name in cls.CLASSIFICATIONS]
 
     @property
     def is_public(self) -> bool:

@@ -68,6 +68,10 @@ STEPS = [
     ),
 ]
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+# The classifications the census asks for, each in its step's form.
+CLASSIFICATIONS = tuple(
+    name for step in STEPS for name in step.form_class._meta.fields if name in Initiative.CLASSIFICATIONS
+)
 
 
 def next_step(step: Step) -> Step | None:

@@ -82,3 +82,43 @@ def test_every_output_lists_the_partners_its_constant_names(one_partner_per_role
     assert exported.dict[0]["partners"] == JOIN.join(names((Partnership.IMPORT_ROLE,)))
     (anvur_row,) = AnvurReport(anvur_queryset(year=2025), year=2025)
     assert anvur_row[HEADER.index("partner")] == JOIN.join(names(Partnership.ANVUR_PARTNER_ROLES))
+
+
+# --- The classifications ---------------------------------------------------------------------
+
+
+def test_the_classifications_are_every_plain_many_to_many_field_in_model_order():
+    plain = [field.name for field in Initiative._meta.many_to_many if field.remote_field.through._meta.auto_created]
+    assert list(Initiative.CLASSIFICATIONS) == plain
+    assert [field.name for field in Initiative.plain_m2m_fields()] == plain
+
+
+def test_the_census_asks_for_every_classification_but_the_piao_objectives():
+    from initiatives.census.steps import CLASSIFICATIONS
+
+    assert set(Initiative.CLASSIFICATIONS) - set(CLASSIFICATIONS) == {"performance_objectives"}
+
+
+def test_the_admin_offers_every_classification():
+    from django.contrib import admin
+
+    assert set(Initiative.CLASSIFICATIONS) <= set(admin.site._registry[Initiative].autocomplete_fields)
+
+
+def test_the_subsets_other_modules_show_are_classifications():
+    from initiatives.api.serializers import InitiativeSerializer
+    from initiatives.exchange.resources import InitiativeResource
+    from initiatives.showcase.facet_index import VOCABULARIES
+    from initiatives.showcase.filters import InitiativeFilter
+
+    classifications = set(Initiative.CLASSIFICATIONS)
+    many = {"departments", "sectors", "themes", "sdgs", "fields_of_action", "pe_categories", "intervention_areas"}
+    assert many <= classifications
+    assert {name for name in InitiativeSerializer.Meta.fields if name in many} == many
+    assert {field.attribute for field in InitiativeResource().get_export_fields()} >= many
+    facets = {vocabulary.field for vocabulary in VOCABULARIES.values() if vocabulary.field}
+    assert facets <= classifications
+    # The showcase's filters are built from the facets' declaration.
+    for name, vocabulary in VOCABULARIES.items():
+        if vocabulary.field:
+            assert InitiativeFilter.base_filters[name].queryset.model is vocabulary.model
