@@ -49,11 +49,6 @@ from .models import SDG, ExportRecord, FieldOfAction
 JOIN = " | "
 CHUNK_SIZE = 2000
 DEFAULT_STATES = (Initiative.State.PUBLISHED,)
-# The organisations ANVUR means by an initiative's partners: those that carry
-# it out with the university, as partners or as co-designers. Funders are
-# reported as external funding, beneficiaries and clients are whom the
-# initiative is for: none of them is a partner (README, "ANVUR export columns").
-PARTNER_ROLES = (Partnership.Role.PARTNER, Partnership.Role.CO_DESIGNER)
 
 
 def _q(name: str) -> str:
@@ -143,10 +138,11 @@ def _listings() -> dict[str, Listing]:
         values={"name": f"{municipality} || CASE WHEN {province} <> '' THEN ' (' || {province} || ')' ELSE '' END"},
         order=("t.id",),
     )
-    # Partners in ANVUR's sense (see PARTNER_ROLES), each organisation once
+    # Partners in ANVUR's sense (Partnership.ANVUR_PARTNER_ROLES; README,
+    # "ANVUR export columns"), each organisation once
     # even when it has both roles, at its first place in the order given.
     organisation, position = _column(Partnership, "organisation"), _column(Partnership, "position")
-    roles = ", ".join(_literal(role) for role in PARTNER_ROLES)
+    roles = ", ".join(_literal(role) for role in Partnership.ANVUR_PARTNER_ROLES)
     partners = Listing(
         name="partners",
         source=f"(SELECT p.initiative_id, p.{organisation}, MIN(p.{position}) AS {position}, MIN(p.id) AS id "

@@ -119,23 +119,7 @@ class InitiativeAdmin(DataImportExportMixin, SimpleHistoryAdmin, TranslationAdmi
     search_fields = ("title_it", "title_en", "summary_it", "keywords", "slug")
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("title_it",)}
-    autocomplete_fields = (
-        "departments",
-        "target_groups",
-        "sectors",
-        "themes",
-        "support_kinds",
-        "pe_categories",
-        "fields_of_action",
-        "intervention_areas",
-        "strategic_objectives",
-        "performance_objectives",
-        "sdgs",
-        "priorities",
-        "campaign",
-        "created_by",
-        "revision_of",
-    )
+    autocomplete_fields = (*Initiative.CLASSIFICATIONS, "campaign", "created_by", "revision_of")
     readonly_fields = ("created_at", "updated_at", "submitted_at", "published_at")
     inlines = [
         ParticipationInline,

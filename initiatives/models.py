@@ -262,6 +262,13 @@ class CampaignInvitation(models.Model):
 # --- Initiatives --------------------------------------------------------------
 
 
+# The errors of `Initiative.cross_field_errors`, by code.
+END_BEFORE_START_CODE = "end_before_start"
+END_BEFORE_START = _("The end date cannot be before the start date.")
+FUNDING_OVER_BUDGET_CODE = "funding_over_budget"
+FUNDING_OVER_BUDGET = _("External funding cannot be larger than the total budget.")
+
+
 class InitiativeQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=Initiative.State.PUBLISHED)
@@ -312,6 +319,46 @@ class Initiative(models.Model):
         REGIONAL = "regional", _("Regional")
         NATIONAL = "national", _("National")
         INTERNATIONAL = "international", _("International")
+
+    # The fields that are not the initiative's content: its identity, its
+    # place in the workflow and the census's bookkeeping. A proposed update
+    # leaves them as the original has them, and the review's comparison of
+    # versions does not list them.
+    BOOKKEEPING_FIELDS = frozenset(
+        {
+            "id",
+            "slug",
+            "state",
+            "revision_of",
+            "featured",
+            "campaign",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "published_at",
+        }
+    )
+
+    # The classifications: the many-to-many fields that link the initiative
+    # to entries of a vocabulary or plan (not people, who have a through
+    # model of their own), in the order the model declares them. Copying,
+    # merging and comparing initiatives, the admin and the demo data use them
+    # all; other modules list the subset they show.
+    CLASSIFICATIONS = (
+        "departments",
+        "target_groups",
+        "sectors",
+        "themes",
+        "support_kinds",
+        "pe_categories",
+        "fields_of_action",
+        "intervention_areas",
+        "strategic_objectives",
+        "performance_objectives",
+        "sdgs",
+        "priorities",
+    )
 
     # Who we are
     title = models.CharField(_("title"), max_length=300)
@@ -496,22 +543,48 @@ class Initiative(models.Model):
         return reverse("initiative-detail", kwargs={"slug": self.slug})
 
     def clean_fields(self, exclude=None) -> None:
-        # The rule on the cover's text alternative names a field: a model form
-        # without that field (every census step) must not be asked about it
+        # The rules that name a field (the cover's text alternative, the dates,
+        # the budget) are checked here rather than in clean(): a model form
+        # without that field (most census steps) must not be asked about it
         # (Django raises ValueError for an error on a field a form lacks), and
-        # unlike clean(), clean_fields() knows which fields a form leaves out.
+        # unlike clean(), clean_fields() knows which fields a form leaves out
+        # or has already rejected. Every writer validates through here: the
+        # admin's and the census's model forms, and the import's full_clean().
+        exclude = set(exclude or ())
         try:
             super().clean_fields(exclude=exclude)
         except ValidationError as error:
             errors = error.error_dict
         else:
             errors = {}
+        # A value that failed its own validation is not compared with others.
+        for name, error in self.cross_field_errors(vars(self), exclude=exclude | set(errors)).items():
+            errors.setdefault(name, []).append(error)
         try:
-            self._clean_cover_alt(exclude=exclude or ())
+            self._clean_cover_alt(exclude=exclude)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def cross_field_errors(values, *, exclude=()) -> dict[str, ValidationError]:
+        """The rules between an initiative's own values, the one definition
+        (the CHECK constraints say the same in the database): the end date is
+        not before the start date, the external funding is not more than the
+        budget. `values` maps field names to values (a missing one is empty);
+        a rule involving a field in `exclude` is not checked. The errors are
+        keyed by field, with a code a writer may word in its own way."""
+        errors = {}
+
+        def given(*names: str) -> bool:
+            return all(name not in exclude and values.get(name) is not None for name in names)
+
+        if given("start_date", "end_date") and values["end_date"] < values["start_date"]:
+            errors["end_date"] = ValidationError(END_BEFORE_START, code=END_BEFORE_START_CODE)
+        if given("budget", "external_funding") and values["external_funding"] > values["budget"]:
+            errors["external_funding"] = ValidationError(FUNDING_OVER_BUDGET, code=FUNDING_OVER_BUDGET_CODE)
+        return errors
 
     def _clean_cover_alt(self, exclude) -> None:
         """A cover image needs a text alternative (WCAG 1.1.1), at least in
@@ -529,9 +602,8 @@ class Initiative(models.Model):
 
     @classmethod
     def plain_m2m_fields(cls) -> list:
-        """The many-to-many classifications (sectors, SDGs...): those without a
-        through model of their own, unlike people."""
-        return [f for f in cls._meta.many_to_many if f.remote_field.through._meta.auto_created]
+        """The fields of the CLASSIFICATIONS (sectors, SDGs...)."""
+        return [cls._meta.get_field(name) for name in cls.CLASSIFICATIONS]
 
     @property
     def is_public(self) -> bool:

@@ -3,8 +3,9 @@ dialect of CSV, and XLSX, every text cell neutralised against formula
 injection.
 
 Every export of the portal (the ANVUR report and its summaries, the admin's
-django-import-export downloads, the public open data) writes through these
-writers, so the injection rule cannot be forgotten by one of them.
+django-import-export downloads, the public open data, the CSV of each public
+statistics chart) writes through these writers, or neutralises with
+`neutralise`, so the injection rule cannot be forgotten by one of them.
 
 A source of rows may instead have PostgreSQL write its CSV (`COPY … TO
 STDOUT`, much faster than Python for large reports): it then offers

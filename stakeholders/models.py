@@ -63,6 +63,20 @@ class Partnership(models.Model):
         BENEFICIARY = "beneficiary", _("Beneficiary")
         CLIENT = "client", _("Client")
 
+    # Which roles make an organisation one of an initiative's "partners": a
+    # word each output means in its own way (README, "Partners").
+    # - The open data, the API and the showcase: every organisation the
+    #   initiative works with, whatever its role.
+    ALL_ROLES = tuple(Role)
+    # - The import and export's "partners" column: the organisations in this
+    #   one role, which an import replaces (and creates in), leaving the
+    #   other roles alone.
+    IMPORT_ROLE = Role.PARTNER
+    # - ANVUR: those that carry the initiative out with the university, as
+    #   partners or as co-designers. Funders are reported as external
+    #   funding, beneficiaries and clients are whom the initiative is for.
+    ANVUR_PARTNER_ROLES = (Role.PARTNER, Role.CO_DESIGNER)
+
     initiative = models.ForeignKey(
         "initiatives.Initiative", models.CASCADE, related_name="partnerships", verbose_name=_("initiative")
     )
@@ -84,6 +98,13 @@ class Partnership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} — {self.get_role_display()}"
+
+    @staticmethod
+    def names(initiative, roles) -> list[str]:
+        """The names of the initiative's organisations in `roles`, in the
+        initiative's order (from `initiative.partnerships.all()`: prefetch
+        them, with their organisations, for many initiatives)."""
+        return [p.organisation.name for p in initiative.partnerships.all() if p.role in roles]
 
 
 class TerritorialDemand(models.Model):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction, PublicEngagementCategory
 from initiatives.models import Initiative, Place
-from stakeholders.models import Organisation
+from stakeholders.models import Organisation, Partnership
 
 
 class VocabularySerializer(serializers.Serializer):
@@ -109,4 +109,4 @@ class InitiativeSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
     def get_partners(self, initiative) -> list[str]:
-        return [p.organisation.name for p in initiative.partnerships.all()]
+        return Partnership.names(initiative, Partnership.ALL_ROLES)

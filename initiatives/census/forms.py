@@ -20,8 +20,6 @@ from ..models import Department, Initiative, Participation, Place, Priority, Sec
 
 Checkboxes = forms.CheckboxSelectMultiple
 
-END_BEFORE_START = _("The end date cannot be before the start date.")
-FUNDING_OVER_BUDGET = _("External funding cannot be larger than the total budget.")
 OTHER_SECTOR_MISSING = _("You chose “Other”: please say which sector.")
 OTHER_SUPPORT_MISSING = _("You chose “Other”: please say which kind of support.")
 TOO_MANY_KEYWORDS = _("Use at most five keywords.")
@@ -260,13 +258,9 @@ class WhatForm(StepForm):
         self.fields["scale"].required = False
 
     def clean(self):
+        # The dates and the budget are checked by the model's rule
+        # (Initiative.cross_field_errors), which the model form runs after this.
         data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", END_BEFORE_START)
-        budget, funding = data.get("budget"), data.get("external_funding")
-        if budget is not None and funding is not None and funding > budget:
-            self.add_error("external_funding", FUNDING_OVER_BUDGET)
         if any(s.is_other for s in data.get("sectors") or []) and not data.get("sector_other"):
             self.add_error("sector_other", OTHER_SECTOR_MISSING)
         if any(s.is_other for s in data.get("support_kinds") or []) and not data.get("support_other"):

@@ -19,8 +19,8 @@ from initiatives.services.initiatives import (
     participations_replace,
     partnerships_replace,
     person_for_user,
-    unique_slug,
 )
+from pops.slugs import unique_slug
 
 from ..models import Initiative, Participation
 from . import forms
@@ -68,6 +68,10 @@ STEPS = [
     ),
 ]
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+# The classifications the census asks for, each in its step's form.
+CLASSIFICATIONS = tuple(
+    name for step in STEPS for name in step.form_class._meta.fields if name in Initiative.CLASSIFICATIONS
+)
 
 
 def next_step(step: Step) -> Step | None:

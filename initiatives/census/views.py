@@ -28,7 +28,7 @@ from stakeholders.models import Organisation
 
 from ..models import CampaignInvitation, CoauthorInvitation, FormDraft, Initiative, Person, StateTransition
 from .forms import InviteForm
-from .steps import STEPS, STEPS_BY_SLUG, StepForms, next_step, querydict
+from .steps import CLASSIFICATIONS, STEPS, STEPS_BY_SLUG, StepForms, next_step, querydict
 
 State = Initiative.State
 
@@ -148,17 +148,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         Initiative.objects.filter(pk=initiative.pk)
         .select_related("revision_of")
         .prefetch_related(
-            "departments",
-            "target_groups",
-            "sectors",
-            "themes",
-            "support_kinds",
-            "pe_categories",
-            "fields_of_action",
-            "intervention_areas",
-            "strategic_objectives",
-            "sdgs",
-            "priorities",
+            *CLASSIFICATIONS,
             "places",
             "products__category",
             "impacts",

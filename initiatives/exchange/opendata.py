@@ -45,7 +45,7 @@ COLUMNS = [
     ("sdgs", lambda i: JOIN.join(str(n) for n in sorted(s.number for s in i.sdgs.all()))),
     ("fields_of_action", lambda i: JOIN.join(sorted({f.code for f in i.fields_of_action.all()}))),
     ("municipalities", lambda i: JOIN.join(p.municipality for p in i.places.all())),
-    ("partners", lambda i: JOIN.join(p.organisation.name for p in i.partnerships.all())),
+    ("partners", lambda i: JOIN.join(Partnership.names(i, Partnership.ALL_ROLES))),
 ]
 HEADER = [name for name, _value in COLUMNS]
 

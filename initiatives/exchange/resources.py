@@ -15,13 +15,21 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from actionplan.models import InterventionArea
 from impact.models import SDG, FieldOfAction, PublicEngagementCategory
-from initiatives.models import Department, Initiative, Person, Sector, Theme
+from initiatives.models import (
+    END_BEFORE_START_CODE,
+    FUNDING_OVER_BUDGET_CODE,
+    Department,
+    Initiative,
+    Person,
+    Sector,
+    Theme,
+)
+from pops.slugs import unique_slug
 from pops.spreadsheets import FORMULA_TRIGGERS, neutralise
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
@@ -317,15 +325,6 @@ class PlainErrorsMixin:
             raise ValidationError(errors)
 
 
-def _unique_slug(model, text: str, max_length: int) -> str:
-    base = slugify(text)[: max_length - 4].strip("-") or "item"
-    slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 def m2m(model, column: str, render_attribute: str = "code") -> fields.Field:
     return fields.Field(
         attribute=column, column_name=column, widget=NaturalKeysWidget(model, render_attribute), default=None
@@ -447,21 +446,26 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
             super().import_instance(instance, row, **kwargs)
         finally:
             if not instance.slug:
-                instance.slug = _unique_slug(Initiative, instance.title_it or "", 320)
+                instance.slug = unique_slug(Initiative, instance.title_it or "")
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's validation (`clean_model_instances`), its rules between
+        fields included (Initiative.cross_field_errors), those rules worded
+        as the import's reports have always worded them."""
         from django.core.exceptions import ValidationError
 
-        errors = dict(import_validation_errors or {})
-        start, end = instance.start_date, instance.end_date
-        if start and end and end < start and "end_date" not in errors:
-            errors["end_date"] = [ValidationError(_("The end date is before the start date."), code="invalid")]
-        budget, external = instance.budget, instance.external_funding
-        if budget is not None and external is not None and external > budget and "external_funding" not in errors:
-            errors["external_funding"] = [
-                ValidationError(_("The external funding is larger than the total budget."), code="invalid")
-            ]
-        super().validate_instance(instance, errors, validate_unique)
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            wording = {
+                END_BEFORE_START_CODE: _("The end date is before the start date."),
+                FUNDING_OVER_BUDGET_CODE: _("The external funding is larger than the total budget."),
+            }
+            for messages in error.error_dict.values():
+                for message in messages:
+                    if message.code in wording:
+                        message.message = wording[message.code]
+            raise
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.attribute == "partners":
@@ -482,17 +486,19 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
 
     @staticmethod
     def _set_partners(initiative: Initiative, organisations) -> None:
-        """The "partner" role rows follow the file, in its order; other roles stay."""
-        existing = {p.organisation_id: p for p in initiative.partnerships.filter(role=Partnership.Role.PARTNER)}
+        """The rows in the import's role (Partnership.IMPORT_ROLE) follow the
+        file, in its order; other roles stay."""
+        role = Partnership.IMPORT_ROLE
+        existing = {p.organisation_id: p for p in initiative.partnerships.filter(role=role)}
         wanted = [o.pk for o in organisations]
-        initiative.partnerships.filter(role=Partnership.Role.PARTNER).exclude(organisation_id__in=wanted).delete()
+        initiative.partnerships.filter(role=role).exclude(organisation_id__in=wanted).delete()
         for position, organisation_id in enumerate(wanted):
             partnership = existing.get(organisation_id)
             if partnership is None:
                 Partnership.objects.create(
                     initiative=initiative,
                     organisation_id=organisation_id,
-                    role=Partnership.Role.PARTNER,
+                    role=role,
                     position=position,
                 )
             elif partnership.position != position:
@@ -500,8 +506,7 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
                 partnership.save(update_fields=["position"])
 
     def dehydrate_partners(self, initiative: Initiative) -> str:
-        partners = [p for p in initiative.partnerships.all() if p.role == Partnership.Role.PARTNER]
-        return JOIN.join(p.organisation.name for p in sorted(partners, key=lambda p: (p.position, p.pk)))
+        return JOIN.join(Partnership.names(initiative, (Partnership.IMPORT_ROLE,)))
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if getattr(instance, "import_partners", None) is not None and original is not None and original.pk:
@@ -539,7 +544,7 @@ class OrganisationResource(NeutralisedExportMixin, PlainErrorsMixin, resources.M
             super().import_instance(instance, row, **kwargs)
         finally:
             if not instance.slug:
-                instance.slug = _unique_slug(Organisation, instance.name or "", 270)
+                instance.slug = unique_slug(Organisation, instance.name or "")
             instance.country = (instance.country or "IT").upper()
 
 
@@ -582,7 +587,7 @@ class PersonResource(NeutralisedExportMixin, PlainErrorsMixin, resources.ModelRe
             if not instance.language:
                 instance.language = language
             if not instance.slug:
-                instance.slug = _unique_slug(Person, f"{instance.first_name} {instance.last_name}", 220)
+                instance.slug = unique_slug(Person, f"{instance.first_name} {instance.last_name}")
 
 
 # An example row per resource, for the downloadable template.

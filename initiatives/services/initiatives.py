@@ -12,42 +12,17 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from initiatives.models import CoauthorInvitation, FormDraft, Initiative, Participation, Person
 from initiatives.services.notifications import email_queue
+from pops.slugs import unique_slug
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
-# Fields a proposed update may change; the rest (identity, workflow, census
-# bookkeeping) stays the original's.
-KEEP_ON_APPLY = {
-    "id",
-    "slug",
-    "state",
-    "revision_of",
-    "featured",
-    "campaign",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "published_at",
-}
 RELATED = ("participations", "partnerships", "places", "products", "impacts")
 
 ALREADY_UPDATING = gettext_lazy("An update of this initiative is already being prepared.")
-
-
-def unique_slug(model, text: str, *, max_length: int = 300) -> str:
-    base = slugify(text)[:max_length] or "iniziativa"
-    slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
-        n += 1
-        suffix = f"-{n}"
-        slug = base[: max_length - len(suffix)] + suffix
-    return slug
 
 
 def person_for_user(user) -> Person:
@@ -65,7 +40,7 @@ def person_for_user(user) -> Person:
         first_name=user.first_name or user.username,
         last_name=user.last_name or "",
         email=user.email or "",
-        slug=unique_slug(Person, f"{user.first_name} {user.last_name}".strip() or user.username, max_length=200),
+        slug=unique_slug(Person, f"{user.first_name} {user.last_name}".strip() or user.username),
     )
 
 
@@ -100,7 +75,7 @@ def participations_replace(*, initiative: Initiative, rows: list[PersonRow]) -> 
                 last_name=row.last_name,
                 email=row.email,
                 department=row.department,
-                slug=unique_slug(Person, f"{row.first_name} {row.last_name}", max_length=200),
+                slug=unique_slug(Person, f"{row.first_name} {row.last_name}"),
             )
         participation, _created = Participation.objects.update_or_create(
             initiative=initiative,
@@ -131,7 +106,7 @@ def partnerships_replace(*, initiative: Initiative, rows: list[PartnerRow]) -> N
         organisation = Organisation.objects.filter(name__iexact=row.name.strip()).first()
         if organisation is None:
             organisation = Organisation.objects.create(
-                name=row.name.strip(), type=row.type, slug=unique_slug(Organisation, row.name, max_length=260)
+                name=row.name.strip(), type=row.type, slug=unique_slug(Organisation, row.name)
             )
         partnership, _created = Partnership.objects.update_or_create(
             initiative=initiative, organisation=organisation, role=row.role, defaults={"position": position}
@@ -200,7 +175,8 @@ def initiative_apply_update(*, copy: Initiative) -> Initiative:
     """Publish a working copy: its content replaces the original's, then it goes."""
     original = Initiative.objects.select_for_update().get(pk=copy.revision_of_id)
     for field in Initiative._meta.concrete_fields:
-        if field.name not in KEEP_ON_APPLY:
+        # The identity, workflow and census bookkeeping stay the original's.
+        if field.name not in Initiative.BOOKKEEPING_FIELDS:
             setattr(original, field.attname, getattr(copy, field.attname))
     original._change_reason = "update approved"
     original.save()

@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 from django.db.models import Count, Q
 
 from initiatives.models import Initiative, Participation
+from initiatives.translation import InitiativeTranslation
 
 # Related rows summarised as text lines, so that a change in people, partners,
 # places, products or impacts shows in the diff like any field.
@@ -18,18 +19,6 @@ RELATED_SUMMARIES = {
     "places": str,
     "products": lambda p: f"{p.title} ({p.category.name})",
     "impacts": lambda i: f"{i.get_kind_display()}: {i.description} [{i.indicator} {i.baseline}→{i.target}→{i.value}]",
-}
-SKIPPED = {
-    "id",
-    "slug",
-    "state",
-    "revision_of",
-    "featured",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "published_at",
 }
 
 
@@ -46,7 +35,8 @@ def snapshot(initiative: Initiative, *, relations: bool = True) -> dict[str, str
     history has no related rows of its own)."""
     values: dict[str, str] = {}
     for field in Initiative._meta.concrete_fields:
-        if field.name in SKIPPED or field.name in ("title", "summary", "description", "objectives", "cover_alt"):
+        # Bookkeeping is not content; a translated field is compared per language.
+        if field.name in Initiative.BOOKKEEPING_FIELDS or field.name in InitiativeTranslation.fields:
             continue
         value = getattr(initiative, field.name)
         if field.choices and value:

@@ -19,10 +19,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelMultipleChoiceField
 
-from actionplan.models import InterventionArea
-from impact.models import SDG, FieldOfAction
-from initiatives.models import Department, Initiative, Sector, Theme
+from initiatives.models import Initiative
 from initiatives.showcase.cache import cached
+from initiatives.showcase.facet_index import VOCABULARIES
 from initiatives.showcase.search import normalise, ranked_matches, search_rank
 from stakeholders.models import OrganisationType, Partnership
 
@@ -110,6 +109,17 @@ def _through_filter(field: str):
     return method
 
 
+def _vocabulary_filter(name: str, label) -> VocabularyFilter:
+    """The filter of the facet `name`, as `facet_index.VOCABULARIES` declares it."""
+    vocabulary = VOCABULARIES[name]
+    return VocabularyFilter(
+        queryset=vocabulary.model.objects.all(),
+        to_field_name=None if vocabulary.key == "pk" else vocabulary.key,
+        method=_through_filter(vocabulary.field),
+        label=label,
+    )
+
+
 def _year_choices() -> list[tuple[str, str]]:
     return [(str(year), str(year)) for year in range(1990, 2101)]
 
@@ -129,31 +139,12 @@ class InitiativeFilter(django_filters.FilterSet):
     STATUS_ONGOING, STATUS_COMPLETED = "ongoing", "completed"
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    sector = VocabularyFilter(
-        queryset=Sector.objects.all(), to_field_name="code", method=_through_filter("sectors"), label=_("Sector")
-    )
-    theme = VocabularyFilter(
-        queryset=Theme.objects.all(), to_field_name="code", method=_through_filter("themes"), label=_("Theme")
-    )
-    department = VocabularyFilter(
-        queryset=Department.objects.all(),
-        to_field_name="code",
-        method=_through_filter("departments"),
-        label=_("Department"),
-    )
-    sdg = VocabularyFilter(
-        queryset=SDG.objects.all(), to_field_name="number", method=_through_filter("sdgs"), label=_("SDG")
-    )
-    field = VocabularyFilter(
-        queryset=FieldOfAction.objects.all(),
-        method=_through_filter("fields_of_action"),
-        label=_("ANVUR field of action"),
-    )
-    area = VocabularyFilter(
-        queryset=InterventionArea.objects.all(),
-        method=_through_filter("intervention_areas"),
-        label=_("Action Plan area"),
-    )
+    sector = _vocabulary_filter("sector", _("Sector"))
+    theme = _vocabulary_filter("theme", _("Theme"))
+    department = _vocabulary_filter("department", _("Department"))
+    sdg = _vocabulary_filter("sdg", _("SDG"))
+    field = _vocabulary_filter("field", _("ANVUR field of action"))
+    area = _vocabulary_filter("area", _("Action Plan area"))
     partner_type = VocabularyFilter(
         queryset=OrganisationType.objects.all(),
         to_field_name="code",

@@ -16,7 +16,6 @@ then either 0 or at least the threshold.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -27,9 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from initiatives.models import Participation, Person
 from initiatives.showcase.cache import cached
 from initiatives.showcase.reads import of_public, public_counts
-
-# Characters that make a spreadsheet read a cell as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from pops.spreadsheets import iter_csv
 
 
 @dataclass
@@ -245,14 +242,8 @@ def chart_by_key(key: str) -> Chart | None:
     return next((chart for chart in statistics() if chart.key == key), None)
 
 
-def neutralise(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def write_csv(chart: Chart, out) -> None:
-    writer = csv.writer(out)
-    writer.writerow([neutralise(_("Category")), neutralise(_("Count"))])
-    for label, value in chart.rows:
-        writer.writerow([neutralise(label), neutralise(value)])
+    """The chart as CSV, through the portal's one spreadsheet writer (its
+    cells neutralised against formula injection) into a text stream."""
+    for chunk in iter_csv([_("Category"), _("Count")], chart.rows):
+        out.write(chunk.decode())

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
 from initiatives.showcase.colours import contrasting_text_color
+from stakeholders.models import Partnership
 
 register = template.Library()
 
@@ -142,7 +143,7 @@ def initiative_json_ld(context, initiative) -> str:
             }
             for place in places
         ]
-    partners = [p.organisation.name for p in initiative.partnerships.all()]
+    partners = Partnership.names(initiative, Partnership.ALL_ROLES)
     if partners:
         data["member"] = [{"@type": "Organization", "name": name} for name in partners]
     # json_script escapes <, > and & inside the JSON: safe to mark as such.

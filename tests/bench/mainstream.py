@@ -314,7 +314,10 @@ def orm_anvur_rows(queryset, year: int, chunk_size: int = 2000):
             F("id"),
         ),
         "x_partners": listed(
-            Partnership.objects.filter(role__in=anvur.PARTNER_ROLES), F("organisation__name"), F("position"), F("id")
+            Partnership.objects.filter(role__in=Partnership.ANVUR_PARTNER_ROLES),
+            F("organisation__name"),
+            F("position"),
+            F("id"),
         ),
         "x_pe_code": m2m("pe_categories", "code", "code", where=in_force),
         "x_pe_name": m2m("pe_categories", "name_it", "code", where=in_force),

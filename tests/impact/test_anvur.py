@@ -17,6 +17,7 @@ from impact.models import SDG, ExportRecord, FieldOfAction, PublicEngagementCate
 from initiatives.factories import InitiativeFactory, PersonFactory, PlaceFactory, UserFactory
 from initiatives.models import Department, Initiative, Place
 from stakeholders.factories import OrganisationFactory, PartnershipFactory
+from stakeholders.models import Partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +307,7 @@ def test_partner_lists_the_partners_in_anvurs_sense_once_each_in_the_order_given
 
     assert rows[initiative.slug]["partner"] == "Ente co_designer | Ente partner"
     assert [row["partner"] for slug, row in rows.items() if slug != initiative.slug] == [""]
-    assert set(anvur.PARTNER_ROLES) == {"partner", "co_designer"}  # as the README's table says
+    assert set(Partnership.ANVUR_PARTNER_ROLES) == {"partner", "co_designer"}  # as the README's table says
 
 
 def test_public_engagement_categories_are_those_of_the_edition_in_force_in_the_year():

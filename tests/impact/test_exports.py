@@ -47,3 +47,27 @@ def test_xlsx_keeps_amounts_numeric_and_neutralises_text():
     sheet = load_workbook(io.BytesIO(stream.getvalue())).active
     assert [c.value for c in sheet[2]] == ["'@SUM(1)", 1500.5, 200]
     assert sheet["A2"].data_type == "s"
+
+
+def test_the_sql_spelling_derives_its_triggers_from_the_one_constant(monkeypatch):
+    from pops import spreadsheets
+
+    codes = ", ".join(str(ord(c)) for c in spreadsheets.FORMULA_TRIGGERS)
+    assert f"IN ({codes})" in spreadsheets.spelled_sql("t.x", spreadsheets.TEXT, fmt=CSV)
+    monkeypatch.setattr(spreadsheets, "FORMULA_TRIGGERS", ("=",))
+    assert "IN (61)" in spreadsheets.spelled_sql("t.x", spreadsheets.TEXT, fmt=CSV)
+
+
+def test_no_other_module_spells_the_formula_triggers():
+    """pops/spreadsheets.py is the one definition; every writer imports it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spelled = ['"=", "+", "-", "@"', "'=', '+', '-', '@'"]
+    found = [
+        str(path.relative_to(root))
+        for app in ("pops", "initiatives", "stakeholders", "impact", "actionplan")
+        for path in (root / app).rglob("*.py")
+        if any(text in path.read_text() for text in spelled)
+    ]
+    assert found == ["pops/spreadsheets.py"]
