@@ -39,8 +39,8 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 
-# Code is owned by root and read-only for the app user; only media/ and the
-# beat schedule directory are writable (both are volumes in compose).
+# Code is owned by root and read-only for the app user; only media/, private/ and the
+# beat schedule directory are writable (all three are volumes in compose).
 COPY . .
 
 # Build-time steps need production settings to load, which require SECRET_KEY,
@@ -56,8 +56,8 @@ RUN SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build.invalid REDIS_URL=red
         python manage.py compilemessages \
     && SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build.invalid REDIS_URL=redis://build.invalid \
         python manage.py collectstatic --noinput \
-    && mkdir -p /app/media /app/celerybeat \
-    && chown pops:pops /app/media /app/celerybeat
+    && mkdir -p /app/media /app/private /app/celerybeat \
+    && chown pops:pops /app/media /app/private /app/celerybeat
 
 USER 10001:10001
 

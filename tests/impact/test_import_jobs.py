@@ -728,4 +728,5 @@ def test_the_files_of_earlier_jobs_move_out_of_media(settings):
     job.refresh_from_db()
     assert not default_storage.exists(name)
     assert Path(job.file.path).is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT))
-    assert job.file.read() == BAD.encode()
+    with job.file.open("rb") as moved:
+        assert moved.read() == BAD.encode()
