@@ -359,6 +359,17 @@ class Initiative(models.Model):
         "sdgs",
         "priorities",
     )
+    # The classifications that data exchange carries (the import/export
+    # columns and the API's fields), in the order of their columns.
+    EXCHANGED_CLASSIFICATIONS = (
+        "departments",
+        "sectors",
+        "themes",
+        "sdgs",
+        "fields_of_action",
+        "pe_categories",
+        "intervention_areas",
+    )
 
     # Who we are
     title = models.CharField(_("title"), max_length=300)

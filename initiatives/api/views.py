@@ -27,13 +27,7 @@ class InitiativeViewSet(viewsets.ReadOnlyModelViewSet):
         Initiative.objects.public()
         .order_by("-published_at", "-id")
         .prefetch_related(
-            "departments",
-            "sectors",
-            "themes",
-            "sdgs",
-            "fields_of_action",
-            "pe_categories",
-            "intervention_areas",
+            *Initiative.EXCHANGED_CLASSIFICATIONS,
             "places",
             Prefetch("partnerships", queryset=Partnership.objects.select_related("organisation")),
         )

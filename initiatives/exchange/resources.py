@@ -389,13 +389,7 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
             "media_audience",
             "impact_evaluated",
             "state",
-            "departments",
-            "sectors",
-            "themes",
-            "sdgs",
-            "fields_of_action",
-            "pe_categories",
-            "intervention_areas",
+            *Initiative.EXCHANGED_CLASSIFICATIONS,
             "partners",
         )
         skip_unchanged = True
@@ -408,13 +402,7 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
 
     # What the export's columns read, fetched once per page of rows.
     EXPORT_PREFETCH = (
-        "departments",
-        "sectors",
-        "themes",
-        "sdgs",
-        "fields_of_action",
-        "pe_categories",
-        "intervention_areas",
+        *Initiative.EXCHANGED_CLASSIFICATIONS,
         Prefetch("partnerships", queryset=Partnership.objects.select_related("organisation")),
     )
 

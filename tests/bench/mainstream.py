@@ -365,70 +365,15 @@ def orm_anvur_rows(queryset, year: int, chunk_size: int = 2000):
         "state",
     ]
     rows = queryset.annotate(**annotations).values_list(*names).iterator(chunk_size=chunk_size)
-    for (
-        slug,
-        title,
-        lead,
-        start,
-        end,
-        places,
-        partners,
-        pe_code,
-        pe_name,
-        fa_code,
-        fa_name,
-        budget,
-        funding,
-        participants,
-        web,
-        copies,
-        audience,
-        evaluated,
-        website,
-        departments,
-        scale,
-        sdg_code,
-        sdg_name,
-        keywords,
-        sec_code,
-        sec_name,
-        areas,
-        objectives,
-        state,
-    ) in rows:
-        yield [
-            year,
-            slug,
-            title,
-            lead,
-            start,
-            end,
-            places,
-            partners,
-            pe_code,
-            pe_name,
-            fa_code,
-            fa_name,
-            budget,
-            funding,
-            participants,
-            web,
-            copies,
-            audience,
-            "sì" if evaluated else "no",
-            website,
-            departments,
-            scale,
-            scale_labels.get(scale, scale),
-            sdg_code,
-            sdg_name,
-            anvur.keywords_cell(keywords),
-            sec_code,
-            sec_name,
-            areas,
-            objectives,
-            state,
-        ]
+    # How a value is written where the cell is not the value itself.
+    written = {"impact_evaluated": lambda evaluated: "sì" if evaluated else "no", "keywords": anvur.keywords_cell}
+    for row in rows:
+        cells = [year]
+        for name, value in zip(names, row, strict=True):
+            cells.append(written[name](value) if name in written else value)
+            if name == "scale":
+                cells.append(scale_labels.get(value, value))
+        yield cells
 
 
 def raw_copy(queryset) -> int:

@@ -113,6 +113,7 @@ def test_the_subsets_other_modules_show_are_classifications():
 
     classifications = set(Initiative.CLASSIFICATIONS)
     many = {"departments", "sectors", "themes", "sdgs", "fields_of_action", "pe_categories", "intervention_areas"}
+    assert set(Initiative.EXCHANGED_CLASSIFICATIONS) == many
     assert many <= classifications
     assert {name for name in InitiativeSerializer.Meta.fields if name in many} == many
     assert {field.attribute for field in InitiativeResource().get_export_fields()} >= many
