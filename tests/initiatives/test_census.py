@@ -372,5 +372,54 @@ def test_only_signed_in_people_get_suggestions_of_people_and_organisations(clien
     client.force_login(users["other"])
     lead = Person.objects.get(user=users["lead"])
     results = client.get(reverse("census:person-suggestions"), {"q": lead.email}).json()["results"]
-    assert [r["email"] for r in results] == [lead.email]
-    assert set(results[0]) == {"first_name", "last_name", "email", "department"}  # no personal data beyond that
+    assert [(r["first_name"], r["last_name"]) for r in results] == [(lead.first_name, lead.last_name)]
+    # Name, department and role: nothing else about the person.
+    assert set(results[0]) == {"first_name", "last_name", "department", "department_name", "role"}
+
+
+def person_suggestions(client, query: str) -> tuple[list[dict], str]:
+    response = client.get(reverse("census:person-suggestions"), {"q": query})
+    assert response.status_code == 200
+    return response.json()["results"], response.content.decode()
+
+
+@pytest.fixture
+def register(client):
+    client.force_login(UserFactory())
+    department = Department.objects.get(code="DIST")
+    return PersonFactory(
+        first_name="Maria",
+        last_name="Ferraris",
+        email="maria.ferraris@polito.it",
+        department=department,
+        role=Person.Role.RESEARCHER,
+    )
+
+
+def test_people_are_suggested_by_name_with_department_and_role_and_never_their_email(client, register):
+    for query in ("ferr", "Maria Ferr", "FERRARIS maria"):
+        results, body = person_suggestions(client, query)
+        with translation.override("it"):
+            expected = {
+                "first_name": "Maria",
+                "last_name": "Ferraris",
+                "department": register.department_id,
+                "department_name": register.department.name,
+                "role": Person.Role.RESEARCHER.label,
+            }
+        assert results == [expected], query
+        assert "@" not in body and "polito.it" not in body
+
+
+def test_a_full_email_typed_exactly_finds_its_person_without_showing_the_email(client, register):
+    for query in ("maria.ferraris@polito.it", "Maria.Ferraris@POLITO.it", "  maria.ferraris@polito.it "):
+        results, body = person_suggestions(client, query)
+        assert [(r["first_name"], r["last_name"]) for r in results] == [("Maria", "Ferraris")], query
+        assert "@" not in body
+
+
+def test_part_of_an_email_finds_nobody(client, register):
+    for query in ("maria.ferraris@", "maria.ferraris@polito", "ferraris@polito.it", "@polito.it", "polito.it"):
+        results, body = person_suggestions(client, query)
+        assert results == [], query
+        assert "@" not in body
