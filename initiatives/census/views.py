@@ -240,7 +240,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             services.coauthor_accept(invitation=invitation, user=request.user)
-        except PermissionError as error:
+        except PermissionDenied as error:
             messages.error(request, str(error))
             return redirect("census:dashboard")
         messages.success(request, _("You are now a co-author of this initiative."))

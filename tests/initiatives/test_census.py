@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import translation
 
@@ -18,7 +19,13 @@ from initiatives.models import (
     Person,
     Sector,
 )
-from initiatives.services.initiatives import initiative_start_update, missing_for_submission
+from initiatives.services.initiatives import (
+    INVITATION_NOT_FOR_YOU,
+    INVITATION_USED,
+    coauthor_accept,
+    initiative_start_update,
+    missing_for_submission,
+)
 from initiatives.services.workflow import initiative_transition
 from stakeholders.models import OrganisationType
 
@@ -295,8 +302,34 @@ def test_an_invitation_cannot_be_taken_by_someone_else(client, cast):
     initiative, users = cast
     invitation = CoauthorInvitation.objects.create(initiative=initiative, email="someone@polito.it")
     client.force_login(users["other"])
-    client.post(reverse("census:accept-invitation", args=[invitation.token]))
+    response = client.post(reverse("census:accept-invitation", args=[invitation.token]), follow=True)
+    assert response.redirect_chain == [(reverse("census:dashboard"), 302)]
+    with translation.override("it"):
+        assert str(INVITATION_NOT_FOR_YOU) in [str(message) for message in response.context["messages"]]
     assert client.get(census_urls(initiative)["step"]).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+def test_an_invitation_is_accepted_once(client, cast):
+    initiative, users = cast
+    invitation = CoauthorInvitation.objects.create(initiative=initiative, email="other@polito.it")
+    coauthor_accept(invitation=invitation, user=users["other"])
+    with pytest.raises(PermissionDenied, match=str(INVITATION_USED)):
+        coauthor_accept(invitation=invitation, user=users["other"])
+    client.force_login(users["other"])
+    response = client.post(reverse("census:accept-invitation", args=[invitation.token]), follow=True)
+    assert response.redirect_chain == [(reverse("census:dashboard"), 302)]
+    with translation.override("it"):
+        assert str(INVITATION_USED) in [str(message) for message in response.context["messages"]]
+
+
+def test_accepting_someone_elses_invitation_is_a_permission_denied(cast):
+    initiative, users = cast
+    invitation = CoauthorInvitation.objects.create(initiative=initiative, email="someone@polito.it")
+    with pytest.raises(PermissionDenied, match=str(INVITATION_NOT_FOR_YOU)):
+        coauthor_accept(invitation=invitation, user=users["other"])
+    assert not initiative.participations.filter(person__user=users["other"]).exists()
 
 
 def test_researchers_sign_in_with_their_email(client, cast):
