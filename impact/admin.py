@@ -1,19 +1,20 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives.exchange.imports import RESOURCES, import_job_confirm, import_job_status, job_problems
+from initiatives.models import Initiative
+from initiatives.services.permissions import may_export
 from initiatives.tasks import run_import_job
-from pops.admin import EditionAdmin, VocabularyAdmin, register_vocabularies
+from pops.admin import EditionAdmin, HistoryAdmin, VocabularyAdmin, register_vocabularies
 from pops.spreadsheets import export_response
 
 from . import anvur
@@ -40,7 +41,7 @@ class SDGAdmin(TranslationAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(HistoryAdmin):
     list_display = ("title", "category", "initiative", "year")
     list_filter = ("category", "year")
     list_select_related = ("category", "initiative")
@@ -49,7 +50,7 @@ class ProductAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Impact)
-class ImpactAdmin(SimpleHistoryAdmin):
+class ImpactAdmin(HistoryAdmin):
     list_display = ("__str__", "initiative", "kind", "category", "people_reached")
     list_filter = ("kind", "category")
     list_select_related = ("initiative",)
@@ -74,6 +75,10 @@ class ExportRecordAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_anvur_export_permission(self, request, obj=None) -> bool:
+        """The ANVUR export reads initiatives: who may export them."""
+        return may_export(request.user, Initiative)
+
     def get_urls(self):
         return [
             path("anvur/", self.admin_site.admin_view(self.anvur_view), name="impact_anvur_export"),
@@ -81,7 +86,11 @@ class ExportRecordAdmin(admin.ModelAdmin):
         ]
 
     def anvur_view(self, request):
-        if not request.user.has_perm("initiatives.view_initiative"):
+        """The form (GET), and the download when it is filled in (GET too:
+        nothing is posted; the download writes its ExportRecord)."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        if not self.has_anvur_export_permission(request):
             raise PermissionDenied
         form = AnvurExportForm(request.GET if "year" in request.GET else None)
         if form.is_valid():
@@ -153,13 +162,21 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:job_id>/status/", self.admin_site.admin_view(self.status_view), name="impact_importjob_status"),
+            path(
+                "<int:job_id>/status/",
+                self.admin_site.admin_view(require_safe(self.status_view)),
+                name="impact_importjob_status",
+            ),
             path(
                 "<int:job_id>/progress/",
-                self.admin_site.admin_view(self.progress_view),
+                self.admin_site.admin_view(require_safe(self.progress_view)),
                 name="impact_importjob_progress",
             ),
-            path("<int:job_id>/file/", self.admin_site.admin_view(self.file_view), name="impact_importjob_file"),
+            path(
+                "<int:job_id>/file/",
+                self.admin_site.admin_view(require_safe(self.file_view)),
+                name="impact_importjob_file",
+            ),
             path(
                 "<int:job_id>/confirm/",
                 self.admin_site.admin_view(require_POST(self.confirm_view)),
@@ -175,9 +192,17 @@ class ImportJobAdmin(admin.ModelAdmin):
         url = reverse("admin:impact_importjob_file", args=[job.pk])
         return format_html('<a href="{}">{}</a>', url, job.original_name or job.file.name)
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        """Staff with the right to see import jobs see them all; who uploaded
+        a file sees its job while they may still import into its model."""
+        if super().has_view_permission(request, obj):
+            return True
+        return obj is not None and self._may_confirm(request, obj)
+
     def _job(self, request, job_id: int) -> ImportJob:
+        """The job behind every page of it (status, progress, file, confirm)."""
         job = get_object_or_404(ImportJob, pk=job_id)
-        if job.user_id != request.user.pk and not self.has_view_permission(request, job):
+        if not self.has_view_permission(request, job):
             raise PermissionDenied
         return job
 

@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from impact.models import Impact, Product
 from initiatives.admin_review import review_urls
@@ -10,9 +11,10 @@ from initiatives.exchange.admin import DataImportExportMixin
 from initiatives.exchange.resources import InitiativeResource, PersonResource
 from initiatives.services.campaigns import campaign_figures
 from initiatives.services.initiatives import initiative_merge
+from initiatives.services.permissions import is_staff_reviewer, may_merge_initiatives, may_send_campaign_invitations
 from initiatives.showcase.cache import showcase_cache_invalidate
 from initiatives.tasks import send_campaign_invitations
-from pops.admin import VocabularyAdmin, register_vocabularies
+from pops.admin import HistoryAdmin, VocabularyAdmin, register_vocabularies
 from stakeholders.models import Partnership
 
 from .models import (
@@ -51,7 +53,7 @@ class DegreeProgrammeAdmin(VocabularyAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(DataImportExportMixin, SimpleHistoryAdmin):
+class PersonAdmin(DataImportExportMixin, HistoryAdmin):
     resource_classes = [PersonResource]
     list_display = ("last_name", "first_name", "department", "role", "public_profile")
     list_filter = ("department", "role", "public_profile")
@@ -112,7 +114,7 @@ class StateTransitionInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(DataImportExportMixin, SimpleHistoryAdmin, TranslationAdmin):
+class InitiativeAdmin(DataImportExportMixin, HistoryAdmin, TranslationAdmin):
     resource_classes = [InitiativeResource]
     list_display = ("title", "state", "review_link", "lead_contact", "start_date", "scale", "updated_at")
     list_filter = ("state", "featured", "scale", "departments", "sectors", "campaign", "sdgs")
@@ -201,7 +203,17 @@ class InitiativeAdmin(DataImportExportMixin, SimpleHistoryAdmin, TranslationAdmi
 
     actions = ["merge_duplicates"]
 
-    @admin.action(description=_("Merge the selected initiatives (they are the same thing)"))
+    def has_merge_permission(self, request, obj=None) -> bool:
+        return may_merge_initiatives(request.user)
+
+    def has_review_permission(self, request, obj=None) -> bool:
+        """The review queue and each initiative's review page (admin_review)."""
+        return is_staff_reviewer(request.user)
+
+    @admin.action(
+        description=_("Merge the selected initiatives (they are the same thing)"),
+        permissions=["merge"],
+    )
     def merge_duplicates(self, request, queryset):
         """Keep the oldest; fold the others into it, after a confirmation page."""
         from django.contrib import messages
@@ -251,7 +263,7 @@ class InitiativeAdmin(DataImportExportMixin, SimpleHistoryAdmin, TranslationAdmi
 
 
 @admin.register(CensusCampaign)
-class CensusCampaignAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class CensusCampaignAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("name", "year", "opens_on", "closes_on", "invitation_count", "figures_link")
     list_filter = ("year",)
     search_fields = ("name_it", "name_en", "slug")
@@ -269,27 +281,33 @@ class CensusCampaignAdmin(SimpleHistoryAdmin, TranslationAdmin):
         return [
             path(
                 "<path:object_id>/figures/",
-                self.admin_site.admin_view(self.figures_view),
+                self.admin_site.admin_view(require_safe(self.figures_view)),
                 name="initiatives_censuscampaign_figures",
             )
         ] + super().get_urls()
 
-    @admin.action(description=_("Send the invitations now (to who has not had one)"))
-    def send_invitations(self, request, queryset):
+    def has_invite_permission(self, request, obj=None) -> bool:
+        return may_send_campaign_invitations(request.user)
 
+    @admin.action(
+        description=_("Send the invitations now (to who has not had one)"),
+        permissions=["invite"],
+    )
+    def send_invitations(self, request, queryset):
         for campaign in queryset:
             send_campaign_invitations.delay_on_commit(campaign.pk)
         self.message_user(request, _("Invitations are being sent; the figures page shows them as they go."))
 
     def figures_view(self, request, object_id):
+        """Read only: who may see the campaign sees its figures."""
         from django.shortcuts import get_object_or_404
         from django.template.response import TemplateResponse
 
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         campaign = get_object_or_404(CensusCampaign, pk=object_id)
+        if not self.has_view_permission(request, campaign):
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "title": _("Response figures: %(name)s") % {"name": campaign.name},
@@ -324,7 +342,7 @@ class CampaignInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(SimpleHistoryAdmin):
+class ParticipationAdmin(HistoryAdmin):
     list_display = ("person", "initiative", "role", "can_edit")
     list_filter = ("role", "can_edit")
     list_select_related = ("person", "initiative")
@@ -333,7 +351,7 @@ class ParticipationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(SimpleHistoryAdmin):
+class PlaceAdmin(HistoryAdmin):
     list_display = ("municipality", "province", "region", "initiative", "latitude", "longitude")
     list_filter = ("region", "province")
     list_select_related = ("initiative",)

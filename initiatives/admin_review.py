@@ -1,5 +1,9 @@
 """The staff review screens inside the admin: the queue and one initiative's
-review (diff, completeness, look-alikes, and the workflow move)."""
+review (diff, completeness, look-alikes, and the workflow move).
+
+Both pages ask the InitiativeAdmin's `has_review_permission` (the rule is
+`services.permissions.is_staff_reviewer`); the workflow table then says which
+moves the reviewer may make."""
 
 from django import forms
 from django.contrib import messages
@@ -8,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from initiatives.services.initiatives import missing_for_submission
-from initiatives.services.permissions import is_staff_reviewer
 from initiatives.services.review import changes_since_approved, possible_duplicates
 from initiatives.services.workflow import TRANSITIONS, allowed_targets, initiative_transition
 
@@ -44,7 +48,7 @@ class ReviewForm(forms.Form):
 
 
 def review_queue(model_admin, request):
-    if not is_staff_reviewer(request.user):
+    if not model_admin.has_review_permission(request):
         raise PermissionDenied
     queue = (
         Initiative.objects.filter(state__in=[State.SUBMITTED, State.CHANGES_REQUESTED])
@@ -61,11 +65,13 @@ def review_queue(model_admin, request):
 
 
 def review(model_admin, request, object_id):
-    if not is_staff_reviewer(request.user):
+    if not model_admin.has_review_permission(request):
         raise PermissionDenied
     initiative = get_object_or_404(
         Initiative.objects.select_related("revision_of").prefetch_related("transitions__by"), pk=object_id
     )
+    if not model_admin.has_review_permission(request, initiative):
+        raise PermissionDenied
     targets = allowed_targets(initiative, request.user)
     form = ReviewForm(request.POST or None, targets=targets)
     if request.method == "POST" and form.is_valid():
@@ -109,7 +115,7 @@ def review_urls(model_admin):
     return [
         path(
             "review-queue/",
-            wrap(lambda request: review_queue(model_admin, request)),
+            wrap(require_safe(lambda request: review_queue(model_admin, request))),
             name="initiatives_initiative_review_queue",
         ),
         path(

@@ -1,7 +1,26 @@
 """Admin building blocks shared by the apps."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from modeltranslation.admin import TranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin, with its revert page behind the right to change.
+
+    The library shows a past version to whoever may see the history, and
+    saves whatever that page posts back (the "revert") without asking for the
+    right to change the object: a staff account with only the right to view
+    could overwrite any field. Here a post needs the right to change it."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            obj = self.get_object(request, unquote(object_id))
+            if not self.has_change_history_permission(request, obj):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class VocabularyAdmin(TranslationAdmin):

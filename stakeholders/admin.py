@@ -1,10 +1,9 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives.exchange.admin import DataImportExportMixin
 from initiatives.exchange.resources import OrganisationResource
-from pops.admin import register_vocabularies
+from pops.admin import HistoryAdmin, register_vocabularies
 
 from .models import Organisation, OrganisationType, Partnership, TargetGroup, TerritorialDemand
 
@@ -12,7 +11,7 @@ register_vocabularies(admin.site, [OrganisationType, TargetGroup])
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(DataImportExportMixin, SimpleHistoryAdmin):
+class OrganisationAdmin(DataImportExportMixin, HistoryAdmin):
     resource_classes = [OrganisationResource]
     list_display = ("name", "type", "municipality", "country")
     list_filter = ("type", "country")
@@ -23,7 +22,7 @@ class OrganisationAdmin(DataImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(SimpleHistoryAdmin):
+class PartnershipAdmin(HistoryAdmin):
     list_display = ("organisation", "initiative", "role")
     list_filter = ("role",)
     list_select_related = ("organisation", "initiative")
@@ -32,7 +31,7 @@ class PartnershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TerritorialDemand)
-class TerritorialDemandAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class TerritorialDemandAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("title", "organisation", "status", "posted_on")
     list_filter = ("status", "sectors")
     list_select_related = ("organisation",)

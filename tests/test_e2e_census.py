@@ -165,3 +165,33 @@ def test_a_researcher_submits_staff_review_and_the_public_sees_the_approved_vers
     assert public.get_by_role("heading", level=1).inner_text() == "Orti condivisi a Mirafiori e Lingotto"
     staff_context.close()
     public_context.close()
+
+
+def test_a_researcher_finds_a_colleague_by_name_or_full_email_without_seeing_addresses(page):
+    researcher = UserFactory(username="ricercatrice", email="ricercatrice@polito.it")
+    PersonFactory(user=researcher, first_name="Giulia", last_name="Ferrero", email="ricercatrice@polito.it")
+    department = Department.objects.get(code="DIST")
+    PersonFactory(first_name="Maria", last_name="Ferraris", email="maria.ferraris@polito.it", department=department)
+
+    sign_in(page, "ricercatrice")
+    page.goto(page.base_url + "/it/census/new/")
+    page.click("[data-formset=people] [data-add-row]")
+
+    # By name: the suggestion says who and where, not the address; picking it fills the row.
+    page.fill("#id_people-1-first_name", "ferrar")
+    option = page.locator("#person-suggestions option").first
+    option.wait_for(state="attached")
+    suggestion = option.get_attribute("value")
+    assert suggestion == "Maria Ferraris" and department.name in option.get_attribute("label")
+    assert "@" not in page.locator("#person-suggestions").inner_html()
+    page.fill("#id_people-1-first_name", suggestion)
+    assert page.input_value("#id_people-1-first_name") == "Maria"
+    assert page.input_value("#id_people-1-last_name") == "Ferraris"
+    assert page.input_value("#id_people-1-department") == str(department.pk)
+
+    # By the full e-mail, typed: the register recognises her.
+    page.click("[data-formset=people] [data-add-row]")
+    page.fill("#id_people-2-email", "Maria.Ferraris@polito.it")
+    page.wait_for_function("document.querySelector('#id_people-2-last_name').value === 'Ferraris'")
+    assert page.input_value("#id_people-2-first_name") == "Maria"
+    assert page.input_value("#id_people-2-department") == str(department.pk)

@@ -106,13 +106,24 @@ class WhoForm(StepForm):
 
 
 class PersonForm(StyledMixin, forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    # The register suggests people by name (never showing their e-mail), and
+    # recognises someone by the e-mail typed in full (census.js).
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        help_text=_("Start typing a name: people already in the register are suggested."),
+        widget=forms.TextInput(attrs={"list": "person-suggestions", "autocomplete": "off"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "person-suggestions", "autocomplete": "off"}),
+    )
     email = forms.EmailField(
         label=_("E-mail"),
         required=False,
-        help_text=_("Start typing a name or an e-mail: people already in the register are suggested."),
-        widget=forms.EmailInput(attrs={"list": "person-suggestions", "autocomplete": "off"}),
+        help_text=_("Type the full e-mail: someone already in the register is recognised by it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "data-person-email": ""}),
     )
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.active(), required=False, empty_label=_("— none —")

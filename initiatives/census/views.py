@@ -230,7 +230,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             services.coauthor_accept(invitation=invitation, user=request.user)
-        except PermissionError as error:
+        except PermissionDenied as error:
             messages.error(request, str(error))
             return redirect("census:dashboard")
         messages.success(request, _("You are now a co-author of this initiative."))
@@ -271,19 +271,28 @@ def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def person_suggestions(request: HttpRequest) -> JsonResponse:
-    """People in the register, for the people rows' suggestions (name and e-mail only)."""
+    """People in the register, for the people rows' suggestions: name,
+    department and role, never the e-mail. A name (or part of one, each word
+    in the first or last name) suggests up to ten people; an e-mail finds
+    only the person whose address it is, typed in full, so that nobody can
+    list the register's addresses by typing part of them."""
     query = request.GET.get("q", "").strip()
     results = []
     if len(query) >= 2:
-        people = (
-            Person.objects.filter(
-                Q(last_name__icontains=query) | Q(first_name__icontains=query) | Q(email__icontains=query)
-            )
-            .exclude(email="")
-            .order_by("last_name", "first_name")[:10]
-        )
+        if "@" in query:
+            people = Person.objects.filter(email__iexact=query)
+        else:
+            people = Person.objects.all()
+            for word in query.split():
+                people = people.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word))
         results = [
-            {"first_name": p.first_name, "last_name": p.last_name, "email": p.email, "department": p.department_id}
-            for p in people
+            {
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "department": p.department_id,
+                "department_name": p.department.name if p.department else "",
+                "role": p.get_role_display(),
+            }
+            for p in people.select_related("department").order_by("last_name", "first_name", "pk")[:10]
         ]
     return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})

@@ -16,6 +16,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
@@ -31,6 +32,7 @@ from initiatives.exchange.imports import (
     validate_upload,
 )
 from initiatives.exchange.resources import EXAMPLES
+from initiatives.services.permissions import may_export, may_import
 from initiatives.tasks import run_import_job
 from pops.spreadsheets import CSV, export_response
 
@@ -58,12 +60,20 @@ class DataImportExportMixin(ImportExportMixin):
     import_export_change_list_template = "admin/impact/change_list_import_export.html"
     import_template_name = "admin/impact/import.html"
 
+    def has_import_permission(self, request) -> bool:
+        """The import page, its confirmation, the template and a large
+        import's job (the library's default lets every staff account in)."""
+        return may_import(request.user, self.model)
+
+    def has_export_permission(self, request) -> bool:
+        return may_export(request.user, self.model)
+
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
         return [
             path(
                 "import-template/",
-                self.admin_site.admin_view(self.import_template_view),
+                self.admin_site.admin_view(require_safe(self.import_template_view)),
                 name="{}_{}_import_template".format(*info),
             ),
             *super().get_urls(),

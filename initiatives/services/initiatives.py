@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -209,11 +210,14 @@ def coauthor_invite(*, initiative: Initiative, email: str, by) -> CoauthorInvita
 
 @transaction.atomic
 def coauthor_accept(*, invitation: CoauthorInvitation, user) -> Participation:
-    """The invited person becomes a co-author (a participant who may edit)."""
+    """The invited person becomes a co-author (a participant who may edit).
+
+    Raises PermissionDenied, with the reason to show, for an invitation
+    already accepted or sent to another address."""
     if invitation.accepted_at is not None:
-        raise PermissionError(str(INVITATION_USED))
+        raise PermissionDenied(str(INVITATION_USED))
     if (user.email or "").lower() != invitation.email.lower():
-        raise PermissionError(str(INVITATION_NOT_FOR_YOU))
+        raise PermissionDenied(str(INVITATION_NOT_FOR_YOU))
     person = person_for_user(user)
     participation, created = Participation.objects.get_or_create(
         initiative=invitation.initiative,

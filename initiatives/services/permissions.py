@@ -9,12 +9,19 @@ else answers 404, so nothing about other people's drafts leaks. Editing is
 for the authors (creator, lead contact, co-authors) while the initiative is
 a draft or has changes requested; after submission it is read-only until
 staff respond.
+
+The admin asks the same module: every admin action and every page the admin
+adds beyond Django's own (review, merge, invitations, imports, exports)
+names one of the rules below, through a `has_<name>_permission` method of its
+ModelAdmin, so that a staff account with the right only to *view* can look
+but never write.
 """
 
+from django.contrib.auth import get_permission_codename
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from initiatives.models import Initiative, Participation
+from initiatives.models import CampaignInvitation, CensusCampaign, Initiative, Participation
 
 
 def is_staff_reviewer(user) -> bool:
@@ -57,3 +64,45 @@ def can_invite(user, initiative: Initiative) -> bool:
         Initiative.State.REJECTED,
         Initiative.State.ARCHIVED,
     )
+
+
+# --- The admin: what staff may do beyond Django's add, change, delete and view --------
+
+
+def _is_staff(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def has_model_perm(user, model, action: str) -> bool:
+    """Django's own right `action` ("add", "change", "delete", "view") on `model`."""
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+
+
+def may_merge_initiatives(user) -> bool:
+    """Merging changes the initiative kept and deletes the others: a
+    reviewer who may also delete initiatives."""
+    return is_staff_reviewer(user) and has_model_perm(user, Initiative, "delete")
+
+
+def may_send_campaign_invitations(user) -> bool:
+    """Sending a campaign's invitations writes invitations (and accounts and
+    e-mails) in the campaign's name: who may change the campaign and add
+    invitations."""
+    return (
+        _is_staff(user)
+        and has_model_perm(user, CensusCampaign, "change")
+        and has_model_perm(user, CampaignInvitation, "add")
+    )
+
+
+def may_import(user, model) -> bool:
+    """An import adds rows and changes existing ones: staff with both rights
+    on the imported model (django-import-export alone lets any staff account
+    import, since the project sets no IMPORT_EXPORT_IMPORT_PERMISSION_CODE)."""
+    return _is_staff(user) and has_model_perm(user, model, "add") and has_model_perm(user, model, "change")
+
+
+def may_export(user, model) -> bool:
+    """An export shows what the changelist shows: staff who may see the model."""
+    return _is_staff(user) and (has_model_perm(user, model, "view") or has_model_perm(user, model, "change"))

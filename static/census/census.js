@@ -145,44 +145,80 @@
   redraw();
 })();
 
-/* People rows: suggest people already in the register by name or e-mail;
-   picking one fills in the row. */
+/* People rows: suggest people already in the register by name (each
+   suggestion says their department and role, never their e-mail), and
+   recognise someone by the full e-mail typed; either fills in the row. */
 (function () {
   "use strict";
   var form = document.querySelector("form.census-form");
   var datalist = document.getElementById("person-suggestions");
   if (!form || !datalist) return;
+  var url = datalist.getAttribute("data-url");
   var found = {};
   var lastQuery = "";
+  var FULL_EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+  function field(row, name) {
+    return row.querySelector('[name$="-' + name + '"]');
+  }
+
+  // What a suggestion says besides the name (the browser shows it beside).
+  function describe(person) {
+    return [person.department_name, person.role].filter(Boolean).join(", ");
+  }
+
+  function suggestions(query) {
+    return fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) { return data.results; });
+  }
+
+  // Names as the register has them, and the department where none is chosen.
+  function fill(row, person, names) {
+    ["first_name", "last_name"].forEach(function (name) {
+      var input = field(row, name);
+      if (input && (names || !input.value.trim())) input.value = person[name];
+    });
+    var department = field(row, "department");
+    if (department && person.department && !department.value) department.value = String(person.department);
+  }
+
   form.addEventListener("input", function (event) {
     var input = event.target;
-    if (input.getAttribute("list") !== "person-suggestions") return;
-    var value = input.value.trim();
     var row = input.closest("[data-row]");
-    if (found[value] && row) {
-      var person = found[value];
-      ["first_name", "last_name"].forEach(function (name) {
-        var field = row.querySelector('input[name$="-' + name + '"]');
-        if (field && !field.value) field.value = person[name];
-      });
-      var department = row.querySelector('select[name$="-department"]');
-      if (department && person.department && !department.value) department.value = String(person.department);
+    if (!row) return;
+    var value = input.value.trim();
+
+    if (input.hasAttribute("data-person-email")) {
+      if (!FULL_EMAIL.test(value) || value === lastQuery) return;
+      lastQuery = value;
+      suggestions(value).then(function (people) {
+        if (people.length === 1 && input.value.trim() === value) fill(row, people[0], false);
+      }).catch(function () {});
+      return;
+    }
+
+    if (input.getAttribute("list") !== "person-suggestions") return;
+    if (found[value]) {
+      fill(row, found[value], true);
       return;
     }
     if (value.length < 2 || value === lastQuery) return;
     lastQuery = value;
-    fetch(datalist.getAttribute("data-url") + "?q=" + encodeURIComponent(value), { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-      .then(function (data) {
-        datalist.innerHTML = "";
-        data.results.forEach(function (person) {
-          found[person.email] = person;
-          var option = document.createElement("option");
-          option.value = person.email;
-          option.label = person.first_name + " " + person.last_name;
-          datalist.appendChild(option);
-        });
-      })
-      .catch(function () {});
+    suggestions(value).then(function (people) {
+      datalist.innerHTML = "";
+      found = {};
+      people.forEach(function (person) {
+        // The name goes into the field, short enough for it; namesakes are numbered.
+        var name = person.first_name + " " + person.last_name;
+        var value = name;
+        for (var n = 2; found[value]; n++) value = name + " (" + n + ")";
+        var option = document.createElement("option");
+        option.value = value;
+        option.label = describe(person);
+        found[value] = person;
+        datalist.appendChild(option);
+      });
+    }).catch(function () {});
   });
 })();

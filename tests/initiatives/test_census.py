@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import translation
 
@@ -18,7 +19,13 @@ from initiatives.models import (
     Person,
     Sector,
 )
-from initiatives.services.initiatives import initiative_start_update, missing_for_submission
+from initiatives.services.initiatives import (
+    INVITATION_NOT_FOR_YOU,
+    INVITATION_USED,
+    coauthor_accept,
+    initiative_start_update,
+    missing_for_submission,
+)
 from initiatives.services.workflow import initiative_transition
 from stakeholders.models import OrganisationType
 
@@ -295,8 +302,34 @@ def test_an_invitation_cannot_be_taken_by_someone_else(client, cast):
     initiative, users = cast
     invitation = CoauthorInvitation.objects.create(initiative=initiative, email="someone@polito.it")
     client.force_login(users["other"])
-    client.post(reverse("census:accept-invitation", args=[invitation.token]))
+    response = client.post(reverse("census:accept-invitation", args=[invitation.token]), follow=True)
+    assert response.redirect_chain == [(reverse("census:dashboard"), 302)]
+    with translation.override("it"):
+        assert str(INVITATION_NOT_FOR_YOU) in [str(message) for message in response.context["messages"]]
     assert client.get(census_urls(initiative)["step"]).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+def test_an_invitation_is_accepted_once(client, cast):
+    initiative, users = cast
+    invitation = CoauthorInvitation.objects.create(initiative=initiative, email="other@polito.it")
+    coauthor_accept(invitation=invitation, user=users["other"])
+    with pytest.raises(PermissionDenied, match=str(INVITATION_USED)):
+        coauthor_accept(invitation=invitation, user=users["other"])
+    client.force_login(users["other"])
+    response = client.post(reverse("census:accept-invitation", args=[invitation.token]), follow=True)
+    assert response.redirect_chain == [(reverse("census:dashboard"), 302)]
+    with translation.override("it"):
+        assert str(INVITATION_USED) in [str(message) for message in response.context["messages"]]
+
+
+def test_accepting_someone_elses_invitation_is_a_permission_denied(cast):
+    initiative, users = cast
+    invitation = CoauthorInvitation.objects.create(initiative=initiative, email="someone@polito.it")
+    with pytest.raises(PermissionDenied, match=str(INVITATION_NOT_FOR_YOU)):
+        coauthor_accept(invitation=invitation, user=users["other"])
+    assert not initiative.participations.filter(person__user=users["other"]).exists()
 
 
 def test_researchers_sign_in_with_their_email(client, cast):
@@ -372,5 +405,54 @@ def test_only_signed_in_people_get_suggestions_of_people_and_organisations(clien
     client.force_login(users["other"])
     lead = Person.objects.get(user=users["lead"])
     results = client.get(reverse("census:person-suggestions"), {"q": lead.email}).json()["results"]
-    assert [r["email"] for r in results] == [lead.email]
-    assert set(results[0]) == {"first_name", "last_name", "email", "department"}  # no personal data beyond that
+    assert [(r["first_name"], r["last_name"]) for r in results] == [(lead.first_name, lead.last_name)]
+    # Name, department and role: nothing else about the person.
+    assert set(results[0]) == {"first_name", "last_name", "department", "department_name", "role"}
+
+
+def person_suggestions(client, query: str) -> tuple[list[dict], str]:
+    response = client.get(reverse("census:person-suggestions"), {"q": query})
+    assert response.status_code == 200
+    return response.json()["results"], response.content.decode()
+
+
+@pytest.fixture
+def register(client):
+    client.force_login(UserFactory())
+    department = Department.objects.get(code="DIST")
+    return PersonFactory(
+        first_name="Maria",
+        last_name="Ferraris",
+        email="maria.ferraris@polito.it",
+        department=department,
+        role=Person.Role.RESEARCHER,
+    )
+
+
+def test_people_are_suggested_by_name_with_department_and_role_and_never_their_email(client, register):
+    for query in ("ferr", "Maria Ferr", "FERRARIS maria"):
+        results, body = person_suggestions(client, query)
+        with translation.override("it"):
+            expected = {
+                "first_name": "Maria",
+                "last_name": "Ferraris",
+                "department": register.department_id,
+                "department_name": register.department.name,
+                "role": Person.Role.RESEARCHER.label,
+            }
+        assert results == [expected], query
+        assert "@" not in body and "polito.it" not in body
+
+
+def test_a_full_email_typed_exactly_finds_its_person_without_showing_the_email(client, register):
+    for query in ("maria.ferraris@polito.it", "Maria.Ferraris@POLITO.it", "  maria.ferraris@polito.it "):
+        results, body = person_suggestions(client, query)
+        assert [(r["first_name"], r["last_name"]) for r in results] == [("Maria", "Ferraris")], query
+        assert "@" not in body
+
+
+def test_part_of_an_email_finds_nobody(client, register):
+    for query in ("maria.ferraris@", "maria.ferraris@polito", "ferraris@polito.it", "@polito.it", "polito.it"):
+        results, body = person_suggestions(client, query)
+        assert results == [], query
+        assert "@" not in body
