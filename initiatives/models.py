@@ -838,21 +838,3 @@ class OutboundEmail(models.Model):
     @property
     def recipients(self) -> list[str]:
         return [a.strip() for a in self.to.split(",") if a.strip()]
-
-
-class ShowcaseVersion(models.Model):
-    """The one row whose token every cached showcase page, figure and index is
-    keyed by (initiatives/showcase/cache.py). It lives in the database, not in
-    the cache, so that every process (web workers, Celery, a management command
-    run from a shell) sees the same version, and a cache outage or flush loses
-    no invalidation."""
-
-    token = models.CharField(_("token"), max_length=32)
-    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("showcase version")
-        verbose_name_plural = _("showcase versions")
-
-    def __str__(self) -> str:
-        return self.token

@@ -5,24 +5,20 @@ A person's language is remembered at each sign-in, for the e-mails they get.
 Whatever changes what the public showcase shows (a public initiative saved or
 deleted from anywhere: admin, shell, import, workflow; its classifications; its
 partners; a vocabulary entry; an organisation's type) replaces the showcase's
-cache version once the transaction commits. Each request and each Celery
-task reads that version afresh when it starts, so it sees what another
-process published.
+cache version once the transaction commits.
 """
 
 from __future__ import annotations
 
-from celery.signals import task_prerun
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
-from django.core.signals import request_started
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import translation
 
 from initiatives.models import Initiative, Person
 from initiatives.showcase import facet_index
-from initiatives.showcase.cache import forget_seen_version, showcase_cache_invalidate
+from initiatives.showcase.cache import showcase_cache_invalidate
 from stakeholders.models import Organisation, Partnership
 
 
@@ -72,10 +68,6 @@ def _organisation_changed(sender, instance, created, **kwargs) -> None:
     """An organisation's type is the partner-type facet of its initiatives."""
     if not created:
         showcase_cache_invalidate()
-
-
-request_started.connect(forget_seen_version, dispatch_uid="showcase-version-per-request")
-task_prerun.connect(forget_seen_version, dispatch_uid="showcase-version-per-task", weak=False)
 
 
 @receiver(user_logged_in)

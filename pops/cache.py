@@ -1,14 +1,18 @@
 """The cache backend of production: Django's Redis cache, made optional.
 
 The cache only ever holds what can be computed again (showcase pages and
-figures; the showcase's version lives in the database), so an unreachable
-Redis must cost speed, never a page: every operation that cannot reach it
-answers as a miss (`get` gives the default, `add` and `set` store nothing)
-and logs a warning. After a failure the cache is skipped for
-`RETRY_AFTER` seconds, so an outage does not add a connection timeout to
-every call of every request.
+figures, the version token they are keyed by), so an unreachable Redis must
+cost speed, never a page: every operation that cannot reach it answers as a
+miss (`get` gives the default, `add` and `set` store nothing) and logs a
+warning. After a failure the cache is skipped for `RETRY_AFTER` seconds, so
+an outage does not add a connection timeout to every call of every request;
+when it answers again, the callbacks registered with `after_outage()` run
+once (what was invalidated meanwhile was not).
 
-`cache_status()` tells `/healthz` whether the cache answers.
+`versions()` is the cache that every process shares, for version tokens: the
+same Redis in production, a file-based cache on the embedded default (whose
+"default" cache is each process's memory). `cache_status()` tells `/healthz`
+whether the cache answers.
 """
 
 from __future__ import annotations
@@ -24,6 +28,20 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
+_after_outage: list = []
+
+
+def after_outage(callback) -> None:
+    """Run `callback()` each time this process reaches Redis again after
+    failing to."""
+    _after_outage.append(callback)
+
+
+def versions():
+    """The cache all processes share (CACHES["versions"])."""
+    return caches["versions"]
+
+
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 RETRY_AFTER = 5.0
 
@@ -38,11 +56,18 @@ def _degrades_to(fallback):
             if time.monotonic() < self._down_until:
                 return fallback(*args, **kwargs)
             try:
-                return method(self, *args, **kwargs)
+                result = method(self, *args, **kwargs)
             except UNREACHABLE as error:
                 self._down_until = time.monotonic() + RETRY_AFTER
+                self._missed = True
                 logger.warning("Cache unreachable, serving without it for %.0f s: %s", RETRY_AFTER, error)
                 return fallback(*args, **kwargs)
+            if self._missed:
+                self._missed = False
+                logger.warning("Cache reachable again.")
+                for callback in _after_outage:
+                    callback()
+            return result
 
         return wrapper
 
@@ -79,6 +104,7 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._down_until = 0.0
+        self._missed = False
 
     get = _degrades_to(_default)(RedisCache.get)
     get_many = _degrades_to(_empty)(RedisCache.get_many)

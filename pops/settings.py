@@ -172,8 +172,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Redis: Celery broker and cache when REDIS_URL is set (required in
-# production); otherwise eager tasks and a per-process memory cache. Either way
-# the showcase's cache version is in the database, so processes agree on it.
+# production); otherwise eager tasks, a per-process memory cache, and a
+# file-based cache for what processes must share.
 REDIS_URL = env.str("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL: unsupported scheme in {REDIS_URL!r}; use redis://host:port/db.")
@@ -184,21 +184,28 @@ if PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("POPS_ENV=production needs REDIS_URL (the shared cache and the Celery broker).")
 
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            # Django's Redis cache, degrading to no cache when Redis is down.
-            "BACKEND": "pops.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "pops",
-            # An unreachable Redis costs a request at most this long.
-            "OPTIONS": {
-                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", 0.5),
-                "socket_timeout": env.float("REDIS_TIMEOUT", 0.5),
-            },
-        }
+    _redis = {
+        # Django's Redis cache, degrading to no cache when Redis is down.
+        "BACKEND": "pops.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "pops",
+        # An unreachable Redis costs a request at most this long.
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", 0.5),
+            "socket_timeout": env.float("REDIS_TIMEOUT", 0.5),
+        },
     }
+    CACHES = {"default": _redis, "versions": _redis}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # What every process must agree on (the showcase's version token): in
+        # a folder they all read, not in one process's memory.
+        "versions": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.path("POPS_CACHE_DIR", BASE_DIR / "cache"),
+        },
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

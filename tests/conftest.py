@@ -7,7 +7,6 @@ from django.conf import settings
 from django.utils import translation
 
 from initiatives.showcase import facet_index
-from initiatives.showcase.cache import forget_seen_version
 from pops.reference_data import load_reference_data
 
 
@@ -16,6 +15,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database holds the reference data, as every real one does."""
     with django_db_blocker.unblock():
         load_reference_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_cache_of_the_run(tmp_path_factory):
+    """On the embedded default the cache shared by processes is a folder: the
+    test run's own, not the developer's (a `make run` beside it)."""
+    from django.test import override_settings
+
+    shared = settings.CACHES["versions"]
+    if shared["BACKEND"].endswith("FileBasedCache"):
+        folder = tmp_path_factory.mktemp("cache")
+        with override_settings(CACHES={**settings.CACHES, "versions": {**shared, "LOCATION": str(folder)}}):
+            yield
+    else:
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +44,6 @@ def _isolated_settings(settings, tmp_path):
     # Each test's rows are rolled back without a signal: no test may read the
     # showcase index another one built.
     facet_index.forget()
-    forget_seen_version()
     yield
     translation.deactivate()
 

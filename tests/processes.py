@@ -17,12 +17,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a test process may have set that these processes must not inherit.
-CLEARED = ("DATABASE_URL", "REDIS_URL", "POPS_ENV", "DEBUG", "DJANGO_SETTINGS_MODULE", "STATIC_ROOT", "MEDIA_ROOT")
+CLEARED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "POPS_ENV",
+    "DEBUG",
+    "DJANGO_SETTINGS_MODULE",
+    "STATIC_ROOT",
+    "MEDIA_ROOT",
+    "PRIVATE_MEDIA_ROOT",
+    "POPS_CACHE_DIR",
+)
 
 
 def environment(database: Path, **variables: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(DATABASE_URL=f"sqlite:///{database}", DJANGO_SETTINGS_MODULE="pops.settings", **variables)
+    # Processes on one database share one cache folder, as on one machine.
+    env.update(
+        DATABASE_URL=f"sqlite:///{database}",
+        POPS_CACHE_DIR=str(database.parent / "cache"),
+        DJANGO_SETTINGS_MODULE="pops.settings",
+    )
+    env.update(variables)
     return env
 
 

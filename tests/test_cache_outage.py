@@ -21,13 +21,12 @@ UNREACHABLE = "redis://127.0.0.1:1/0"
 
 @pytest.fixture
 def redis_down(settings, monkeypatch):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "pops.cache.ResilientRedisCache",
-            "LOCATION": UNREACHABLE,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+    redis = {
+        "BACKEND": "pops.cache.ResilientRedisCache",
+        "LOCATION": UNREACHABLE,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+    settings.CACHES = {"default": redis, "versions": redis}
     # Try Redis on every call, as after the pause that follows a failure.
     monkeypatch.setattr(resilient, "RETRY_AFTER", 0.0)
     assert cache.get("anything", "default") == "default"
@@ -62,8 +61,8 @@ def test_staff_publish_while_the_cache_is_down_and_the_public_sees_it(
     submitted = InitiativeFactory(submitted=True, title_it="Appena approvata", english=False)
     assert "Appena approvata" not in client.get(reverse("initiative-list")).content.decode()
 
-    # Once it commits, the version in the database is replaced: the showcase
-    # index this process keeps in memory is rebuilt, though the cache is down.
+    # Without a version to trust, the index this process keeps in memory is
+    # rebuilt for every request: the publication shows at once.
     with django_capture_on_commit_callbacks(execute=True):
         initiative_transition(initiative=submitted, to=Initiative.State.PUBLISHED, by=curator)
 
@@ -89,3 +88,25 @@ def test_after_a_failure_the_cache_is_skipped_for_a_while(redis_down, monkeypatc
     assert cache.get("b", 1) == 1
     cache.set("c", 1)
     assert len(attempts) == 1
+
+
+def test_when_the_cache_answers_again_the_showcase_starts_afresh(redis_down):
+    """What was published during the outage invalidated nothing in Redis: the
+    first call that reaches it again replaces the version."""
+    from initiatives.showcase.cache import VERSION_KEY
+
+    store = resilient.versions()
+    assert store.get(VERSION_KEY) is None  # unreachable: noted
+
+    written = {}
+
+    class Answering:
+        def get(self, key, default):
+            return written.get(key, default)
+
+        def set(self, key, value, timeout):
+            written[key] = value
+
+    store.__dict__["_cache"] = Answering()  # Redis is back
+    assert store.get("anything") is None
+    assert store.make_key(VERSION_KEY) in written

@@ -64,7 +64,12 @@ def production_site(demo_database, tmp_path_factory):
     folder = tmp_path_factory.mktemp("production")
     database = copy_of(demo_database, folder)
     static_root = folder / "staticfiles"
-    environment = {**PRODUCTION, "STATIC_ROOT": str(static_root), "MEDIA_ROOT": str(folder / "media")}
+    environment = {
+        **PRODUCTION,
+        "STATIC_ROOT": str(static_root),
+        "MEDIA_ROOT": str(folder / "media"),
+        "PRIVATE_MEDIA_ROOT": str(folder / "private"),
+    }
     manage(database, "collectstatic", "--noinput", "-v0", **environment)
     assert (static_root / "staticfiles.json").exists()
     with Server(database, workers=2, **environment) as server:

@@ -3,8 +3,10 @@ index of the public showcase is keyed by, and the helpers that read through it.
 
 The cache is versioned: `showcase_cache_invalidate()` replaces the token and
 every cached entry of the previous version stops being read (each expires on
-its own), so nothing has to enumerate keys. The token is kept in the database
-(`ShowcaseVersion`), so every process agrees on it. Whole public pages are cached the
+its own), so nothing has to enumerate keys. The token is kept in the cache
+every process shares (`pops.cache.versions()`: Redis in production, a file on
+the embedded default), so a page cached by one process is retired by a
+publication in another. Whole public pages are cached the
 same way for anonymous visitors (`cache_public_page`), keyed by their full URL.
 """
 
@@ -14,16 +16,14 @@ import functools
 import hashlib
 import uuid
 
-from asgiref.local import Local
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import get_language
 
-from initiatives.models import ShowcaseVersion
+from pops.cache import after_outage, versions
 
 VERSION_KEY = "showcase:version"
 TIMEOUT = 60 * 60 * 6
@@ -33,71 +33,38 @@ PAGE_TIMEOUT = 60 * 10
 MAX_CACHED_URL = 1000
 
 
-def _bump_local() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-
-
-def _bump_shared() -> None:
-    token = uuid.uuid4().hex
-    if not ShowcaseVersion.objects.filter(pk=1).update(token=token, changed_at=timezone.now()):
-        token = ShowcaseVersion.objects.get_or_create(pk=1, defaults={"token": token})[0].token
-    _seen.token = token
+def _new_version() -> None:
+    versions().set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def showcase_cache_invalidate() -> None:
     """Forget every cached showcase figure, page and index (call it when the
-    set of public initiatives, or a public initiative, changes).
-
-    The version is two tokens. The shared one, in the database, is what every
-    process reads: it is replaced once the transaction commits (in its own
-    short transaction, so a long import never holds a lock on it), and at once
-    outside a transaction. The local one, in the cache, is replaced at once, so
-    that what this transaction reads next is not served from before it (an
-    entry cached in between is retired at commit by the shared token)."""
-    _bump_local()
-    if not connection.in_atomic_block:
-        _bump_shared()
-    elif not any(callback is _bump_shared for _savepoints, callback, _robust in connection.run_on_commit):
-        # Once per transaction, however many rows it saves.
-        transaction.on_commit(_bump_shared)
-
-
-# The shared token as this thread last read it: read once per request or task
-# (`forget_seen_version` runs as each starts), not once per cached figure.
-_seen = Local()
-
-
-def forget_seen_version(**kwargs) -> None:
-    """Read the shared token afresh next time (connected to the start of every
-    request and Celery task in `initiatives.signals`)."""
-    _seen.token = None
-
-
-def _shared_version() -> str:
-    token = getattr(_seen, "token", None)
-    if token is None:
-        token = ShowcaseVersion.objects.filter(pk=1).values_list("token", flat=True).first()
-        if token is None:
-            token = ShowcaseVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
-        _seen.token = token
-    return token
-
-
-def _local_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY) or ""
-    return version
+    set of public initiatives, or a public initiative, changes). Inside a
+    transaction the version is replaced again when it commits (once, however
+    many rows it saved): a request served in between may have cached what it
+    read before the commit."""
+    _new_version()
+    if connection.in_atomic_block and not any(
+        callback is _new_version for _savepoints, callback, _robust in connection.run_on_commit
+    ):
+        transaction.on_commit(_new_version)
 
 
 def _version() -> str:
-    """The current version: the shared token, then the local one. Random
-    tokens, not counters: after the cache is emptied (a Redis restart) or the
-    database restored, no process mistakes an index it built long ago for the
-    current one. With the cache unreachable the local token is empty and the
-    shared one still tells every process apart."""
-    return f"{_shared_version()}.{_local_version()}"
+    """The current version token. A random one, not a counter: after the cache
+    is emptied (a Redis restart), no process mistakes an index it built long
+    ago for the current one. While the cache cannot be reached, a new token
+    each time: nothing built before can be trusted."""
+    store = versions()
+    version = store.get(VERSION_KEY)
+    if version is None:
+        store.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = store.get(VERSION_KEY)
+    return version or uuid.uuid4().hex
+
+
+# Invalidations sent while the cache was unreachable were lost: start afresh.
+after_outage(_new_version)
 
 
 def _key_prefix() -> str:

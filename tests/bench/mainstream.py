@@ -451,12 +451,13 @@ def _prepare(mode: str) -> None:
     (every cache retired, the index rebuilt on the next read)."""
     from django.core.cache import cache
 
-    from initiatives.showcase.cache import VERSION_KEY, _local_version, showcase_cache_invalidate
+    from initiatives.showcase.cache import VERSION_KEY, showcase_cache_invalidate
+    from pops.cache import versions
 
     if mode == "new":
-        version = _local_version()
+        version = versions().get(VERSION_KEY)
         cache.clear()
-        cache.set(VERSION_KEY, version, None)
+        versions().set(VERSION_KEY, version, None)
     else:
         showcase_cache_invalidate()
 

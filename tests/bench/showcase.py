@@ -169,12 +169,13 @@ def _prepare(mode: str) -> None:
     the version (the first request after staff publish: the index is rebuilt)."""
     from django.core.cache import cache
 
-    from initiatives.showcase.cache import VERSION_KEY, _local_version, showcase_cache_invalidate
+    from initiatives.showcase.cache import VERSION_KEY, showcase_cache_invalidate
+    from pops.cache import versions
 
     if mode == "new":
-        version = _local_version()
+        version = versions().get(VERSION_KEY)
         cache.clear()
-        cache.set(VERSION_KEY, version, None)
+        versions().set(VERSION_KEY, version, None)
     elif mode == "published":
         showcase_cache_invalidate()
 
