@@ -43,18 +43,18 @@ RUN pip install --no-cache-dir -r requirements.lock
 # beat schedule directory are writable (all three are volumes in compose).
 COPY . .
 
-# Build-time steps need production settings to load, which require SECRET_KEY,
-# ALLOWED_HOSTS and REDIS_URL. The dummy values are set for these commands only (inline
-# env on this RUN), so they never become runtime defaults of the image.
+# Build-time steps need production settings to load, which require SECRET_KEY
+# and ALLOWED_HOSTS (not REDIS_URL: only the serving processes need it). The
+# dummy values are set for these commands only (inline env on this RUN), so they never become runtime defaults of the image.
 # With no DATABASE_URL the settings point at a SQLite path, but neither command
 # opens the database nor the cache. collectstatic uses WhiteNoise's
 # CompressedManifestStaticFilesStorage (production) and writes /app/staticfiles
 # (STATIC_ROOT = BASE_DIR / "staticfiles").
 # The mkdirs make named volumes mounted there start out owned by the app user
 # (Docker copies ownership from the image into an empty named volume).
-RUN SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build.invalid REDIS_URL=redis://build.invalid \
+RUN SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build.invalid \
         python manage.py compilemessages \
-    && SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build.invalid REDIS_URL=redis://build.invalid \
+    && SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build.invalid \
         python manage.py collectstatic --noinput \
     && mkdir -p /app/media /app/private /app/celerybeat \
     && chown pops:pops /app/media /app/private /app/celerybeat

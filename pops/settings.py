@@ -178,11 +178,8 @@ REDIS_URL = env.str("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL: unsupported scheme in {REDIS_URL!r}; use redis://host:port/db.")
 
-if PRODUCTION and not REDIS_URL:
-    # Without a shared cache each gunicorn worker would cache pages on its own
-    # and Celery would have no broker.
-    raise ImproperlyConfigured("POPS_ENV=production needs REDIS_URL (the shared cache and the Celery broker).")
-
+# Production processes that serve or work refuse to start without it
+# (pops/checks.py); build steps such as collectstatic do not need it.
 if REDIS_URL:
     _redis = {
         # Django's Redis cache, degrading to no cache when Redis is down.

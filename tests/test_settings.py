@@ -15,10 +15,16 @@ SCRIPT = (
 )
 
 
-def start(**environment) -> subprocess.CompletedProcess:
+def environment(**variables) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "POPS_ENV", "DEBUG")}
-    env.update(environment, DJANGO_SETTINGS_MODULE="pops.settings")
-    return subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True)
+    env.update(variables, DJANGO_SETTINGS_MODULE="pops.settings")
+    return env
+
+
+def start(script: str = SCRIPT, **variables) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment(**variables), capture_output=True, text=True
+    )
 
 
 def test_with_no_variables_it_runs_on_sqlite_with_eager_tasks_in_italian():
@@ -64,10 +70,22 @@ def test_production_refuses_to_start_without_a_secret_key_allowed_hosts_and_a_sh
     assert missing_hosts.returncode != 0
     assert "ALLOWED_HOSTS" in missing_hosts.stderr.strip().splitlines()[-1]
 
-    # Each gunicorn worker would otherwise keep its own cache.
-    missing_cache = start(POPS_ENV="production", SECRET_KEY="s3cret-for-tests", ALLOWED_HOSTS="pops.polito.it")
-    assert missing_cache.returncode != 0
-    assert "REDIS_URL" in missing_cache.stderr.strip().splitlines()[-1]
+    # Each gunicorn worker would otherwise keep its own cache; build steps
+    # (collectstatic) load the same settings without services.
+    without_cache = {"POPS_ENV": "production", "SECRET_KEY": "s3cret-for-tests", "ALLOWED_HOSTS": "pops.polito.it"}
+    assert start(**without_cache).returncode == 0
+    for entry_point in ("import pops.wsgi", "import pops.asgi"):
+        refused = start(script=entry_point, **without_cache)
+        assert refused.returncode != 0
+        assert "REDIS_URL" in refused.stderr.strip().splitlines()[-1]
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment(**without_cache),
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode != 0 and "REDIS_URL" in check.stderr
 
     complete = start(
         POPS_ENV="production",
