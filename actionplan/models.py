@@ -68,6 +68,11 @@ class InterventionArea(models.Model):
     code = models.SlugField(_("code"), max_length=150)
     name = models.CharField(_("name"), max_length=255)
     description = models.TextField(_("description"), blank=True)
+    synonyms = models.TextField(
+        _("synonyms"),
+        blank=True,
+        help_text=_("Other ways people write this area, one per line: imports recognise them."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     objects = InterventionAreaQuerySet.as_manager()

@@ -137,6 +137,11 @@ class Impact(models.Model):
         EXPECTED = "expected", _("Expected")
         ACHIEVED = "achieved", _("Achieved")
 
+    KIND_SYNONYMS = {
+        Kind.EXPECTED: ("atteso", "attesa", "previsto", "prevista", "expected impact"),
+        Kind.ACHIEVED: ("raggiunto", "raggiunta", "ottenuto", "ottenuta", "conseguito", "realizzato"),
+    }
+
     class Category(models.TextChoices):
         SOCIAL = "social", _("Social")
         CULTURAL = "cultural", _("Cultural")
@@ -144,6 +149,15 @@ class Impact(models.Model):
         ENVIRONMENTAL = "environmental", _("Environmental")
         HEALTH = "health", _("Health and well-being")
         EDUCATIONAL = "educational", _("Educational")
+
+    CATEGORY_SYNONYMS = {
+        Category.SOCIAL: ("sociale",),
+        Category.CULTURAL: ("culturale",),
+        Category.ECONOMIC: ("economico", "economica"),
+        Category.ENVIRONMENTAL: ("ambientale", "ambiente"),
+        Category.HEALTH: ("salute", "benessere", "salute e benessere", "sanitario"),
+        Category.EDUCATIONAL: ("educativo", "educativa", "formativo", "istruzione", "formazione"),
+    }
 
     initiative = models.ForeignKey(
         "initiatives.Initiative", models.CASCADE, related_name="impacts", verbose_name=_("initiative")

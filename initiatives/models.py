@@ -113,6 +113,35 @@ class Person(models.Model):
         STUDENT = "student", _("Student")
         OTHER = "other", _("Other")
 
+    # How positions are written in sheets and e-mails, beside the labels of
+    # every language (imports recognise them; see pops.vocabulary.choice_index).
+    ROLE_SYNONYMS = {
+        Role.FULL_PROFESSOR: ("professore ordinario", "professoressa ordinaria", "ordinario", "ordinaria", "PO"),
+        Role.ASSOCIATE_PROFESSOR: ("professore associato", "professoressa associata", "associato", "associata"),
+        Role.RESEARCHER: (
+            "ricercatore",
+            "ricercatrice",
+            "ricercatore/ricercatrice",
+            "ricercatore a tempo determinato",
+            "ricercatrice a tempo determinato",
+            "RTD",
+            "RTDa",
+            "RTDb",
+            "RTT",
+        ),
+        Role.RESEARCH_FELLOW: ("assegnista", "assegnista di ricerca", "assegnista/borsista", "postdoc", "post-doc"),
+        Role.PHD_STUDENT: ("dottorando", "dottoranda", "dottorando/a", "dottorando di ricerca", "PhD candidate"),
+        Role.STAFF: (
+            "personale tecnico-amministrativo",
+            "personale tecnico amministrativo",
+            "tecnico-amministrativo",
+            "PTA",
+            "TA",
+        ),
+        Role.STUDENT: ("studente", "studentessa", "studente/studentessa", "studenti"),
+        Role.OTHER: ("altro", "altra"),
+    }
+
     class Gender(models.TextChoices):
         FEMALE = "female", _("Female")
         MALE = "male", _("Male")
@@ -640,6 +669,11 @@ class Participation(models.Model):
     class Role(models.TextChoices):
         LEAD = "lead", _("Lead contact")
         MEMBER = "member", _("Team member")
+
+    ROLE_SYNONYMS = {
+        Role.LEAD: ("responsabile", "referente", "coordinatore", "coordinatrice", "responsabile scientifico", "lead"),
+        Role.MEMBER: ("membro", "componente", "partecipante", "membro del gruppo", "gruppo di lavoro"),
+    }
 
     initiative = models.ForeignKey(
         Initiative, models.CASCADE, related_name="participations", verbose_name=_("initiative")

@@ -32,6 +32,7 @@ from actionplan.models import (
 )
 from impact.models import SDG, FieldOfAction, ProductCategory, PublicEngagementCategory
 from initiatives.models import Competence, DegreeProgramme, Department, Priority, Sector, SupportKind, Theme
+from pops.vocabulary import normalise_label, synonym_list
 from stakeholders.models import OrganisationType, TargetGroup
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "fixtures" / "reference"
@@ -147,6 +148,8 @@ def _load_vocabularies(report: Report) -> None:
         data = _read(file_name)
         for key, model in lists.items():
             for position, entry in enumerate(data.get(key) or []):
+                entry = dict(entry)
+                synonyms = entry.pop("synonyms", None) or []
                 values = _flatten(entry)
                 if model is SDG:
                     lookup = {"number": values.pop("number")}
@@ -157,6 +160,13 @@ def _load_vocabularies(report: Report) -> None:
                         lookup["valid_from"] = values.pop("valid_from")
                 if model is DegreeProgramme:
                     values["department"] = _get(Department, code=values.pop("department"))
+                if synonyms:
+                    # The file's synonyms are added to those staff typed, never replace them.
+                    current = model.objects.filter(**lookup).values_list("synonyms", flat=True).first() or ""
+                    merged = synonym_list(current)
+                    known = {normalise_label(name) for name in merged}
+                    merged += [name for name in synonyms if normalise_label(name) not in known]
+                    values["synonyms"] = "\n".join(merged)
                 _upsert(report, model, lookup, values)
 
 

@@ -1,5 +1,9 @@
 """Shared building blocks for the staff-editable controlled vocabularies."""
 
+import difflib
+import re
+import unicodedata
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +39,14 @@ class Vocabulary(models.Model):
     is_other = models.BooleanField(
         _("asks for free text"), default=False, help_text=_('An "Other" entry, completed by a free-text field.')
     )
+    synonyms = models.TextField(
+        _("synonyms"),
+        blank=True,
+        help_text=_(
+            "Other ways people write this entry, one per line (e.g. “no profit”): imports recognise them, "
+            "ignoring case, accents and apostrophe style."
+        ),
+    )
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive entries stay on old records but are not offered in forms.")
     )
@@ -47,3 +59,86 @@ class Vocabulary(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Matching what people write -------------------------------------------------------
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "′": "'"})
+_SEPARATORS = re.compile(r"[\s_\-–—]+")
+
+
+def normalise_label(text) -> str:
+    """The form in which two spellings of one value compare equal: case,
+    accents, apostrophe style (’ or '), hyphens, underscores and repeated
+    spaces ignored ("Società benefit", "societa-benefit" and "SOCIETÀ  BENEFIT"
+    are one)."""
+    text = unicodedata.normalize("NFKD", str(text or ""))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _SEPARATORS.sub(" ", text.translate(_APOSTROPHES)).strip(" .;:").casefold()
+
+
+def synonym_list(text: str) -> list[str]:
+    """The synonyms of an entry, one per line (blank lines ignored)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class LabelIndex:
+    """Every way of naming the entries of a vocabulary, normalised, built
+    once for a whole import so that matching a cell costs no query.
+
+    `names(entry)` gives the spellings of an entry (code, labels in every
+    language, synonyms); `find(text)` the entries a cell names (more than one
+    means it is ambiguous), `closest(text)` the spellings nearest to a value
+    that matches nothing, for the message that says what was meant."""
+
+    def __init__(self, entries, names):
+        self._by_name: dict[str, list] = {}
+        self._spellings: dict[str, str] = {}
+        self.entries = list(entries)
+        for entry in self.entries:
+            for name in names(entry):
+                key = normalise_label(name)
+                if not key:
+                    continue
+                bucket = self._by_name.setdefault(key, [])
+                if entry not in bucket:
+                    bucket.append(entry)
+                self._spellings.setdefault(key, str(name))
+
+    def find(self, text) -> list:
+        return list(self._by_name.get(normalise_label(text), ()))
+
+    def closest(self, text, n: int = 3) -> list[str]:
+        keys = difflib.get_close_matches(normalise_label(text), list(self._spellings), n=n, cutoff=0.6)
+        return [self._spellings[key] for key in keys]
+
+
+def vocabulary_names(entry) -> list[str]:
+    """How an entry of a Vocabulary (or anything with a code, translated
+    names and synonyms) may be written."""
+    names = [getattr(entry, "code", "")]
+    for language in ("it", "en"):
+        names.append(getattr(entry, f"name_{language}", None) or "")
+    names.append(getattr(entry, "name", "") or "")
+    names += synonym_list(getattr(entry, "synonyms", ""))
+    return [str(name) for name in names if name]
+
+
+def choice_index(choices, synonyms=None) -> LabelIndex:
+    """A LabelIndex of a TextChoices class: each choice by its code, its
+    label in every language and the synonyms the model keeps beside it
+    (`{value: ("spelling", ...)}`)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    synonyms = synonyms or {}
+
+    def names(value):
+        label = dict(choices.choices)[value]
+        spellings = [value]
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                spellings.append(str(label))
+        return spellings + list(synonyms.get(value, ()))
+
+    return LabelIndex(choices.values, names)

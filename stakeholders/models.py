@@ -63,6 +63,14 @@ class Partnership(models.Model):
         BENEFICIARY = "beneficiary", _("Beneficiary")
         CLIENT = "client", _("Client")
 
+    ROLE_SYNONYMS = {
+        Role.PARTNER: ("partner di progetto", "partenariato"),
+        Role.CO_DESIGNER: ("co-progettista", "coprogettista", "co-progettazione", "co-design"),
+        Role.FUNDER: ("finanziatore", "finanziatrice", "ente finanziatore", "sponsor", "finanziamento"),
+        Role.BENEFICIARY: ("beneficiario", "beneficiaria", "destinatario", "destinataria"),
+        Role.CLIENT: ("committente", "cliente"),
+    }
+
     # Which roles make an organisation one of an initiative's "partners": a
     # word each output means in its own way (README, "Partners").
     # - The open data, the API and the showcase: every organisation the
