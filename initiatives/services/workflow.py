@@ -53,6 +53,36 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
 }
 
 
+# Where an imported initiative enters the workflow: staff choose, per import.
+# An import never publishes; staff publish from the review queue.
+ARRIVAL_STATES = (State.SUBMITTED, State.DRAFT)
+IMPORTED = _("Imported from “%(source)s”.")
+
+
+def imported_arrival_values(state: str, *, now=None) -> dict:
+    """The workflow fields of an initiative an import creates in `state`."""
+    if state not in ARRIVAL_STATES:
+        raise ValueError(f"an import cannot create initiatives in state {state!r}")
+    now = now or timezone.now()
+    return {"state": state, "submitted_at": now if state == State.SUBMITTED else None, "published_at": None}
+
+
+def imported_arrivals_record(*, initiative_ids, state: str, by, source: str, now=None) -> int:
+    """Record that an import brought these (new) initiatives into the
+    workflow in `state`: one transition each, by the importing user, saying
+    from which file, written in one query. Returns how many."""
+    if state not in ARRIVAL_STATES:
+        raise ValueError(f"an import cannot create initiatives in state {state!r}")
+    now = now or timezone.now()
+    message = str(IMPORTED % {"source": source})
+    records = [
+        StateTransition(initiative_id=pk, from_state=State.DRAFT, to_state=state, by=by, at=now, message=message)
+        for pk in initiative_ids
+    ]
+    StateTransition.objects.bulk_create(records, batch_size=1000)
+    return len(records)
+
+
 def actors_of(user, initiative: Initiative) -> set[str]:
     actors = set()
     if is_author(user, initiative):
