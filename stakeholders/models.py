@@ -37,7 +37,15 @@ class Organisation(models.Model):
     type_other = models.CharField(_("other type"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
     municipality = models.CharField(_("municipality"), max_length=120, blank=True)
-    country = models.CharField(_("country"), max_length=2, default="IT", help_text=_("ISO 3166 code."))
+    country = models.CharField(
+        _("country"), max_length=2, default="IT", blank=True, help_text=_("ISO 3166 code; empty when not known.")
+    )
+    tax_code = models.CharField(
+        _("VAT number or fiscal code"),
+        max_length=32,
+        blank=True,
+        help_text=_("Partita IVA or codice fiscale, when known: imports recognise the organisation by it."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = OrganisationQuerySet.as_manager()
@@ -48,6 +56,11 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
         ordering = ["name"]
         indexes = [models.Index(fields=["name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tax_code"], condition=~models.Q(tax_code=""), name="organisation_unique_tax_code"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -92,6 +105,12 @@ class Partnership(models.Model):
         Organisation, models.PROTECT, related_name="partnerships", verbose_name=_("organisation")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PARTNER)
+    funding_call = models.CharField(
+        _("funding call"),
+        max_length=255,
+        blank=True,
+        help_text=_("The call or programme under which the organisation funds the initiative, by name."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     history = HistoricalRecords()
