@@ -186,6 +186,43 @@ def _xlsx_cell(value: Any) -> Any:
     return neutralise(str(value))
 
 
+class XlsxBook:
+    """A workbook of several sheets written row by row, in any order
+    (openpyxl's write-only mode: each sheet streams to its own temporary
+    file, so memory stays flat), every text cell neutralised."""
+
+    def __init__(self):
+        from openpyxl import Workbook
+
+        self._workbook = Workbook(write_only=True)
+        self._sheets = {}
+
+    def sheet(self, title: str, header: Sequence[str] | None = None, *, comments: Sequence[str] | None = None):
+        """A new sheet, with its header row (each header cell may carry a comment)."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.comments import Comment
+        from openpyxl.styles import Font
+
+        sheet = self._workbook.create_sheet(title=title[:31])
+        if header is not None:
+            cells = []
+            for number, name in enumerate(header):
+                cell = WriteOnlyCell(sheet, value=_xlsx_cell(name))
+                cell.font = Font(bold=True)
+                if comments and comments[number]:
+                    cell.comment = Comment(str(comments[number]), "POPS", width=320, height=120)
+                cells.append(cell)
+            sheet.append(cells)
+        self._sheets[title] = sheet
+        return self
+
+    def append(self, title: str, row: Sequence[Any]) -> None:
+        self._sheets[title].append([_xlsx_cell(cell) for cell in row])
+
+    def save(self, stream: IO[bytes]) -> None:
+        self._workbook.save(stream)
+
+
 def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[bytes], *, title: str = "data") -> None:
     """Write an XLSX workbook row by row (openpyxl's write-only mode keeps
     memory flat whatever the number of rows)."""

@@ -1,0 +1,1451 @@
+"""Reading the census workbook back (see census_format): check every sheet,
+recognise what already exists, show what would change, and write it all in a
+few batched statements.
+
+    plan = census_plan(data=..., filename=..., choices=...)    # reads, writes nothing
+    outcome = census_apply(plan, user=..., arrival=State.SUBMITTED, valid_only=False)
+
+Identity. An initiative is the same one when its slug is; a new row whose
+Italian title is that of an existing initiative is a *possible duplicate*,
+written only once staff choose, for that row, "update X" or "create new".
+People are recognised by their key (slug), e-mail or ORCID, and by name
+alone only when exactly one person in the register has it (said in the
+notices); organisations by key, tax code, or name and municipality. What the
+register already says about a person or an organisation is kept (a
+spreadsheet is older than the register more often than not); empty fields
+are filled in, and every difference is said.
+
+A sheet present in the file describes all of its rows for the initiatives
+on the initiatives sheet: rows missing from it are removed. A sheet left out
+of the file leaves those rows alone, and so does a column left out.
+
+Why not django-import-export, as the flat import: it reads, validates and
+writes one row at a time, with several queries per row and per related
+column; a workbook of 5,000 initiatives (60,000 rows) must be checked in
+seconds, so this module loads every vocabulary and every candidate match in a
+constant number of queries and writes with bulk statements.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from impact.models import Impact, Product
+from initiatives.exchange.census_export import (
+    _cells,
+    export_queryset,
+    initiative_rows,
+    participation_values,
+    partnership_values,
+)
+from initiatives.exchange.census_format import (
+    ERRORS_COLUMN,
+    INITIATIVE_CLASSIFICATIONS,
+    INITIATIVE_FIELDS,
+    INITIATIVES,
+    KEY,
+    LEGEND,
+    PARTNERSHIPS,
+    PEOPLE,
+    SHEETS,
+    SHEETS_BY_NAME,
+    CellError,
+    Lookups,
+    header_key,
+    year_of,
+)
+from initiatives.models import Initiative, Participation, Person, Place
+from initiatives.services.workflow import imported_arrival_values, imported_arrivals_record
+from initiatives.showcase.cache import showcase_cache_invalidate
+from pops.vocabulary import normalise_label
+from stakeholders.models import Organisation, Partnership
+
+logger = logging.getLogger(__name__)
+
+NEW, UPDATE, UNCHANGED, DUPLICATE, INVALID = "new", "update", "unchanged", "duplicate", "invalid"
+CHOICE_NEW = "new"
+CHOICE_UPDATE = "update:"  # followed by the slug of the initiative to update
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the file that stops a row (or the file) from being imported."""
+
+    sheet: str
+    row: int  # as in the spreadsheet: the header is row 1; 0 for the whole file
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+        if not self.sheet:
+            return self.message
+        if not self.row:
+            return _("Sheet “%(sheet)s”: %(message)s") % where
+        if self.column:
+            return _("Sheet “%(sheet)s”, row %(row)d, column “%(column)s”: %(message)s") % where
+        return _("Sheet “%(sheet)s”, row %(row)d: %(message)s") % where
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+
+class CensusFileError(Exception):
+    """The file as a whole cannot be read; the message says why."""
+
+
+# --- Reading the sheets --------------------------------------------------------------------
+
+
+@dataclass
+class RawSheet:
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, tuple]]  # (spreadsheet row number, cells)
+
+
+def read_workbook(data: bytes) -> dict[str, RawSheet]:
+    """The sheets of the workbook that the census format knows, with their
+    rows (empty rows left out). The file's size and shape are bounded before
+    and while it is read (exchange.files)."""
+    try:
+        workbook = open_workbook(data)
+    except ValidationError as exc:
+        raise CensusFileError(" ".join(exc.messages)) from None
+    sheets: dict[str, RawSheet] = {}
+    try:
+        for worksheet in workbook.worksheets:
+            name = header_key(worksheet.title)
+            if name == LEGEND or name not in SHEETS_BY_NAME:
+                continue
+            rows = bounded_rows(worksheet, sheet_name=worksheet.title)
+            headers: list[str] | None = None
+            body: list[tuple[int, tuple]] = []
+            number = 0
+            for number, cells in _numbered(rows):
+                if headers is None:
+                    headers = ["" if cell is None else str(cell).strip() for cell in cells]
+                    continue
+                if any(cell not in (None, "") and str(cell).strip() for cell in cells):
+                    body.append((number, cells))
+            sheets[name] = RawSheet(name, headers or [], body)
+    except ValidationError as exc:
+        raise CensusFileError(" ".join(exc.messages)) from None
+    finally:
+        workbook.close()
+    if INITIATIVES.name not in sheets:
+        raise CensusFileError(
+            _("The workbook has no “%(sheet)s” sheet: start from the template, which has every sheet.")
+            % {"sheet": INITIATIVES.name}
+        )
+    return sheets
+
+
+def open_workbook(data: bytes):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise ValidationError(_("This file is not a readable Excel workbook.")) from None
+
+
+def bounded_rows(worksheet, *, sheet_name: str):
+    for cells in worksheet.iter_rows(values_only=True):
+        cells = tuple(cells)
+        while cells and cells[-1] in (None, ""):
+            cells = cells[:-1]
+        yield cells
+
+
+def _numbered(rows):
+    """Rows with their spreadsheet numbers; `bounded_rows` yields
+    (number, cells) or just cells."""
+    number = 0
+    for item in rows:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], int) and isinstance(item[1], tuple):
+            yield item
+            number = item[0]
+        else:
+            number += 1
+            yield number, tuple(item)
+
+
+# --- The plan: what the file says, checked and matched ----------------------------------------
+
+
+@dataclass
+class PersonPlan:
+    """A person in the register, or to be created, that people rows name."""
+
+    person: Person  # existing (with a pk) or new (unsaved, with its slug)
+    new: bool
+    rows: list = field(default_factory=list)  # (entry, ChildRow) that name them
+    fills: set = field(default_factory=set)  # fields of an existing person filled in
+
+
+@dataclass
+class OrganisationPlan:
+    organisation: Organisation
+    new: bool
+    fills: set = field(default_factory=set)
+
+
+@dataclass
+class Entry:
+    """One initiative of the file."""
+
+    row: int
+    key: str
+    values: dict
+    raw: dict = field(default_factory=dict)  # sheet -> [(row number, cells)]
+    children: dict = field(default_factory=dict)  # sheet -> [dict of values]
+    problems: list = field(default_factory=list)
+    target: Initiative | None = None
+    candidates: list = field(default_factory=list)
+    outcome: str = NEW
+    changes: list = field(default_factory=list)  # (sheet, column, before, after)
+    slug: str = ""
+
+    @property
+    def choice_key(self) -> str:
+        return str(self.row)
+
+    @property
+    def title(self) -> str:
+        return self.values.get("title_it") or self.key
+
+
+@dataclass
+class CensusPlan:
+    filename: str
+    sheets: set
+    columns: dict  # sheet -> column names present
+    entries: list
+    problems: list  # every problem, the entries' included
+    notices: list
+    people: list
+    organisations: list
+    raw_headers: dict = field(default_factory=dict)  # sheet -> the file's headers, as column names
+
+    @property
+    def file_problems(self) -> list[Problem]:
+        rows = {(p.sheet, p.row) for e in self.entries for p in e.problems}
+        return [p for p in self.problems if (p.sheet, p.row) not in rows]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for entry in self.entries if entry.outcome == outcome)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {key: self.count(key) for key in (NEW, UPDATE, UNCHANGED, DUPLICATE, INVALID)}
+
+    @property
+    def duplicates(self) -> list[Entry]:
+        return [entry for entry in self.entries if entry.candidates and not entry.problems]
+
+    @property
+    def pending(self) -> list[Entry]:
+        return [entry for entry in self.entries if entry.outcome == DUPLICATE]
+
+    def can_write(self, *, valid_only: bool) -> bool:
+        if self.file_problems:
+            return False
+        if valid_only:
+            return any(e.outcome in (NEW, UPDATE) for e in self.entries)
+        return not self.problems and not self.pending
+
+    def summary(self) -> dict:
+        """What a job keeps of a dry run, as JSON."""
+        return {
+            "totals": self.totals,
+            "problems": [p.as_dict() for p in self.problems],
+            "notices": self.notices,
+            "duplicates": [
+                {
+                    "row": e.row,
+                    "key": e.choice_key,
+                    "title": e.title,
+                    "candidates": [{"slug": c.slug, "title": c.title_it, "state": c.state} for c in e.candidates],
+                    "comparison": duplicate_comparison(e, self),
+                }
+                for e in self.duplicates
+            ],
+        }
+
+
+def _problem(entry: Entry | None, problems: list, sheet: str, row: int, column: str, message: str) -> None:
+    problem = Problem(sheet, row, column, str(message))
+    problems.append(problem)
+    if entry is not None:
+        entry.problems.append(problem)
+
+
+def _columns(raw: RawSheet, problems: list) -> dict[int, object]:
+    """Column index -> Column of the sheet; unknown and missing required
+    columns are problems of the file."""
+    sheet = SHEETS_BY_NAME[raw.name]
+    known = {column.name: column for column in sheet.columns}
+    found: dict[int, object] = {}
+    seen = set()
+    for index, header in enumerate(raw.headers):
+        if not header:
+            continue
+        name = header_key(header)
+        if name == ERRORS_COLUMN:
+            continue
+        column = known.get(name)
+        if column is None:
+            problems.append(
+                Problem(
+                    raw.name,
+                    1,
+                    header,
+                    _("Unknown column; the columns of this sheet are: %(columns)s.")
+                    % {"columns": ", ".join(sheet.headers)},
+                )
+            )
+            continue
+        if name in seen:
+            problems.append(Problem(raw.name, 1, header, _("This column appears twice.")))
+            continue
+        seen.add(name)
+        found[index] = column
+    for column in sheet.columns:
+        if column.required and column.name not in seen:
+            problems.append(Problem(raw.name, 1, column.name, _("This required column is missing.")))
+    return found
+
+
+def _parse_row(raw: RawSheet, columns, number: int, cells: tuple, lookups: Lookups, *, year=None, entry, problems):
+    values = {}
+    for index, column in columns.items():
+        value = cells[index] if index < len(cells) else None
+        try:
+            values[column.name] = column.parse(value, lookups, year=year)
+        except CellError as exc:
+            _problem(entry, problems, raw.name, number, column.name, str(exc))
+            continue
+        if column.required and values[column.name] in (None, "", []):
+            _problem(entry, problems, raw.name, number, column.name, _("This cell is required."))
+    return values
+
+
+def census_plan(*, data: bytes, filename: str = "", choices: dict | None = None) -> CensusPlan:
+    """Read and check the whole workbook, match what it names with what
+    exists, and say, initiative by initiative, what an import would do.
+    Writes nothing. `choices` maps the row of a possible duplicate (as a
+    string) to CHOICE_NEW or CHOICE_UPDATE + slug. Raises CensusFileError
+    when the file cannot be read at all."""
+    sheets = read_workbook(data)
+    return _plan(sheets, filename=filename, choices=choices or {})
+
+
+def _plan(sheets: dict[str, RawSheet], *, filename: str, choices: dict) -> CensusPlan:
+    lookups = Lookups()
+    problems: list[Problem] = []
+    notices: list[str] = []
+    columns = {name: _columns(raw, problems) for name, raw in sheets.items()}
+    present = {name: {c.name for c in cols.values()} for name, cols in columns.items()}
+
+    # The initiatives.
+    entries: list[Entry] = []
+    by_key: dict[str, Entry] = {}
+    raw = sheets[INITIATIVES.name]
+    start_column = next((i for i, c in columns[INITIATIVES.name].items() if c.name == "start_date"), None)
+    for number, cells in raw.rows:
+        key = _key(cells, columns[INITIATIVES.name], "slug")
+        entry = Entry(row=number, key=key, values={})
+        entry.raw[INITIATIVES.name] = [(number, cells)]
+        year = None
+        if start_column is not None:
+            try:
+                year = year_of(INITIATIVES.column("start_date").parse(_cell(cells, start_column), lookups))
+            except CellError:
+                year = None
+        entry.values = _parse_row(
+            raw, columns[INITIATIVES.name], number, cells, lookups, year=year, entry=entry, problems=problems
+        )
+        if key:
+            if key in by_key:
+                _problem(
+                    entry,
+                    problems,
+                    raw.name,
+                    number,
+                    "slug",
+                    _("The key “%(key)s” is also on row %(row)d: each initiative once.")
+                    % {"key": key, "row": by_key[key].row},
+                )
+            else:
+                by_key[key] = entry
+        entries.append(entry)
+
+    # The rows of the other sheets, each tied to its initiative.
+    for sheet in SHEETS[1:]:
+        if sheet.name not in sheets:
+            continue
+        raw = sheets[sheet.name]
+        cols = columns[sheet.name]
+        for entry in entries:
+            entry.children[sheet.name] = []
+        for number, cells in raw.rows:
+            key = _key(cells, cols, "initiative")
+            entry = by_key.get(key)
+            if entry is None:
+                message = (
+                    _("No initiative has the key “%(key)s” on the initiatives sheet.") % {"key": key}
+                    if key
+                    else _("Say which initiative this row belongs to (its key).")
+                )
+                _problem(None, problems, sheet.name, number, "initiative", message)
+                continue
+            entry.raw.setdefault(sheet.name, []).append((number, cells))
+            values = _parse_row(
+                raw,
+                cols,
+                number,
+                cells,
+                lookups,
+                year=year_of(entry.values.get("start_date")),
+                entry=entry,
+                problems=problems,
+            )
+            values["_row"] = number
+            entry.children[sheet.name].append(values)
+
+    _check_entries(entries, present, problems)
+    people = _match_people(entries, present, problems, notices)
+    organisations = _match_organisations(entries, present, problems, notices)
+    _match_initiatives(entries, choices, problems)
+    _compare(entries, present, lookups)
+    plan = CensusPlan(
+        filename=filename,
+        sheets=set(sheets),
+        columns=present,
+        entries=entries,
+        problems=sorted(problems, key=lambda p: (SHEET_ORDER.get(p.sheet, 99), p.row, p.column)),
+        notices=notices,
+        people=people,
+        organisations=organisations,
+        raw_headers={name: [header_key(h) if h else "" for h in raw.headers] for name, raw in sheets.items()},
+    )
+    return plan
+
+
+SHEET_ORDER = {sheet.name: number for number, sheet in enumerate(SHEETS)}
+
+
+def _cell(cells: tuple, index: int):
+    return cells[index] if index < len(cells) else None
+
+
+def _key(cells: tuple, columns: dict, name: str) -> str:
+    for index, column in columns.items():
+        if column.name == name:
+            value = _cell(cells, index)
+            return "" if value is None else str(value).strip()
+    return ""
+
+
+# --- Checks within the file (and against the models' own rules) -----------------------------
+
+FIELD_COLUMNS = {
+    # model field -> column, where they differ
+    Product: {"url": "link"},
+    Impact: {"evidence_url": "evidence_link"},
+    Person: {"role": "position"},
+    Organisation: {"name": "organisation"},
+}
+
+
+def _model_errors(instance, *, exclude) -> dict[str, list[str]]:
+    try:
+        instance.clean_fields(exclude=exclude)
+    except ValidationError as error:
+        renamed = FIELD_COLUMNS.get(type(instance), {})
+        return {renamed.get(name, name): [str(m) for m in messages] for name, messages in error.message_dict.items()}
+    return {}
+
+
+def _report(entry, problems, sheet, row, errors: dict[str, list[str]]) -> None:
+    for column, messages in errors.items():
+        for message in messages:
+            _problem(entry, problems, sheet, row, "" if column == "__all__" else column, message)
+
+
+def _check_entries(entries: list[Entry], present: dict, problems: list) -> None:
+    email_validator = EmailValidator()
+    initiative_columns = present[INITIATIVES.name]
+    for entry in entries:
+        # The initiative's own fields, by the model's rules (cross-field ones included).
+        fields = {name: value for name, value in entry.values.items() if name in INITIATIVE_FIELDS}
+        initiative = Initiative(
+            **{name: ("" if value is None and _is_text(name) else value) for name, value in fields.items()}
+        )
+        exclude = [f.name for f in Initiative._meta.fields if f.name not in fields]
+        errors = _model_errors(initiative, exclude=exclude)
+        already = {p.column for p in entry.problems if p.sheet == INITIATIVES.name}
+        _report(entry, problems, INITIATIVES.name, entry.row, {k: v for k, v in errors.items() if k not in already})
+        if entry.key and slugify(entry.key) != entry.key:
+            _problem(
+                entry,
+                problems,
+                INITIATIVES.name,
+                entry.row,
+                "slug",
+                _("A key may only have lower-case letters, digits and hyphens, like “%(slug)s”.")
+                % {"slug": slugify(entry.key) or "orti-condivisi"},
+            )
+        if "title_it" not in initiative_columns:
+            continue
+
+        people = entry.children.get(PEOPLE.name, [])
+        leads = [row for row in people if row.get("role") == Participation.Role.LEAD]
+        for extra in leads[1:]:
+            _problem(
+                entry,
+                problems,
+                PEOPLE.name,
+                extra["_row"],
+                "role",
+                _("An initiative has one lead; row %(row)d already names one.") % {"row": leads[0]["_row"]},
+            )
+        for row in people:
+            email = row.get("email") or ""
+            if email:
+                try:
+                    email_validator(email)
+                except ValidationError:
+                    _problem(entry, problems, PEOPLE.name, row["_row"], "email", _("Enter a valid e-mail address."))
+            person = Person(
+                first_name=row.get("first_name") or "",
+                last_name=row.get("last_name") or "",
+                orcid=row.get("orcid") or "",
+            )
+            _report(
+                entry,
+                problems,
+                PEOPLE.name,
+                row["_row"],
+                {
+                    k: v
+                    for k, v in _model_errors(
+                        person,
+                        exclude=[
+                            "slug",
+                            "email",
+                            "user",
+                            "department",
+                            "degree_programme",
+                            "role",
+                            "gender",
+                            "language",
+                        ],
+                    ).items()
+                    if k not in _columns_with_problems(entry, PEOPLE.name, row["_row"])
+                },
+            )
+        for row in entry.children.get(PARTNERSHIPS.name, []):
+            country = (row.get("country") or "").upper()
+            row["country"] = country
+            if country and (len(country) != 2 or not country.isalpha()):
+                _problem(
+                    entry,
+                    problems,
+                    PARTNERSHIPS.name,
+                    row["_row"],
+                    "country",
+                    _("Write the country as a two-letter code, e.g. IT or FR."),
+                )
+        seen_roles = {}
+        for row in entry.children.get(PARTNERSHIPS.name, []):
+            identity = (
+                normalise_label(row.get("organisation")),
+                normalise_label(row.get("municipality")),
+                row.get("role"),
+            )
+            if identity in seen_roles:
+                _problem(
+                    entry,
+                    problems,
+                    PARTNERSHIPS.name,
+                    row["_row"],
+                    "role",
+                    _("Row %(row)d already gives this organisation this role.") % {"row": seen_roles[identity]},
+                )
+            seen_roles.setdefault(identity, row["_row"])
+        for row in entry.children.get("places", []):
+            row["country"] = (row.get("country") or "IT").upper()
+            latitude, longitude = row.get("latitude"), row.get("longitude")
+            if (latitude is None) != (longitude is None):
+                _problem(
+                    entry,
+                    problems,
+                    "places",
+                    row["_row"],
+                    "longitude" if longitude is None else "latitude",
+                    _("Give both the latitude and the longitude, or neither."),
+                )
+            if latitude is not None and not -90 <= latitude <= 90:
+                _problem(entry, problems, "places", row["_row"], "latitude", _("The latitude is between −90 and 90."))
+            if longitude is not None and not -180 <= longitude <= 180:
+                _problem(
+                    entry, problems, "places", row["_row"], "longitude", _("The longitude is between −180 and 180.")
+                )
+            place = Place(**_place_fields(row))
+            _report(
+                entry,
+                problems,
+                "places",
+                row["_row"],
+                {
+                    k: v
+                    for k, v in _model_errors(place, exclude=["initiative", "latitude", "longitude"]).items()
+                    if k not in _columns_with_problems(entry, "places", row["_row"])
+                },
+            )
+        for row in entry.children.get("products", []):
+            product = Product(**_product_fields(row))
+            _report(
+                entry,
+                problems,
+                "products",
+                row["_row"],
+                {
+                    k: v
+                    for k, v in _model_errors(product, exclude=["initiative", "category", "position"]).items()
+                    if k not in _columns_with_problems(entry, "products", row["_row"])
+                },
+            )
+        for row in entry.children.get("impacts", []):
+            impact = Impact(**_impact_fields(row))
+            _report(
+                entry,
+                problems,
+                "impacts",
+                row["_row"],
+                {
+                    k: v
+                    for k, v in _model_errors(impact, exclude=["initiative", "position"]).items()
+                    if k not in _columns_with_problems(entry, "impacts", row["_row"])
+                },
+            )
+
+
+def _columns_with_problems(entry: Entry, sheet: str, row: int) -> set[str]:
+    return {p.column for p in entry.problems if p.sheet == sheet and p.row == row}
+
+
+def _is_text(name: str) -> bool:
+    return Initiative._meta.get_field(name).get_internal_type() in ("CharField", "TextField", "URLField", "SlugField")
+
+
+def _place_fields(row: dict) -> dict:
+    return {
+        "municipality": row.get("municipality") or "",
+        "province": (row.get("province") or "").upper(),
+        "region": row.get("region") or "",
+        "country": row.get("country") or "IT",
+        "address": row.get("address") or "",
+        "latitude": row.get("latitude"),
+        "longitude": row.get("longitude"),
+    }
+
+
+def _product_fields(row: dict) -> dict:
+    return {
+        "category": row.get("category"),
+        "title": row.get("title") or "",
+        "description": row.get("description") or "",
+        "year": row.get("year"),
+        "url": row.get("link") or "",
+    }
+
+
+def _impact_fields(row: dict) -> dict:
+    return {
+        "kind": row.get("kind") or Impact.Kind.EXPECTED,
+        "category": row.get("category") or Impact.Category.SOCIAL,
+        "description": row.get("description") or "",
+        "indicator": row.get("indicator") or "",
+        "baseline": row.get("baseline"),
+        "target": row.get("target"),
+        "value": row.get("value"),
+        "unit": row.get("unit") or "",
+        "measured_on": row.get("measured_on"),
+        "evidence_url": row.get("evidence_link") or "",
+        "people_reached": row.get("people_reached"),
+    }
+
+
+# --- Identity -----------------------------------------------------------------------------
+
+
+def _chunks(values, size: int = 500):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _person_label(row: dict) -> str:
+    return f"{row.get('first_name') or ''} {row.get('last_name') or ''}".strip()
+
+
+def _match_people(entries: list[Entry], present: dict, problems: list, notices: list) -> list[PersonPlan]:
+    """Who each people row names: an existing person (by key, e-mail,
+    ORCID, or a name only one person has) or a new one, the same new person
+    for every row that names them."""
+    if PEOPLE.name not in present:
+        return []
+    rows = [(entry, row) for entry in entries for row in entry.children.get(PEOPLE.name, [])]
+    keys = {row["person"] for _e, row in rows if row.get("person")}
+    emails = {row["email"].lower() for _e, row in rows if row.get("email")}
+    orcids = {row["orcid"] for _e, row in rows if row.get("orcid")}
+    found: dict[int, Person] = {}
+    for chunk in _chunks(keys):
+        found.update({p.pk: p for p in Person.objects.filter(slug__in=chunk)})
+    for chunk in _chunks(emails):
+        found.update({p.pk: p for p in Person.objects.annotate(lower=Lower("email")).filter(lower__in=chunk)})
+    for chunk in _chunks(orcids):
+        found.update({p.pk: p for p in Person.objects.filter(orcid__in=chunk)})
+    nameless = {
+        normalise_label(row.get("last_name"))
+        for _e, row in rows
+        if not (row.get("person") or row.get("email") or row.get("orcid"))
+    }
+    by_name: dict[str, list[Person]] = defaultdict(list)
+    if nameless:
+        for chunk in _chunks({row.get("last_name") for _e, row in rows if row.get("last_name")}):
+            for person in Person.objects.filter(last_name__in=chunk):
+                found.setdefault(person.pk, person)
+    for person in found.values():
+        by_name[normalise_label(person.full_name)].append(person)
+    by_slug = {p.slug: p for p in found.values()}
+    by_email = {p.email.lower(): p for p in found.values() if p.email}
+    by_orcid = {p.orcid: p for p in found.values() if p.orcid}
+
+    plans: dict[object, PersonPlan] = {}
+    new_by: dict[tuple, PersonPlan] = {}
+    taken = set(Person.objects.values_list("slug", flat=True)) if rows else set()
+    for entry, row in rows:
+        if any(
+            p.sheet == PEOPLE.name
+            and p.row == row["_row"]
+            and p.column in ("first_name", "last_name", "email", "orcid")
+            for p in entry.problems
+        ):
+            continue
+        person = (
+            by_slug.get(row.get("person") or "")
+            or by_email.get((row.get("email") or "").lower() or None)
+            or by_orcid.get(row.get("orcid") or None)
+        )
+        if person is None and not (row.get("email") or row.get("orcid")):
+            namesakes = by_name.get(normalise_label(_person_label(row)), [])
+            if len(namesakes) == 1 and not row.get("person"):
+                person = namesakes[0]
+                notices.append(
+                    _(
+                        "Sheet “people”, row %(row)d: %(name)s has no e-mail or ORCID; recognised as %(name)s of the register by name."
+                    )
+                    % {"row": row["_row"], "name": person.full_name}
+                )
+        if person is not None:
+            plan = plans.get(person.pk)
+            if plan is None:
+                plan = plans[person.pk] = PersonPlan(person=person, new=False)
+            plan.rows.append((entry, row))
+            continue
+        identity = (
+            ("key", row["person"])
+            if row.get("person")
+            else ("email", row["email"].lower())
+            if row.get("email")
+            else ("orcid", row["orcid"])
+            if row.get("orcid")
+            else ("name", normalise_label(_person_label(row)))
+        )
+        plan = new_by.get(identity)
+        if plan is None:
+            slug = _free_slug(row.get("person") or _person_label(row), taken, Person)
+            plan = new_by[identity] = PersonPlan(person=Person(slug=slug), new=True)
+            plans[("new", identity)] = plan
+        plan.rows.append((entry, row))
+
+    for plan in plans.values():
+        _settle_person(plan, notices)
+        for entry, row in plan.rows:
+            row["_person"] = plan
+    for entry in entries:
+        seen: dict[int, int] = {}
+        for row in entry.children.get(PEOPLE.name, []):
+            plan = row.get("_person")
+            if plan is None:
+                continue
+            if id(plan) in seen:
+                _problem(
+                    entry,
+                    problems,
+                    PEOPLE.name,
+                    row["_row"],
+                    "person",
+                    _("%(name)s is already on row %(row)d of this initiative.")
+                    % {"name": plan.person.full_name, "row": seen[id(plan)]},
+                )
+            seen.setdefault(id(plan), row["_row"])
+    return list(plans.values())
+
+
+def _latest_first(item):
+    entry, row = item
+    start = entry.values.get("start_date")
+    return (start is not None, start or timezone.localdate(), entry.row)
+
+
+def _settle_person(plan: PersonPlan, notices: list) -> None:
+    """What the register will say of a person: for someone new, the values
+    of the most recent initiative naming them; for someone known, the
+    register's, with empty fields filled in; every disagreement said."""
+    person = plan.person
+    rows = sorted(plan.rows, key=_latest_first, reverse=True)
+    if plan.new:
+        entry, row = rows[0]
+        person.first_name = row.get("first_name") or ""
+        person.last_name = row.get("last_name") or ""
+        person.email = row.get("email") or ""
+        person.orcid = row.get("orcid") or ""
+        person.role = row.get("position") or Person.Role.OTHER
+        person.department = row.get("department")
+        for name in ("email", "orcid", "department"):
+            if not getattr(person, name):
+                value = next((r.get(name) for _e, r in rows if r.get(name)), None)
+                if value:
+                    setattr(person, name, value)
+        positions = {r.get("position") for _e, r in rows if r.get("position")}
+        if len(positions) > 1:
+            notices.append(
+                _(
+                    "%(name)s appears with the positions %(positions)s: kept %(kept)s, from the most recent initiative (%(initiative)s)."
+                )
+                % {
+                    "name": person.full_name,
+                    "positions": ", ".join(sorted(str(Person.Role(p).label) for p in positions)),
+                    "kept": Person.Role(person.role).label,
+                    "initiative": entry.title,
+                }
+            )
+        return
+    for name in ("email", "orcid", "department"):
+        if not getattr(person, name):
+            value = next((r.get(name) for _e, r in rows if r.get(name)), None)
+            if value:
+                setattr(person, name, value)
+                plan.fills.add(name if name != "department" else "department")
+    sheet_positions = {r.get("position") for _e, r in rows if r.get("position")} - {person.role}
+    if sheet_positions:
+        notices.append(
+            _("%(name)s: kept the register's current position, %(kept)s (the sheet says %(sheet)s).")
+            % {
+                "name": person.full_name,
+                "kept": Person.Role(person.role).label,
+                "sheet": ", ".join(sorted(str(Person.Role(p).label) for p in sheet_positions)),
+            }
+        )
+    departments = {r.get("department").pk for _e, r in rows if r.get("department")} - {person.department_id}
+    if departments and person.department_id and "department" not in plan.fills:
+        notices.append(
+            _("%(name)s: kept the register's department, %(kept)s (the sheet names another).")
+            % {"name": person.full_name, "kept": person.department.code}
+        )
+
+
+def _free_slug(text: str, taken: set, model) -> str:
+    """A slug nobody has, reserved in `taken` (the rule of pops.slugs, on a set)."""
+    max_length = model._meta.get_field("slug").max_length
+    base = slugify(text)[:max_length].strip("-") or model._meta.model_name
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)].rstrip("-") + suffix
+    taken.add(slug)
+    return slug
+
+
+def _match_organisations(entries: list[Entry], present: dict, problems: list, notices: list) -> list[OrganisationPlan]:
+    if PARTNERSHIPS.name not in present:
+        return []
+    rows = [(entry, row) for entry in entries for row in entry.children.get(PARTNERSHIPS.name, [])]
+    keys = {row["organisation_key"] for _e, row in rows if row.get("organisation_key")}
+    codes = {row["tax_code"] for _e, row in rows if row.get("tax_code")}
+    names = {row["organisation"] for _e, row in rows if row.get("organisation")}
+    found: dict[int, Organisation] = {}
+    for chunk in _chunks(keys):
+        found.update({o.pk: o for o in Organisation.objects.filter(slug__in=chunk).select_related("type")})
+    for chunk in _chunks(codes):
+        found.update({o.pk: o for o in Organisation.objects.filter(tax_code__in=chunk).select_related("type")})
+    for chunk in _chunks(names):
+        found.update(
+            {
+                o.pk: o
+                for o in Organisation.objects.annotate(lower=Lower("name"))
+                .filter(lower__in=[n.lower() for n in chunk])
+                .select_related("type")
+            }
+        )
+    by_slug = {o.slug: o for o in found.values()}
+    by_code = {o.tax_code: o for o in found.values() if o.tax_code}
+    by_name_place: dict[tuple, list] = defaultdict(list)
+    by_name: dict[str, list] = defaultdict(list)
+    for organisation in found.values():
+        by_name_place[(normalise_label(organisation.name), normalise_label(organisation.municipality))].append(
+            organisation
+        )
+        by_name[normalise_label(organisation.name)].append(organisation)
+
+    plans: dict[object, OrganisationPlan] = {}
+    taken = set(Organisation.objects.values_list("slug", flat=True)) if rows else set()
+    for entry, row in rows:
+        if not row.get("organisation"):
+            continue
+        name, place = normalise_label(row.get("organisation")), normalise_label(row.get("municipality"))
+        organisation = by_slug.get(row.get("organisation_key") or "") or by_code.get(row.get("tax_code") or None)
+        if organisation is None:
+            same = by_name_place.get((name, place), [])
+            if not same and not place:
+                same = by_name.get(name, [])
+            organisation = same[0] if len(same) == 1 else None
+        if organisation is not None:
+            plan = plans.setdefault(organisation.pk, OrganisationPlan(organisation=organisation, new=False))
+            _settle_organisation(plan, row, notices)
+            row["_organisation"] = plan
+            continue
+        identity = (
+            ("key", row["organisation_key"])
+            if row.get("organisation_key")
+            else (("tax", row["tax_code"]) if row.get("tax_code") else ("name", name, place))
+        )
+        plan = plans.get(("new", identity))
+        if plan is None:
+            if row.get("type") is None:
+                _problem(
+                    entry,
+                    problems,
+                    PARTNERSHIPS.name,
+                    row["_row"],
+                    "type",
+                    _("“%(name)s” is not in the register yet: say what kind of organisation it is.")
+                    % {"name": row["organisation"]},
+                )
+                continue
+            organisation = Organisation(
+                slug=_free_slug(row.get("organisation_key") or row["organisation"], taken, Organisation),
+                name=row["organisation"],
+                type=row["type"],
+                type_other=row.get("type_other") or "",
+                municipality=row.get("municipality") or "",
+                country=row.get("country") or "",
+                website=row.get("website") or "",
+                tax_code=row.get("tax_code") or "",
+            )
+            errors = _model_errors(organisation, exclude=["slug", "type", "created_at"])
+            if errors:
+                _report(entry, problems, PARTNERSHIPS.name, row["_row"], errors)
+                continue
+            plan = plans[("new", identity)] = OrganisationPlan(organisation=organisation, new=True)
+            if not organisation.country:
+                notices.append(
+                    _("Sheet “partnerships”, row %(row)d: no country given for %(name)s; it is recorded as not known.")
+                    % {"row": row["_row"], "name": organisation.name}
+                )
+        row["_organisation"] = plan
+    return list(plans.values())
+
+
+def _settle_organisation(plan: OrganisationPlan, row: dict, notices: list) -> None:
+    organisation = plan.organisation
+    if plan.new:
+        return
+    for name in ("tax_code", "website", "municipality", "type_other"):
+        if not getattr(organisation, name) and row.get(name):
+            setattr(organisation, name, row[name])
+            plan.fills.add(name)
+    differs = [
+        label
+        for name, label in (("type", _("kind")), ("country", _("country")))
+        if row.get(name) not in (None, "") and row.get(name) != getattr(organisation, name)
+    ]
+    if differs and not getattr(plan, "_said", False):
+        plan._said = True
+        notices.append(
+            _("%(name)s: kept the register's %(fields)s (the sheet says otherwise).")
+            % {"name": organisation.name, "fields": ", ".join(str(d) for d in differs)}
+        )
+
+
+def _match_initiatives(entries: list[Entry], choices: dict, problems: list) -> None:
+    """Which existing initiative each row is: by slug; a new row whose
+    Italian title an existing initiative has is a possible duplicate."""
+    keys = [entry.key for entry in entries if entry.key]
+    existing = {}
+    for chunk in _chunks(keys):
+        existing.update({i.slug: i for i in Initiative.objects.originals().filter(slug__in=chunk)})
+    titles: dict[str, list] = defaultdict(list)
+    wanted = {normalise_label(e.values.get("title_it")) for e in entries if e.key not in existing}
+    if wanted:
+        for initiative in Initiative.objects.originals().only(
+            "pk", "slug", "title_it", "title_en", "state", "start_date"
+        ):
+            title = normalise_label(initiative.title_it)
+            if title in wanted:
+                titles[title].append(initiative)
+    taken = set(Initiative.objects.values_list("slug", flat=True))
+    for entry in entries:
+        entry.target = existing.get(entry.key)
+        if entry.target is not None:
+            entry.slug = entry.target.slug
+            continue
+        entry.candidates = titles.get(normalise_label(entry.values.get("title_it")), [])
+        choice = choices.get(entry.choice_key, "")
+        if entry.candidates and choice.startswith(CHOICE_UPDATE):
+            slug = choice[len(CHOICE_UPDATE) :]
+            entry.target = next((c for c in entry.candidates if c.slug == slug), None)
+            if entry.target is not None:
+                entry.slug = slug
+                continue
+        if entry.candidates and choice != CHOICE_NEW:
+            entry.outcome = DUPLICATE
+        if entry.key and entry.key in taken:
+            _problem(
+                entry,
+                problems,
+                INITIATIVES.name,
+                entry.row,
+                "slug",
+                _("The key “%(key)s” belongs to a working copy, not to an initiative that can be updated.")
+                % {"key": entry.key},
+            )
+        entry.slug = _free_slug(entry.key or entry.values.get("title_it") or "", taken, Initiative)
+
+
+def _effective_people_row(row: dict) -> dict:
+    plan: PersonPlan = row.get("_person")
+    values = dict(row)
+    if plan is not None:
+        values.update(
+            participation_values(
+                Participation(
+                    person=plan.person,
+                    role=row.get("role") or Participation.Role.MEMBER,
+                    contribution=row.get("contribution") or "",
+                    can_edit=bool(row.get("co_author")),
+                )
+            )
+        )
+    return values
+
+
+def _effective_partnership_row(row: dict) -> dict:
+    plan: OrganisationPlan = row.get("_organisation")
+    values = dict(row)
+    if plan is not None:
+        values.update(
+            partnership_values(
+                Partnership(
+                    organisation=plan.organisation,
+                    role=row.get("role") or Partnership.Role.PARTNER,
+                    funding_call=row.get("funding_call") or "",
+                )
+            )
+        )
+    return values
+
+
+def _compare(entries: list[Entry], present: dict, lookups: Lookups) -> None:
+    """The outcome of every checked initiative: new, or, for an existing
+    one, updated or unchanged, comparing the rows as the workbook spells
+    them (for people and organisations: as the register will have them)."""
+    for entry in entries:
+        if entry.problems:
+            entry.outcome = INVALID
+    targets = [e.target.pk for e in entries if e.target is not None and not e.problems]
+    current = {}
+    for chunk in _chunks(targets):
+        for initiative in export_queryset(Initiative.objects.filter(pk__in=chunk)):
+            current[initiative.pk] = initiative_rows(initiative, lookups)
+    for entry in entries:
+        if entry.problems or entry.outcome == DUPLICATE:
+            continue
+        if entry.target is None:
+            entry.outcome = NEW
+            continue
+        before = current[entry.target.pk]
+        after = file_rows(entry, present, lookups)
+        entry.changes = _differences(before, after, present)
+        entry.outcome = UPDATE if entry.changes else UNCHANGED
+
+
+def file_rows(entry: Entry, present: dict, lookups: Lookups) -> dict[str, list[list]]:
+    """The rows the workbook would have for this initiative after the import."""
+    rows = {}
+    values = {**entry.values, "slug": entry.slug}
+    rows[INITIATIVES.name] = [_cells(INITIATIVES, values, lookups)]
+    for sheet in SHEETS[1:]:
+        if sheet.name not in present:
+            continue
+        items = entry.children.get(sheet.name, [])
+        if sheet.name == PEOPLE.name:
+            items = [_effective_people_row(row) for row in items]
+        elif sheet.name == PARTNERSHIPS.name:
+            items = [_effective_partnership_row(row) for row in items]
+        elif sheet.name == "places":
+            items = [{**row, **_place_fields(row)} for row in items]
+        rows[sheet.name] = [_cells(sheet, {**item, "initiative": entry.slug}, lookups) for item in items]
+    return rows
+
+
+def _differences(before: dict, after: dict, present: dict) -> list[tuple]:
+    changes = []
+    headers = INITIATIVES.headers
+    columns = present[INITIATIVES.name]
+    for index, name in enumerate(headers):
+        if name == "slug" or name not in columns:
+            continue
+        old, new = before[INITIATIVES.name][0][index], after[INITIATIVES.name][0][index]
+        if old != new:
+            changes.append((INITIATIVES.name, name, old, new))
+    for sheet in SHEETS[1:]:
+        if sheet.name not in after:
+            continue
+        kept = [i for i, c in enumerate(sheet.columns) if c.name in present[sheet.name] or c.kind == KEY]
+        old = [[row[i] for i in kept] for row in before[sheet.name]]
+        new = [[row[i] for i in kept] for row in after[sheet.name]]
+        if old != new:
+            changes.append((sheet.name, "", len(old), len(new)))
+    return changes
+
+
+def duplicate_comparison(entry: Entry, plan: CensusPlan) -> list[dict]:
+    """Field by field, the existing initiative (the first candidate) and the file's row."""
+    if not entry.candidates:
+        return []
+    lookups = Lookups()
+    existing = export_queryset(Initiative.objects.filter(pk=entry.candidates[0].pk)).first()
+    before = initiative_rows(existing, lookups)[INITIATIVES.name][0]
+    after = _cells(INITIATIVES, {**entry.values, "slug": existing.slug}, lookups)
+    rows = []
+    for index, column in enumerate(INITIATIVES.columns):
+        if column.name == "slug" or column.name not in plan.columns[INITIATIVES.name]:
+            continue
+        old, new = before[index], after[index]
+        if old in (None, "") and new in (None, ""):
+            continue
+        rows.append({"column": column.name, "existing": _shown(old), "file": _shown(new), "same": old == new})
+    return rows
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+@dataclass
+class CensusOutcome:
+    written: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    created_slugs: list = field(default_factory=list)
+
+
+def census_apply(
+    plan: CensusPlan, *, user=None, arrival: str = Initiative.State.SUBMITTED, valid_only: bool = False
+) -> CensusOutcome:
+    """Write what the plan says, all in one transaction: every initiative,
+    or with `valid_only` those without problems (and without a pending
+    duplicate choice). New initiatives enter the workflow in `arrival`
+    (submitted or draft), recorded as a transition by `user`; an import
+    never publishes. Nothing is written when the plan cannot be."""
+    if not plan.can_write(valid_only=valid_only):
+        return CensusOutcome(written=False, skipped=len(plan.entries))
+    writable = [e for e in plan.entries if e.outcome in (NEW, UPDATE)]
+    now = timezone.now()
+    with transaction.atomic():
+        _write_people(plan, writable, user)
+        _write_organisations(plan, writable, user)
+        created = _write_new(writable, plan, user=user, arrival=arrival, now=now)
+        updated = _write_updates(writable, plan, user=user)
+        _write_children(writable, plan, user=user)
+        _write_log(created, updated, user)
+        if any(entry.target is not None and entry.target.is_public for entry in writable if entry.outcome == UPDATE):
+            showcase_cache_invalidate()
+    return CensusOutcome(
+        written=True,
+        created=len(created),
+        updated=len(updated),
+        unchanged=plan.count(UNCHANGED),
+        skipped=sum(1 for e in plan.entries if e.outcome in (INVALID, DUPLICATE)),
+        created_slugs=[i.slug for i in created],
+    )
+
+
+def _reason(plan: CensusPlan) -> str:
+    return _("Imported from “%(source)s”.") % {"source": plan.filename or _("a census workbook")}
+
+
+def _write_people(plan: CensusPlan, writable: list[Entry], user) -> None:
+    used = {id(row) for entry in writable for row in entry.children.get(PEOPLE.name, [])}
+    new = [p.person for p in plan.people if p.new and any(id(row) in used for _e, row in p.rows)]
+    if new:
+        bulk_create_with_history(new, Person, batch_size=BATCH, default_user=user, default_change_reason=_reason(plan))
+    filled = [p for p in plan.people if not p.new and p.fills]
+    if filled:
+        names = sorted({name for p in filled for name in p.fills})
+        bulk_update_with_history(
+            [p.person for p in filled],
+            Person,
+            names,
+            batch_size=BATCH,
+            default_user=user,
+            default_change_reason=_reason(plan),
+        )
+
+
+def _write_organisations(plan: CensusPlan, writable: list[Entry], user) -> None:
+    used = {id(row.get("_organisation")) for entry in writable for row in entry.children.get(PARTNERSHIPS.name, [])}
+    new = [p.organisation for p in plan.organisations if p.new and id(p) in used]
+    if new:
+        bulk_create_with_history(
+            new, Organisation, batch_size=BATCH, default_user=user, default_change_reason=_reason(plan)
+        )
+    filled = [p for p in plan.organisations if not p.new and p.fills]
+    if filled:
+        names = sorted({name for p in filled for name in p.fills})
+        bulk_update_with_history(
+            [p.organisation for p in filled],
+            Organisation,
+            names,
+            batch_size=BATCH,
+            default_user=user,
+            default_change_reason=_reason(plan),
+        )
+
+
+def _initiative_fields(entry: Entry, plan: CensusPlan) -> dict:
+    columns = plan.columns[INITIATIVES.name]
+    values = {}
+    for name in INITIATIVE_FIELDS:
+        if name not in columns:
+            continue
+        value = entry.values.get(name)
+        if value is None and _is_text(name):
+            value = ""
+        if name == "impact_evaluated":
+            value = bool(value)
+        values[name] = value
+    return values
+
+
+def _write_new(writable: list[Entry], plan: CensusPlan, *, user, arrival: str, now) -> list[Initiative]:
+    new = [e for e in writable if e.outcome == NEW]
+    if not new:
+        return []
+    workflow = imported_arrival_values(arrival, now=now)
+    initiatives = []
+    for entry in new:
+        initiative = Initiative(slug=entry.slug, created_at=now, **workflow, **_initiative_fields(entry, plan))
+        initiatives.append(initiative)
+    bulk_create_with_history(
+        initiatives, Initiative, batch_size=BATCH, default_user=user, default_change_reason=_reason(plan)
+    )
+    for entry, initiative in zip(new, initiatives, strict=True):
+        entry.target = initiative
+    _write_classifications(new, plan, replace=False)
+    imported_arrivals_record(
+        initiative_ids=[i.pk for i in initiatives], state=arrival, by=user, source=plan.filename or "", now=now
+    )
+    return initiatives
+
+
+def _write_updates(writable: list[Entry], plan: CensusPlan, *, user) -> list[Initiative]:
+    updates = [e for e in writable if e.outcome == UPDATE]
+    if not updates:
+        return []
+    fresh = Initiative.objects.in_bulk([e.target.pk for e in updates])
+    names = set()
+    for entry in updates:
+        initiative = fresh[entry.target.pk]
+        for name, value in _initiative_fields(entry, plan).items():
+            setattr(initiative, name, value)
+            names.add(name)
+        entry.target = initiative
+    initiatives = [e.target for e in updates]
+    if names:
+        bulk_update_with_history(
+            initiatives,
+            Initiative,
+            sorted(names),
+            batch_size=BATCH,
+            default_user=user,
+            default_change_reason=_reason(plan),
+        )
+        Initiative.objects.filter(pk__in=[i.pk for i in initiatives]).update(updated_at=timezone.now())
+    _write_classifications(updates, plan, replace=True)
+    return initiatives
+
+
+def _write_classifications(entries: list[Entry], plan: CensusPlan, *, replace: bool) -> None:
+    columns = plan.columns[INITIATIVES.name]
+    for name in INITIATIVE_CLASSIFICATIONS:
+        if name not in columns:
+            continue
+        field_ = Initiative._meta.get_field(name)
+        through = field_.remote_field.through
+        source = field_.m2m_field_name()
+        target = field_.m2m_reverse_field_name()
+        ids = [e.target.pk for e in entries]
+        if replace:
+            for chunk in _chunks(ids):
+                through.objects.filter(**{f"{source}__in": chunk}).delete()
+        links = [
+            through(**{f"{source}_id": entry.target.pk, f"{target}_id": item.pk})
+            for entry in entries
+            for item in entry.values.get(name) or []
+        ]
+        through.objects.bulk_create(links, batch_size=BATCH)
+
+
+def _write_children(writable: list[Entry], plan: CensusPlan, *, user) -> None:
+    reason = _reason(plan)
+    relations = {
+        PEOPLE.name: Participation,
+        PARTNERSHIPS.name: Partnership,
+        "places": Place,
+        "products": Product,
+        "impacts": Impact,
+    }
+    for sheet_name, model in relations.items():
+        if sheet_name not in plan.sheets:
+            continue
+        updated = [e.target.pk for e in writable if e.outcome == UPDATE]
+        for chunk in _chunks(updated):
+            model.objects.filter(initiative_id__in=chunk).delete()
+        objects = []
+        for entry in writable:
+            for position, row in enumerate(entry.children.get(sheet_name, [])):
+                objects.append(_child(model, entry.target, row, position))
+        objects = [o for o in objects if o is not None]
+        if objects:
+            bulk_create_with_history(objects, model, batch_size=BATCH, default_user=user, default_change_reason=reason)
+
+
+def _child(model, initiative: Initiative, row: dict, position: int):
+    if model is Participation:
+        plan = row.get("_person")
+        if plan is None:
+            return None
+        return Participation(
+            initiative=initiative,
+            person=plan.person,
+            role=row.get("role") or Participation.Role.MEMBER,
+            contribution=row.get("contribution") or "",
+            can_edit=bool(row.get("co_author")),
+            position=position,
+        )
+    if model is Partnership:
+        plan = row.get("_organisation")
+        if plan is None:
+            return None
+        return Partnership(
+            initiative=initiative,
+            organisation=plan.organisation,
+            role=row.get("role") or Partnership.Role.PARTNER,
+            funding_call=row.get("funding_call") or "",
+            position=position,
+        )
+    if model is Place:
+        return Place(initiative=initiative, **_place_fields(row))
+    if model is Product:
+        return Product(initiative=initiative, position=position, **_product_fields(row))
+    return Impact(initiative=initiative, position=position, **_impact_fields(row))
+
+
+def _write_log(created: list[Initiative], updated: list[Initiative], user) -> None:
+    """The admin history: one entry per created or updated initiative."""
+    if user is None:
+        return
+    content_type = ContentType.objects.get_for_model(Initiative)
+    entries = [
+        LogEntry(
+            user_id=user.pk,
+            content_type=content_type,
+            object_id=str(initiative.pk),
+            object_repr=str(initiative.title_it or initiative.slug)[:200],
+            action_flag=flag,
+            change_message=_("Imported from a census workbook."),
+        )
+        for flag, initiatives in ((ADDITION, created), (CHANGE, updated))
+        for initiative in initiatives
+    ]
+    LogEntry.objects.bulk_create(entries, batch_size=BATCH)
+
+
+# --- The rows that could not be imported, as a file to correct ------------------------------
+
+
+def rejected_rows_workbook(plan: CensusPlan, sheets: dict[str, RawSheet] | None = None) -> bytes:
+    """The rows of the initiatives that were not imported (bad, or waiting
+    for a duplicate choice), on every sheet as the file had them, each with
+    an `errors` column saying what to correct; the import ignores that column."""
+    from pops.spreadsheets import XlsxBook
+
+    book = XlsxBook()
+    skipped = [e for e in plan.entries if e.outcome in (INVALID, DUPLICATE)]
+    for sheet in SHEETS:
+        if sheet.name not in plan.sheets:
+            continue
+        book.sheet(sheet.name, [*sheet.headers, ERRORS_COLUMN])
+    for entry in skipped:
+        for sheet in SHEETS:
+            if sheet.name not in plan.sheets:
+                continue
+            headers = entry_headers(plan, sheet.name)
+            for number, cells in entry.raw.get(sheet.name, []):
+                messages = [
+                    p.message if not p.column else f"{p.column}: {p.message}"
+                    for p in entry.problems
+                    if p.sheet == sheet.name and p.row == number
+                ]
+                if entry.outcome == DUPLICATE and sheet.name == INITIATIVES.name:
+                    messages.append(
+                        _("possible duplicate of “%(title)s”: choose update or new")
+                        % {"title": entry.candidates[0].title_it}
+                    )
+                by_name = {headers[i]: cells[i] for i in range(min(len(headers), len(cells))) if headers[i]}
+                book.append(sheet.name, [*(by_name.get(h) for h in sheet.headers), "; ".join(messages)])
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def entry_headers(plan: CensusPlan, sheet_name: str) -> list[str]:
+    return plan.raw_headers.get(sheet_name, [])
