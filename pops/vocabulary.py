@@ -93,7 +93,7 @@ class LabelIndex:
 
     def __init__(self, entries, names):
         self._by_name: dict[str, list] = {}
-        self._spellings: dict[str, str] = {}
+        self._spellings: dict[str, tuple] = {}
         self.entries = list(entries)
         for entry in self.entries:
             for name in names(entry):
@@ -103,14 +103,21 @@ class LabelIndex:
                 bucket = self._by_name.setdefault(key, [])
                 if entry not in bucket:
                     bucket.append(entry)
-                self._spellings.setdefault(key, str(name))
+                self._spellings.setdefault(key, (str(name), entry))
 
     def find(self, text) -> list:
         return list(self._by_name.get(normalise_label(text), ()))
 
     def closest(self, text, n: int = 3) -> list[str]:
-        keys = difflib.get_close_matches(normalise_label(text), list(self._spellings), n=n, cutoff=0.6)
-        return [self._spellings[key] for key in keys]
+        """Up to `n` spellings near `text`, one per entry."""
+        keys = difflib.get_close_matches(normalise_label(text), list(self._spellings), n=4 * n, cutoff=0.6)
+        found, entries = [], []
+        for key in keys:
+            spelling, entry = self._spellings[key]
+            if entry not in entries:
+                entries.append(entry)
+                found.append(spelling)
+        return found[:n]
 
 
 def vocabulary_names(entry) -> list[str]:

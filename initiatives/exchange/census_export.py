@@ -38,7 +38,7 @@ CHUNK = 500
 
 
 def _cells(sheet, values: dict, lookups: Lookups) -> list:
-    return [column.render(values.get(column.name), lookups) for column in sheet.columns]
+    return [column.render(values.get(column.name), lookups) for column in sheet.exported]
 
 
 def participation_values(participation: Participation) -> dict:
@@ -182,7 +182,7 @@ def iter_initiatives(queryset) -> Iterator[Initiative]:
 def _book() -> XlsxBook:
     book = XlsxBook()
     for sheet in SHEETS:
-        book.sheet(sheet.name, sheet.headers, comments=[str(column.help) for column in sheet.columns])
+        book.sheet(sheet.name, sheet.headers, comments=[str(column.help) for column in sheet.exported])
     return book
 
 

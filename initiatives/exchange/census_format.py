@@ -109,6 +109,14 @@ VOCABULARIES = {
 
 CHOICES = {
     "scale": (Initiative.Scale, {}),
+    "state": (
+        Initiative.State,
+        {
+            Initiative.State.DRAFT: ("bozza",),
+            Initiative.State.SUBMITTED: ("inviata", "inviato", "da revisionare"),
+            Initiative.State.PUBLISHED: ("pubblicata", "pubblicato"),
+        },
+    ),
     "position": (Person.Role, Person.ROLE_SYNONYMS),
     "participation_role": (Participation.Role, Participation.ROLE_SYNONYMS),
     "partnership_role": (Partnership.Role, Partnership.ROLE_SYNONYMS),
@@ -170,18 +178,18 @@ class Lookups:
 
     @staticmethod
     def _unknown(text: str, index: LabelIndex, allowed: list[str]) -> str:
+        closest = index.closest(text)
+        if closest:
+            return _(
+                "“%(value)s” is not an allowed value. Did you mean %(closest)s? (The legend sheet lists them all.)"
+            ) % {
+                "value": text,
+                "closest": _(" or ").join(f"“{c}”" for c in closest),
+            }
         if len(allowed) <= 12:
             return _("“%(value)s” is not an allowed value; write one of: %(allowed)s.") % {
                 "value": text,
                 "allowed": ", ".join(allowed),
-            }
-        closest = index.closest(text)
-        if closest:
-            return _(
-                "“%(value)s” is not an allowed value. Did you mean: %(closest)s? (The legend sheet lists them all.)"
-            ) % {
-                "value": text,
-                "closest": ", ".join(f"“{c}”" for c in closest),
             }
         return _("“%(value)s” is not an allowed value: the legend sheet lists them all.") % {"value": text}
 
@@ -237,6 +245,7 @@ class Column:
     required: bool = False
     vocabulary: str = ""  # for ONE and MANY: a key of VOCABULARIES; for CHOICE: of CHOICES
     max_length: int | None = None
+    exported: bool = True  # False: a column the import reads but the export does not write
 
     def parse(self, value, lookups: Lookups, *, year: int | None = None):
         """The Python value of a cell (None or "" when empty), or CellError."""
@@ -325,7 +334,12 @@ class Sheet:
 
     @property
     def headers(self) -> list[str]:
-        return [column.name for column in self.columns]
+        """The columns the export writes, in order."""
+        return [column.name for column in self.columns if column.exported]
+
+    @property
+    def exported(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.exported)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -406,6 +420,16 @@ INITIATIVES = Sheet(
         Column("strategic_objectives", MANY, g("PIAO strategic objectives."), vocabulary="strategic_objectives"),
         Column("performance_objectives", MANY, g("PIAO performance objectives."), vocabulary="performance_objectives"),
         Column("priorities", MANY, g("The workshop's priorities."), vocabulary="priorities"),
+        Column(
+            "state",
+            CHOICE,
+            g(
+                "Read, not written: the state a new initiative arrives in (draft or submitted; empty: as chosen "
+                "for the whole import). An import never publishes, nor moves an existing initiative."
+            ),
+            vocabulary="state",
+            exported=False,
+        ),
     ),
     child=False,
 )
@@ -532,7 +556,7 @@ ERRORS_COLUMN = "errors"
 
 # The initiative's own fields each initiatives column fills (the rest are
 # classifications, the many-to-many fields of the same name).
-INITIATIVE_FIELDS = tuple(c.name for c in INITIATIVES.columns if c.kind != MANY and c.name != "slug")
+INITIATIVE_FIELDS = tuple(c.name for c in INITIATIVES.exported if c.kind != MANY and c.name != "slug")
 INITIATIVE_CLASSIFICATIONS = tuple(c.name for c in INITIATIVES.columns if c.kind == MANY)
 
 

@@ -69,7 +69,7 @@ from initiatives.exchange.census_format import (
     year_of,
 )
 from initiatives.models import Initiative, Participation, Person, Place
-from initiatives.services.workflow import imported_arrival_values, imported_arrivals_record
+from initiatives.services.workflow import ARRIVAL_STATES, imported_arrival_values, imported_arrivals_record
 from initiatives.showcase.cache import showcase_cache_invalidate
 from pops.vocabulary import normalise_label
 from stakeholders.models import Organisation, Partnership
@@ -143,7 +143,8 @@ def read_workbook(data: bytes) -> dict[str, RawSheet]:
                     continue
                 if any(cell not in (None, "") and str(cell).strip() for cell in cells):
                     body.append((number, cells))
-            sheets[name] = RawSheet(name, headers or [], body)
+            if headers is not None:  # a sheet with nothing at all on it is as if left out
+                sheets[name] = RawSheet(name, headers, body)
     except ValidationError as exc:
         raise CensusFileError(" ".join(exc.messages)) from None
     finally:
@@ -1018,9 +1019,36 @@ def _match_initiatives(entries: list[Entry], choices: dict, problems: list) -> N
     taken = set(Initiative.objects.values_list("slug", flat=True))
     for entry in entries:
         entry.target = existing.get(entry.key)
+        state = entry.values.get("state") or ""
         if entry.target is not None:
             entry.slug = entry.target.slug
+            if state and state != entry.target.state:
+                _problem(
+                    entry,
+                    problems,
+                    INITIATIVES.name,
+                    entry.row,
+                    "state",
+                    _(
+                        "An import does not move an existing initiative (it is “%(current)s”): leave the cell "
+                        "empty and decide it in the review queue."
+                    )
+                    % {"current": Initiative.State(entry.target.state).label},
+                )
             continue
+        if state and state not in ARRIVAL_STATES:
+            _problem(
+                entry,
+                problems,
+                INITIATIVES.name,
+                entry.row,
+                "state",
+                _(
+                    "An import cannot make an initiative “%(state)s”: new initiatives arrive as draft or submitted, "
+                    "and staff publish them from the review queue."
+                )
+                % {"state": Initiative.State(state).label},
+            )
         entry.candidates = titles.get(normalise_label(entry.values.get("title_it")), [])
         choice = choices.get(entry.choice_key, "")
         if entry.candidates and choice.startswith(CHOICE_UPDATE):
@@ -1133,7 +1161,7 @@ def _differences(before: dict, after: dict, present: dict) -> list[tuple]:
     for sheet in SHEETS[1:]:
         if sheet.name not in after:
             continue
-        kept = [i for i, c in enumerate(sheet.columns) if c.name in present[sheet.name] or c.kind == KEY]
+        kept = [i for i, c in enumerate(sheet.exported) if c.name in present[sheet.name] or c.kind == KEY]
         old = [[row[i] for i in kept] for row in before[sheet.name]]
         new = [[row[i] for i in kept] for row in after[sheet.name]]
         if old != new:
@@ -1150,7 +1178,7 @@ def duplicate_comparison(entry: Entry, plan: CensusPlan) -> list[dict]:
     before = initiative_rows(existing, lookups)[INITIATIVES.name][0]
     after = _cells(INITIATIVES, {**entry.values, "slug": existing.slug}, lookups)
     rows = []
-    for index, column in enumerate(INITIATIVES.columns):
+    for index, column in enumerate(INITIATIVES.exported):
         if column.name == "slug" or column.name not in plan.columns[INITIATIVES.name]:
             continue
         old, new = before[index], after[index]
@@ -1269,9 +1297,9 @@ def _write_new(writable: list[Entry], plan: CensusPlan, *, user, arrival: str, n
     new = [e for e in writable if e.outcome == NEW]
     if not new:
         return []
-    workflow = imported_arrival_values(arrival, now=now)
     initiatives = []
     for entry in new:
+        workflow = imported_arrival_values(entry.values.get("state") or arrival, now=now)
         initiative = Initiative(slug=entry.slug, created_at=now, **workflow, **_initiative_fields(entry, plan))
         initiatives.append(initiative)
     bulk_create_with_history(
@@ -1280,9 +1308,14 @@ def _write_new(writable: list[Entry], plan: CensusPlan, *, user, arrival: str, n
     for entry, initiative in zip(new, initiatives, strict=True):
         entry.target = initiative
     _write_classifications(new, plan, replace=False)
-    imported_arrivals_record(
-        initiative_ids=[i.pk for i in initiatives], state=arrival, by=user, source=plan.filename or "", now=now
-    )
+    for state in ARRIVAL_STATES:
+        imported_arrivals_record(
+            initiative_ids=[i.pk for i in initiatives if i.state == state],
+            state=state,
+            by=user,
+            source=plan.filename or "",
+            now=now,
+        )
     return initiatives
 
 

@@ -1,0 +1,687 @@
+"""The census workbook: a whole record per initiative in one file, read back
+identically, recognised on every re-import, and entering the workflow."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from actionplan.models import InterventionArea
+from impact.models import Impact, Product, PublicEngagementCategory
+from initiatives.exchange import census_import
+from initiatives.exchange.census_export import write_census_template, write_census_workbook
+from initiatives.exchange.census_format import LEGEND, SHEETS
+from initiatives.exchange.census_import import (
+    CHOICE_NEW,
+    CHOICE_UPDATE,
+    DUPLICATE,
+    INVALID,
+    NEW,
+    UNCHANGED,
+    UPDATE,
+    census_apply,
+    census_plan,
+    rejected_rows_workbook,
+)
+from initiatives.factories import InitiativeFactory, PersonFactory, UserFactory
+from initiatives.models import Department, Initiative, Participation, Person, Place, StateTransition
+from stakeholders.factories import OrganisationFactory
+from stakeholders.models import Organisation, OrganisationType, Partnership
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def workbook(**sheets: list[dict]) -> bytes:
+    """An .xlsx with one sheet per keyword, its header the union of the rows' keys."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        headers: list[str] = []
+        for row in rows:
+            headers += [key for key in row if key not in headers]
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([row.get(header) for header in headers])
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def export(queryset=None) -> bytes:
+    stream = io.BytesIO()
+    write_census_workbook(queryset if queryset is not None else Initiative.objects.all(), stream)
+    return stream.getvalue()
+
+
+def sheets_of(data: bytes) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
+def as_dicts(rows: list[tuple]) -> list[dict]:
+    header = rows[0]
+    return [{name: (row[i] if i < len(row) else None) for i, name in enumerate(header)} for row in rows[1:]]
+
+
+def wipe() -> None:
+    """Every census record gone; the reference data stays."""
+    Initiative.objects.all().delete()
+    Person.objects.all().delete()
+    Organisation.objects.all().delete()
+
+
+def imported(data: bytes, *, user=None, choices=None, valid_only=False, arrival=Initiative.State.SUBMITTED):
+    plan = census_plan(data=data, filename="census.xlsx", choices=choices)
+    outcome = census_apply(plan, user=user, valid_only=valid_only, arrival=arrival)
+    return plan, outcome
+
+
+def rekey(sheets: dict[str, list[dict]], key: str) -> dict[str, list[dict]]:
+    """The same workbook, its initiative under another key on every sheet."""
+    sheets["initiatives"][0]["slug"] = key
+    for sheet in SHEETS[1:]:
+        for row in sheets.get(sheet.name, []):
+            row["initiative"] = key
+    return sheets
+
+
+def one_initiative(**overrides) -> dict[str, list[dict]]:
+    """A hand-filled workbook of one initiative on every sheet, as staff write it."""
+    sheets = {
+        "initiatives": [
+            {
+                "slug": "orti-condivisi",
+                "title_it": "Orti condivisi",
+                "title_en": "Shared gardens",
+                "summary_it": "Orti nei cortili",
+                "start_date": "01/03/2024",
+                "departments": "DIST",
+                "sectors": "Gestione del territorio",
+                "sdgs": "11 | 2",
+            }
+        ],
+        "people": [
+            {
+                "initiative": "orti-condivisi",
+                "first_name": "Anna",
+                "last_name": "Verdi",
+                "email": "anna.verdi@polito.it",
+                "position": "professore associato",
+                "department": "DIST",
+                "role": "responsabile",
+                "co_author": "sì",
+            },
+            {
+                "initiative": "orti-condivisi",
+                "first_name": "Marco",
+                "last_name": "Neri",
+                "orcid": "0000-0002-1825-0097",
+                "position": "dottorando",
+                "role": "membro",
+            },
+        ],
+        "partnerships": [
+            {
+                "initiative": "orti-condivisi",
+                "organisation": "Orti in Rete",
+                "type": "no profit",
+                "municipality": "Torino",
+                "country": "IT",
+                "role": "partner",
+            },
+            {
+                "initiative": "orti-condivisi",
+                "organisation": "Fondazione del Territorio",
+                "tax_code": "97512340019",
+                "type": "no profit",
+                "municipality": "Torino",
+                "role": "finanziatore",
+                "funding_call": "Bando Comunità 2024",
+            },
+        ],
+        "places": [
+            {
+                "initiative": "orti-condivisi",
+                "municipality": "Torino",
+                "province": "to",
+                "address": "Via Roma 1",
+                "latitude": 45.07,
+                "longitude": 7.68,
+            }
+        ],
+        "products": [
+            {"initiative": "orti-condivisi", "category": "comunicazione-divulgazione", "title": "Guida", "year": 2024}
+        ],
+        "impacts": [
+            {
+                "initiative": "orti-condivisi",
+                "kind": "raggiunto",
+                "category": "sociale",
+                "description": "Più relazioni di vicinato",
+                "indicator": "famiglie",
+                "baseline": 0,
+                "target": 40,
+                "value": "45,5",
+                "people_reached": 120,
+            }
+        ],
+    }
+    for name, rows in overrides.items():
+        sheets[name] = rows
+    return sheets
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+# --- The round trip -----------------------------------------------------------------------------
+
+
+def test_export_import_into_an_empty_database_export_is_identical_on_every_sheet(demo):
+    before = export()
+    counts = {
+        "people": Participation.objects.filter(initiative__revision_of=None).count(),
+        "places": Place.objects.filter(initiative__revision_of=None).count(),
+        "impacts": Impact.objects.filter(initiative__revision_of=None).count(),
+    }
+    assert counts["people"] and counts["places"] and counts["impacts"]
+    wipe()
+    plan, outcome = imported(before)
+    assert plan.problems == [] and outcome.written
+    after = export()
+    first, second = sheets_of(before), sheets_of(after)
+    assert set(first) == {sheet.name for sheet in SHEETS} | {LEGEND}
+    for name in first:
+        assert first[name] == second[name], name
+    assert len(first["people"]) - 1 == counts["people"]
+    assert len(first["places"]) - 1 == counts["places"]
+    assert len(first["impacts"]) - 1 == counts["impacts"]
+
+
+def test_a_reimport_of_the_same_file_changes_nothing_and_reports_every_row_unchanged(demo):
+    data = export()
+    slugs = sorted(Initiative.objects.originals().values_list("slug", flat=True))
+    history = Initiative.history.count()
+    plan, outcome = imported(data, user=UserFactory(is_staff=True))
+    assert plan.totals[UNCHANGED] == len(slugs) and plan.totals[UPDATE] == plan.totals[NEW] == 0
+    assert outcome.created == outcome.updated == 0
+    assert sorted(Initiative.objects.originals().values_list("slug", flat=True)) == slugs
+    assert Initiative.history.count() == history
+    assert sheets_of(export()) == sheets_of(data)
+
+
+def test_a_changed_cell_updates_that_initiative_only(demo):
+    data = sheets_of(export())
+    header = data["initiatives"][0]
+    rows = as_dicts(data["initiatives"])
+    rows[0]["summary_it"] = "Un riassunto nuovo"
+    changed = workbook(initiatives=rows)  # the other sheets left out: their rows stay
+    people = Participation.objects.count()
+    plan, outcome = imported(changed)
+    assert plan.totals[UPDATE] == 1 and plan.totals[UNCHANGED] == len(rows) - 1
+    assert outcome.updated == 1
+    assert Initiative.objects.get(slug=rows[0]["slug"]).summary_it == "Un riassunto nuovo"
+    assert Participation.objects.count() == people
+
+
+def test_the_template_has_an_example_on_every_sheet_and_imports_cleanly(tmp_path):
+    stream = io.BytesIO()
+    write_census_template(stream)
+    sheets = sheets_of(stream.getvalue())
+    for sheet in SHEETS:
+        assert len(sheets[sheet.name]) >= 2, sheet.name  # header and example
+    legend = sheets[LEGEND]
+    assert any(row[:2] == ("people", "position") for row in legend)
+    assert any(row[:2] == ("organisation_types", "no-profit") for row in legend)
+    plan, outcome = imported(stream.getvalue())
+    assert plan.problems == [] and outcome.created == 1
+    initiative = Initiative.objects.get()
+    assert initiative.participations.count() == 2 and initiative.places.count() == 1
+    assert initiative.impacts.count() == 2 and initiative.partnerships.count() == 2
+
+
+def test_the_command_line_round_trip(demo, tmp_path):
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    call_command("export_census", "--output", str(first), stdout=io.StringIO())
+    wipe()
+    out = io.StringIO()
+    call_command("import_census", str(first), "--dry-run", stdout=out)
+    assert Initiative.objects.count() == 0
+    call_command("import_census", str(first), stdout=out)
+    call_command("export_census", "--output", str(second), stdout=io.StringIO())
+    assert sheets_of(first.read_bytes()) == sheets_of(second.read_bytes())
+
+
+# --- A whole record, as staff write it ---------------------------------------------------------
+
+
+def test_a_hand_filled_record_comes_in_whole():
+    user = UserFactory(is_staff=True)
+    plan, outcome = imported(workbook(**one_initiative()), user=user)
+    assert plan.problems == [], [str(p) for p in plan.problems]
+    initiative = Initiative.objects.get(slug="orti-condivisi")
+    lead = initiative.participations.get(role=Participation.Role.LEAD)
+    assert (lead.person.email, lead.person.role, lead.can_edit) == ("anna.verdi@polito.it", "associate_professor", True)
+    assert lead.person.department.code == "DIST"
+    member = initiative.participations.get(role=Participation.Role.MEMBER)
+    assert (member.person.orcid, member.person.role) == ("0000-0002-1825-0097", "phd_student")
+    roles = dict(initiative.partnerships.values_list("organisation__name", "role"))
+    assert roles == {"Orti in Rete": "partner", "Fondazione del Territorio": "funder"}
+    funder = initiative.partnerships.get(role="funder")
+    assert funder.funding_call == "Bando Comunità 2024" and funder.organisation.tax_code == "97512340019"
+    assert funder.organisation.type.code == "no-profit"
+    place = initiative.places.get()
+    assert (place.province, place.latitude, place.longitude) == ("TO", Decimal("45.07"), Decimal("7.68"))
+    impact = initiative.impacts.get()
+    assert (impact.kind, impact.category, impact.value, impact.people_reached) == (
+        "achieved",
+        "social",
+        Decimal("45.5"),
+        120,
+    )
+    assert initiative.products.get().title == "Guida"
+    assert sorted(initiative.sdgs.values_list("number", flat=True)) == [2, 11]
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column", "written", "check"),
+    [
+        (
+            "partnerships",
+            "type",
+            "impresa profit",
+            lambda i: i.partnerships.get().organisation.type.code == "imprese-profit",
+        ),
+        (
+            "partnerships",
+            "type",
+            "gruppo informale di cittadini",
+            lambda i: i.partnerships.get().organisation.type.code == "gruppi-informali",
+        ),
+        ("partnerships", "type", "No Profit", lambda i: i.partnerships.get().organisation.type.code == "no-profit"),
+        ("people", "position", "assegnista", lambda i: i.participations.get().person.role == "research_fellow"),
+        ("people", "position", "Dottoranda", lambda i: i.participations.get().person.role == "phd_student"),
+        ("people", "position", "ricercatrice", lambda i: i.participations.get().person.role == "researcher"),
+        (
+            "people",
+            "position",
+            "personale tecnico-amministrativo",
+            lambda i: i.participations.get().person.role == "staff",
+        ),
+        (
+            "people",
+            "position",
+            "Professore Ordinario",
+            lambda i: i.participations.get().person.role == "full_professor",
+        ),
+        ("impacts", "kind", "atteso", lambda i: i.impacts.get().kind == "expected"),
+        ("impacts", "category", "Ambientale", lambda i: i.impacts.get().category == "environmental"),
+    ],
+)
+def test_vocabulary_as_people_write_it(sheet, column, written, check):
+    sheets = one_initiative()
+    sheets[sheet] = [{**sheets[sheet][0], column: written}]
+    plan, _outcome = imported(workbook(**sheets))
+    assert plan.problems == [], [str(p) for p in plan.problems]
+    assert check(Initiative.objects.get(slug="orti-condivisi"))
+
+
+def test_an_area_with_a_typographic_apostrophe_and_short_pe_wordings():
+    area = InterventionArea.objects.filter(name_it__contains="'").first()
+    sheets = one_initiative()
+    row = sheets["initiatives"][0]
+    row["intervention_areas"] = area.name_it.replace("'", "’").upper()
+    row["pe_categories"] = "scuole | citizen science"  # the 2018 edition's, for a 2023 initiative
+    row["start_date"] = "15/09/2023"
+    row["state"] = ""  # empty: the arrival chosen for the import
+    plan, _outcome = imported(workbook(**sheets), arrival=Initiative.State.DRAFT)
+    assert plan.problems == [], [str(p) for p in plan.problems]
+    initiative = Initiative.objects.get(slug="orti-condivisi")
+    assert list(initiative.intervention_areas.all()) == [area]
+    assert sorted(initiative.pe_categories.values_list("code", flat=True)) == ["5", "9"]
+    assert initiative.state == Initiative.State.DRAFT
+
+
+def test_a_pe_category_of_another_edition_is_chosen_by_the_reporting_year():
+    older = PublicEngagementCategory.objects.get(code="5", valid_from=2018)
+    newer = PublicEngagementCategory.objects.create(code="5", name="Scuole (nuova edizione)", valid_from=2030)
+    for year, expected in (("2022", older), ("2031", newer)):
+        sheets = one_initiative()
+        sheets["initiatives"][0].update(
+            slug=f"scuole-{year}", title_it=f"Scuole {year}", start_date=f"01/01/{year}", pe_categories="5"
+        )
+        for name in SHEETS[1:]:
+            sheets[name.name] = []
+        plan, _outcome = imported(workbook(**sheets))
+        assert plan.problems == [], [str(p) for p in plan.problems]
+        assert list(Initiative.objects.get(slug=f"scuole-{year}").pe_categories.all()) == [expected]
+    # Written back with the edition's year, since the code is shared.
+    rows = sheets_of(export(Initiative.objects.filter(slug="scuole-2031")))["initiatives"]
+    header = rows[0]
+    assert rows[1][header.index("pe_categories")] == "5 (2030)"
+
+
+def test_a_value_that_matches_nothing_names_the_closest_ones_in_the_users_language():
+    sheets = one_initiative()
+    sheets["partnerships"][0]["type"] = "impresa prfit"
+    with translation.override("it"):
+        plan = census_plan(data=workbook(**sheets))
+    problem = next(p for p in plan.problems if p.column == "type")
+    assert (problem.sheet, problem.row) == ("partnerships", 2)
+    assert "impresa profit" in problem.message
+    with translation.override("it"):
+        assert "Foglio" in str(problem) or "foglio" in str(problem).lower()
+
+
+# --- Bad rows: named, and nothing written ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column", "bad"),
+    [
+        ("initiatives", "start_date", "31/02/2024"),
+        ("initiatives", "budget", "tanti"),
+        ("initiatives", "sectors", "astrologia"),
+        ("people", "position", "astronauta"),
+        ("people", "email", "non-una-email"),
+        ("partnerships", "role", "nemico"),
+        ("places", "latitude", 123),
+        ("products", "year", 1800),
+        ("impacts", "kind", "forse"),
+        ("impacts", "evidence_link", "not a link"),
+    ],
+)
+def test_a_bad_row_on_any_sheet_is_named_and_nothing_is_written(sheet, column, bad):
+    sheets = one_initiative()
+    sheets[sheet][0][column] = bad
+    plan, outcome = imported(workbook(**sheets))
+    assert not outcome.written
+    assert Initiative.objects.count() == Person.objects.count() == Organisation.objects.count() == 0
+    problems = [p for p in plan.problems if p.sheet == sheet]
+    assert [(p.row, p.column) for p in problems] == [(2, column)], [str(p) for p in plan.problems]
+    assert problems[0].message
+
+
+def test_a_day_that_does_not_exist_is_called_so():
+    sheets = one_initiative()
+    sheets["initiatives"][0]["start_date"] = "31/02/2024"
+    with translation.override("en"):
+        plan = census_plan(data=workbook(**sheets))
+    (problem,) = plan.problems
+    assert "31/02/2024" in problem.message
+
+
+def test_a_missing_title_is_reported_once_under_its_column():
+    sheets = one_initiative()
+    sheets["initiatives"][0]["title_it"] = ""
+    plan = census_plan(data=workbook(**sheets))
+    assert [(p.sheet, p.row, p.column) for p in plan.problems] == [("initiatives", 2, "title_it")]
+
+
+def test_coordinates_both_or_neither():
+    sheets = one_initiative()
+    sheets["places"][0]["longitude"] = None
+    plan = census_plan(data=workbook(**sheets))
+    assert [(p.sheet, p.column) for p in plan.problems] == [("places", "longitude")]
+
+
+def test_rows_of_an_unknown_initiative_and_unknown_columns_are_problems_of_the_file():
+    sheets = one_initiative()
+    sheets["products"][0]["initiative"] = "nessuna"
+    sheets["places"][0]["colour"] = "red"
+    plan = census_plan(data=workbook(**sheets))
+    assert {(p.sheet, p.column) for p in plan.problems} == {("products", "initiative"), ("places", "colour")}
+    assert not plan.can_write(valid_only=True)  # a problem of the file stops everything
+
+
+def test_two_leads_in_one_initiative():
+    sheets = one_initiative()
+    sheets["people"][1]["role"] = "lead"
+    plan = census_plan(data=workbook(**sheets))
+    assert [(p.sheet, p.row, p.column) for p in plan.problems] == [("people", 3, "role")]
+
+
+def test_valid_only_imports_the_good_initiatives_and_gives_back_the_bad_rows_to_correct():
+    sheets = one_initiative()
+    bad = {**sheets["initiatives"][0], "slug": "seconda", "title_it": "Seconda", "budget": "molti"}
+    sheets["initiatives"].append(bad)
+    sheets["places"].append({**sheets["places"][0], "initiative": "seconda"})
+    plan, outcome = imported(workbook(**sheets), valid_only=True)
+    assert outcome.written and outcome.created == 1 and outcome.skipped == 1
+    assert list(Initiative.objects.values_list("slug", flat=True)) == ["orti-condivisi"]
+    rejected = sheets_of(rejected_rows_workbook(plan))
+    header = rejected["initiatives"][0]
+    (row,) = rejected["initiatives"][1:]
+    assert row[header.index("slug")] == "seconda"
+    assert "budget" in row[header.index("errors")]
+    assert len(rejected["places"]) == 2  # its place came along
+    # Corrected, the same file imports (the errors column is ignored).
+    fixed = as_dicts(rejected["initiatives"])
+    fixed[0]["budget"] = 1000
+    places = as_dicts(rejected["places"])
+    plan, outcome = imported(workbook(initiatives=fixed, places=places))
+    assert plan.problems == [] and outcome.created == 1
+    assert Initiative.objects.get(slug="seconda").places.count() == 1
+
+
+# --- Identity -----------------------------------------------------------------------------------
+
+
+def test_a_title_match_is_a_possible_duplicate_never_overwritten_without_a_choice():
+    existing = InitiativeFactory(title_it="Orti condivisi", summary_it="Il riassunto di prima", state="published")
+    sheets = rekey(one_initiative(), "orti-nuovi")
+    data = workbook(**sheets)
+
+    plan, outcome = imported(data)
+    (entry,) = plan.entries
+    assert plan.problems == []
+    assert entry.outcome == DUPLICATE and entry.candidates == [existing]
+    assert not outcome.written
+    comparison = {row["column"]: row for row in census_import.duplicate_comparison(entry, plan)}
+    assert comparison["summary_it"]["existing"] == "Il riassunto di prima"
+    assert comparison["summary_it"]["file"] == "Orti nei cortili"
+    existing.refresh_from_db()
+    assert existing.summary_it == "Il riassunto di prima"
+
+    plan, outcome = imported(data, choices={entry.choice_key: CHOICE_NEW})
+    assert plan.problems == [], [str(p) for p in plan.problems]
+    assert outcome.created == 1
+    existing.refresh_from_db()
+    assert existing.summary_it == "Il riassunto di prima"
+    assert Initiative.objects.get(slug="orti-nuovi").summary_it == "Orti nei cortili"
+
+
+def test_choosing_update_updates_the_existing_initiative_and_keeps_its_url():
+    existing = InitiativeFactory(title_it="Orti condivisi", state="published")
+    slug = existing.slug
+    sheets = one_initiative()
+    sheets["initiatives"][0]["slug"] = ""
+    for sheet in SHEETS[1:]:
+        sheets.pop(sheet.name)
+    plan, outcome = imported(workbook(**sheets), choices={"2": CHOICE_UPDATE + slug})
+    assert outcome.updated == 1
+    existing.refresh_from_db()
+    assert (existing.slug, existing.summary_it, existing.state) == (slug, "Orti nei cortili", "published")
+
+
+def test_a_reimport_without_slugs_keeps_them_and_reports_unchanged():
+    sheets = one_initiative()
+    imported(workbook(**sheets))
+    sheets["initiatives"][0]["slug"] = ""
+    for sheet in SHEETS[1:]:
+        sheets.pop(sheet.name)
+    plan = census_plan(data=workbook(**sheets))
+    assert plan.totals[DUPLICATE] == 1  # by title only: staff choose
+    plan = census_plan(data=workbook(**sheets), choices={"2": CHOICE_UPDATE + "orti-condivisi"})
+    assert plan.totals[UNCHANGED] == 1
+    assert list(Initiative.objects.values_list("slug", flat=True)) == ["orti-condivisi"]
+
+
+def test_people_are_recognised_by_email_or_orcid_and_keep_their_current_position():
+    fellow = PersonFactory(email="anna.verdi@polito.it", role=Person.Role.RESEARCH_FELLOW, department=None)
+    known = PersonFactory(orcid="0000-0002-1825-0097", role=Person.Role.RESEARCHER)
+    sheets = one_initiative()
+    sheets["people"][0]["email"] = "Anna.Verdi@POLITO.it"
+    plan, _outcome = imported(workbook(**sheets))
+    assert Person.objects.count() == 2
+    fellow.refresh_from_db()
+    assert fellow.role == Person.Role.RESEARCH_FELLOW  # the register's current one
+    assert fellow.department.code == "DIST"  # empty in the register: filled in
+    assert any(fellow.full_name in notice and "position" in notice.lower() for notice in plan.notices)
+    initiative = Initiative.objects.get()
+    assert {p.person_id for p in initiative.participations.all()} == {fellow.pk, known.pk}
+
+
+def test_a_new_person_in_several_initiatives_gets_the_position_of_the_latest():
+    sheets = one_initiative()
+    later = {**sheets["initiatives"][0], "slug": "dopo", "title_it": "Dopo", "start_date": "01/01/2025"}
+    sheets["initiatives"].append(later)
+    sheets["people"].append({**sheets["people"][1], "initiative": "dopo", "position": "ricercatore"})
+    plan, _outcome = imported(workbook(**sheets))
+    person = Person.objects.get(orcid="0000-0002-1825-0097")
+    assert person.role == Person.Role.RESEARCHER
+    assert person.participations.count() == 2
+    assert any(person.full_name in notice for notice in plan.notices)
+
+
+def test_organisations_by_tax_code_or_name_and_municipality_and_no_silent_country():
+    by_code = OrganisationFactory(name="Fondazione Territorio (vecchio nome)", tax_code="97512340019")
+    by_name = OrganisationFactory(name="ORTI IN RETE", municipality="Torino")
+    other_city = OrganisationFactory(name="Orti in Rete", municipality="Milano")
+    sheets = one_initiative()
+    sheets["partnerships"].append(
+        {
+            "initiative": "orti-condivisi",
+            "organisation": "Les Jardins",
+            "type": "no profit",
+            "municipality": "Lyon",
+            "role": "co-progettista",
+        }
+    )
+    imported(workbook(**sheets))
+    initiative = Initiative.objects.get()
+    names = {p.organisation_id for p in initiative.partnerships.all()}
+    assert by_code.pk in names and by_name.pk in names and other_city.pk not in names
+    foreign = Organisation.objects.get(name="Les Jardins")
+    assert foreign.country == ""  # not known, not silently IT
+    by_code.refresh_from_db()
+    assert by_code.name == "Fondazione Territorio (vecchio nome)"  # the register's name is kept
+
+
+# --- The workflow -------------------------------------------------------------------------------
+
+
+def test_imported_initiatives_arrive_submitted_recorded_and_never_published():
+    user = UserFactory(is_staff=True)
+    imported(workbook(**one_initiative()), user=user)
+    initiative = Initiative.objects.get()
+    assert initiative.state == Initiative.State.SUBMITTED and initiative.published_at is None
+    assert initiative.submitted_at is not None and initiative.created_by is None
+    (transition,) = StateTransition.objects.filter(initiative=initiative)
+    assert (transition.to_state, transition.by) == ("submitted", user)
+    assert "census.xlsx" in transition.message
+
+
+def test_a_published_state_cell_is_refused():
+    sheets = one_initiative()
+    sheets["initiatives"][0]["state"] = "pubblicata"
+    plan, outcome = imported(workbook(**sheets))
+    assert not outcome.written
+    assert [(p.sheet, p.column) for p in plan.problems] == [("initiatives", "state")]
+
+
+def test_an_import_does_not_move_an_existing_initiative():
+    imported(workbook(**one_initiative()))
+    sheets = one_initiative()
+    sheets["initiatives"][0]["state"] = "draft"
+    plan = census_plan(data=workbook(**sheets))
+    assert [(p.sheet, p.column) for p in plan.problems] == [("initiatives", "state")]
+
+
+# --- Queries do not grow with the rows ----------------------------------------------------------
+
+
+def many(n: int) -> bytes:
+    sheets = one_initiative()
+    base = {name: rows[0] for name, rows in sheets.items()}
+    result = {name: [] for name in sheets}
+    for i in range(n):
+        key = f"iniziativa-{i}"
+        result["initiatives"].append({**base["initiatives"], "slug": key, "title_it": f"Iniziativa {i}"})
+        for name in list(sheets)[1:]:
+            for j, row in enumerate(sheets[name]):
+                extra = {}
+                if name == "people":
+                    extra = {"email": f"p{i}-{j}@example.org", "orcid": ""}
+                if name == "partnerships":
+                    extra = {"organisation": f"{row['organisation']} {i}", "tax_code": ""}
+                result[name].append({**row, "initiative": key, **extra})
+    return workbook(**result)
+
+
+def test_queries_of_a_check_and_an_import_do_not_grow_with_the_rows():
+    counts = []
+    for n in (2, 12):
+        ContentType.objects.clear_cache()
+        with CaptureQueriesContext(connection) as check:
+            plan = census_plan(data=many(n), filename=f"{n}.xlsx")
+        assert plan.problems == [], [str(p) for p in plan.problems[:3]]
+        with CaptureQueriesContext(connection) as write:
+            census_apply(plan, user=UserFactory(is_staff=True))
+        counts.append((len(check), len(write)))
+        wipe()
+    assert counts[0] == counts[1], counts
+
+
+# --- The command line ---------------------------------------------------------------------------
+
+
+def test_the_command_line_refuses_bad_files_with_a_sentence(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_census", str(path))
+    assert "Error" not in str(excinfo.value).split()[0]
+    csv = tmp_path / "census.csv"
+    csv.write_text("slug\n")
+    with pytest.raises(CommandError):
+        call_command("import_census", str(csv))
+
+
+def test_the_command_line_asks_about_duplicates(tmp_path):
+    InitiativeFactory(title_it="Orti condivisi")
+    sheets = rekey(one_initiative(), "altra")
+    path = tmp_path / "census.xlsx"
+    path.write_bytes(workbook(**sheets))
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_census", str(path), stdout=out)
+    assert "Orti condivisi" in out.getvalue()
+    call_command("import_census", str(path), "--duplicates", "new", stdout=io.StringIO())
+    assert Initiative.objects.filter(title_it="Orti condivisi").count() == 2
+
+
+def test_organisation_type_is_needed_for_a_new_organisation_only():
+    OrganisationFactory(name="Orti in Rete", municipality="Torino", type=OrganisationType.objects.get(code="no-profit"))
+    sheets = one_initiative()
+    sheets["partnerships"][0]["type"] = ""
+    sheets["partnerships"][1]["type"] = ""
+    plan = census_plan(data=workbook(**sheets))
+    assert [(p.sheet, p.row, p.column) for p in plan.problems] == [("partnerships", 3, "type")]
+    assert Partnership.objects.count() == 0
+    assert Department.objects.filter(code="DIST").exists()
+    assert Product.objects.count() == 0
