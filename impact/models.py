@@ -248,6 +248,7 @@ class ImportJob(models.Model):
         INITIATIVES = "initiatives", _("Initiatives")
         ORGANISATIONS = "organisations", _("Organisations")
         PEOPLE = "people", _("People")
+        CENSUS = "census", _("Census workbook")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -287,6 +288,15 @@ class ImportJob(models.Model):
         default=dict,
         blank=True,
         help_text=_("What the dry run found: the numbers of new, updated and unchanged rows."),
+    )
+    options = models.JSONField(
+        _("options"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "What staff chose for a census workbook: the state new initiatives arrive in, all or only the valid "
+            "ones, and, for each possible duplicate, update or create new."
+        ),
     )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

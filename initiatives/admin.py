@@ -8,6 +8,7 @@ from modeltranslation.admin import TranslationAdmin
 from impact.models import Impact, Product
 from initiatives.admin_review import review_urls
 from initiatives.exchange.admin import DataImportExportMixin
+from initiatives.exchange.census_admin import CensusWorkbookAdminMixin
 from initiatives.exchange.resources import InitiativeResource, PersonResource
 from initiatives.services.campaigns import campaign_figures
 from initiatives.services.initiatives import initiative_merge
@@ -114,7 +115,7 @@ class StateTransitionInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(DataImportExportMixin, HistoryAdmin, TranslationAdmin):
+class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAdmin, TranslationAdmin):
     resource_classes = [InitiativeResource]
     list_display = ("title", "state", "review_link", "lead_contact", "start_date", "scale", "updated_at")
     list_filter = ("state", "featured", "scale", "departments", "sectors", "campaign", "sdgs")
@@ -201,7 +202,7 @@ class InitiativeAdmin(DataImportExportMixin, HistoryAdmin, TranslationAdmin):
         # The public showcase caches figures and facets: a staff edit shows at once.
         showcase_cache_invalidate()
 
-    actions = ["merge_duplicates"]
+    actions = ["merge_duplicates", "export_census_workbook"]
 
     def has_merge_permission(self, request, obj=None) -> bool:
         return may_merge_initiatives(request.user)

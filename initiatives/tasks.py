@@ -6,6 +6,7 @@ outbox can queue them without importing this module back.
 
 from celery import shared_task
 
+from initiatives.exchange.census_jobs import census_job_run
 from initiatives.exchange.imports import import_files_purge, import_job_run
 from initiatives.models import CensusCampaign
 from initiatives.services.campaigns import campaign_invite, campaign_remind
@@ -14,6 +15,7 @@ from initiatives.services.notifications import flush_outbox, send_outbound_email
 __all__ = [
     "flush_outbox",
     "purge_import_files",
+    "run_census_job",
     "run_import_job",
     "send_campaign_invitations",
     "send_campaign_reminders",
@@ -37,6 +39,13 @@ def run_import_job(job_id: int) -> str:
     """A large import's dry run, or the import once confirmed (see
     `exchange.imports.import_job_run`)."""
     return import_job_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def run_census_job(job_id: int) -> str:
+    """A census workbook's dry run, or its import once confirmed (see
+    `exchange.census_jobs.census_job_run`)."""
+    return census_job_run(job_id=job_id)
 
 
 @shared_task(ignore_result=True)

@@ -76,8 +76,9 @@ from stakeholders.models import Organisation, Partnership
 
 logger = logging.getLogger(__name__)
 
-NEW, UPDATE, UNCHANGED, DUPLICATE, INVALID = "new", "update", "unchanged", "duplicate", "invalid"
+NEW, UPDATE, UNCHANGED, DUPLICATE, INVALID, SKIPPED = "new", "update", "unchanged", "duplicate", "invalid", "skipped"
 CHOICE_NEW = "new"
+CHOICE_SKIP = "skip"
 CHOICE_UPDATE = "update:"  # followed by the slug of the initiative to update
 BATCH = 1000
 
@@ -243,6 +244,7 @@ class CensusPlan:
     people: list
     organisations: list
     raw_headers: dict = field(default_factory=dict)  # sheet -> the file's headers, as column names
+    lookups: Lookups | None = None
 
     @property
     def file_problems(self) -> list[Problem]:
@@ -254,7 +256,7 @@ class CensusPlan:
 
     @property
     def totals(self) -> dict[str, int]:
-        return {key: self.count(key) for key in (NEW, UPDATE, UNCHANGED, DUPLICATE, INVALID)}
+        return {key: self.count(key) for key in (NEW, UPDATE, UNCHANGED, DUPLICATE, INVALID, SKIPPED)}
 
     @property
     def duplicates(self) -> list[Entry]:
@@ -272,20 +274,35 @@ class CensusPlan:
         return not self.problems and not self.pending
 
     def summary(self) -> dict:
-        """What a job keeps of a dry run, as JSON."""
+        """What a job keeps of a dry run, as JSON: the totals, every problem
+        and notice, each initiative's outcome and what would change, and each
+        possible duplicate with its field-by-field comparison."""
+        duplicates = self.duplicates
+        comparisons = duplicate_comparisons(duplicates, self)
         return {
             "totals": self.totals,
             "problems": [p.as_dict() for p in self.problems],
+            "file_problems": [p.as_dict() for p in self.file_problems],
             "notices": self.notices,
+            "entries": [
+                {
+                    "row": e.row,
+                    "title": e.title,
+                    "slug": e.slug,
+                    "outcome": e.outcome,
+                    "changes": sorted({column or sheet for sheet, column, *_rest in e.changes}),
+                }
+                for e in self.entries
+            ],
             "duplicates": [
                 {
                     "row": e.row,
                     "key": e.choice_key,
                     "title": e.title,
                     "candidates": [{"slug": c.slug, "title": c.title_it, "state": c.state} for c in e.candidates],
-                    "comparison": duplicate_comparison(e, self),
+                    "comparison": comparisons.get(e.choice_key, []),
                 }
-                for e in self.duplicates
+                for e in duplicates
             ],
         }
 
@@ -445,6 +462,7 @@ def _plan(sheets: dict[str, RawSheet], *, filename: str, choices: dict) -> Censu
         people=people,
         organisations=organisations,
         raw_headers={name: [header_key(h) if h else "" for h in raw.headers] for name, raw in sheets.items()},
+        lookups=lookups,
     )
     return plan
 
@@ -763,7 +781,8 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
                 person = namesakes[0]
                 notices.append(
                     _(
-                        "Sheet “people”, row %(row)d: %(name)s has no e-mail or ORCID; recognised as %(name)s of the register by name."
+                        "Sheet “people”, row %(row)d: %(name)s has no e-mail or ORCID; recognised as %(name)s "
+                        "of the register by name."
                     )
                     % {"row": row["_row"], "name": person.full_name}
                 )
@@ -791,7 +810,7 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
 
     for plan in plans.values():
         _settle_person(plan, notices)
-        for entry, row in plan.rows:
+        for _entry, row in plan.rows:
             row["_person"] = plan
     for entry in entries:
         seen: dict[int, int] = {}
@@ -842,7 +861,8 @@ def _settle_person(plan: PersonPlan, notices: list) -> None:
         if len(positions) > 1:
             notices.append(
                 _(
-                    "%(name)s appears with the positions %(positions)s: kept %(kept)s, from the most recent initiative (%(initiative)s)."
+                    "%(name)s appears with the positions %(positions)s: kept %(kept)s, from the most recent "
+                    "initiative (%(initiative)s)."
                 )
                 % {
                     "name": person.full_name,
@@ -1057,7 +1077,9 @@ def _match_initiatives(entries: list[Entry], choices: dict, problems: list) -> N
             if entry.target is not None:
                 entry.slug = slug
                 continue
-        if entry.candidates and choice != CHOICE_NEW:
+        if entry.candidates and choice == CHOICE_SKIP:
+            entry.outcome = SKIPPED
+        elif entry.candidates and choice != CHOICE_NEW:
             entry.outcome = DUPLICATE
         if entry.key and entry.key in taken:
             _problem(
@@ -1118,7 +1140,7 @@ def _compare(entries: list[Entry], present: dict, lookups: Lookups) -> None:
         for initiative in export_queryset(Initiative.objects.filter(pk__in=chunk)):
             current[initiative.pk] = initiative_rows(initiative, lookups)
     for entry in entries:
-        if entry.problems or entry.outcome == DUPLICATE:
+        if entry.problems or entry.outcome in (DUPLICATE, SKIPPED):
             continue
         if entry.target is None:
             entry.outcome = NEW
@@ -1169,23 +1191,36 @@ def _differences(before: dict, after: dict, present: dict) -> list[tuple]:
     return changes
 
 
+def duplicate_comparisons(entries: list[Entry], plan: CensusPlan) -> dict[str, list[dict]]:
+    """For each possible duplicate (by its choice key), field by field, the
+    existing initiative (its first candidate) and the file's row; the
+    candidates read in one go."""
+    lookups = plan.lookups or Lookups()
+    pks = [entry.candidates[0].pk for entry in entries if entry.candidates]
+    existing = {}
+    for chunk in _chunks(pks):
+        existing.update({i.pk: i for i in export_queryset(Initiative.objects.filter(pk__in=chunk))})
+    comparisons = {}
+    for entry in entries:
+        if not entry.candidates or entry.candidates[0].pk not in existing:
+            continue
+        initiative = existing[entry.candidates[0].pk]
+        before = initiative_rows(initiative, lookups)[INITIATIVES.name][0]
+        after = _cells(INITIATIVES, {**entry.values, "slug": initiative.slug}, lookups)
+        rows = []
+        for index, column in enumerate(INITIATIVES.exported):
+            if column.name == "slug" or column.name not in plan.columns[INITIATIVES.name]:
+                continue
+            old, new = before[index], after[index]
+            if old in (None, "") and new in (None, ""):
+                continue
+            rows.append({"column": column.name, "existing": _shown(old), "file": _shown(new), "same": old == new})
+        comparisons[entry.choice_key] = rows
+    return comparisons
+
+
 def duplicate_comparison(entry: Entry, plan: CensusPlan) -> list[dict]:
-    """Field by field, the existing initiative (the first candidate) and the file's row."""
-    if not entry.candidates:
-        return []
-    lookups = Lookups()
-    existing = export_queryset(Initiative.objects.filter(pk=entry.candidates[0].pk)).first()
-    before = initiative_rows(existing, lookups)[INITIATIVES.name][0]
-    after = _cells(INITIATIVES, {**entry.values, "slug": existing.slug}, lookups)
-    rows = []
-    for index, column in enumerate(INITIATIVES.exported):
-        if column.name == "slug" or column.name not in plan.columns[INITIATIVES.name]:
-            continue
-        old, new = before[index], after[index]
-        if old in (None, "") and new in (None, ""):
-            continue
-        rows.append({"column": column.name, "existing": _shown(old), "file": _shown(new), "same": old == new})
-    return rows
+    return duplicate_comparisons([entry], plan).get(entry.choice_key, [])
 
 
 def _shown(value) -> str:
@@ -1231,7 +1266,7 @@ def census_apply(
         created=len(created),
         updated=len(updated),
         unchanged=plan.count(UNCHANGED),
-        skipped=sum(1 for e in plan.entries if e.outcome in (INVALID, DUPLICATE)),
+        skipped=sum(1 for e in plan.entries if e.outcome in (INVALID, DUPLICATE, SKIPPED)),
         created_slugs=[i.slug for i in created],
     )
 

@@ -106,3 +106,12 @@ def may_import(user, model) -> bool:
 def may_export(user, model) -> bool:
     """An export shows what the changelist shows: staff who may see the model."""
     return _is_staff(user) and (has_model_perm(user, model, "view") or has_model_perm(user, model, "change"))
+
+
+def may_export_census(user) -> bool:
+    """The census workbook carries people's e-mail addresses and ORCID iDs
+    beside the initiatives: staff who may change initiatives, not everyone
+    who may look at them."""
+    from initiatives.models import Initiative
+
+    return _is_staff(user) and has_model_perm(user, Initiative, "change")

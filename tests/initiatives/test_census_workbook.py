@@ -12,10 +12,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from actionplan.models import InterventionArea
-from impact.models import Impact, Product, PublicEngagementCategory
+from impact.models import Impact, ImportJob, Product, PublicEngagementCategory
 from initiatives.exchange import census_import
 from initiatives.exchange.census_export import write_census_template, write_census_workbook
 from initiatives.exchange.census_format import LEGEND, SHEETS
@@ -23,7 +24,6 @@ from initiatives.exchange.census_import import (
     CHOICE_NEW,
     CHOICE_UPDATE,
     DUPLICATE,
-    INVALID,
     NEW,
     UNCHANGED,
     UPDATE,
@@ -226,7 +226,6 @@ def test_a_reimport_of_the_same_file_changes_nothing_and_reports_every_row_uncha
 
 def test_a_changed_cell_updates_that_initiative_only(demo):
     data = sheets_of(export())
-    header = data["initiatives"][0]
     rows = as_dicts(data["initiatives"])
     rows[0]["summary_it"] = "Un riassunto nuovo"
     changed = workbook(initiatives=rows)  # the other sheets left out: their rows stay
@@ -685,3 +684,117 @@ def test_organisation_type_is_needed_for_a_new_organisation_only():
     assert Partnership.objects.count() == 0
     assert Department.objects.filter(code="DIST").exists()
     assert Product.objects.count() == 0
+
+
+# --- The admin ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(client, django_capture_on_commit_callbacks):
+    """A client whose requests' on-commit callbacks (the job's task) run."""
+    post = client.post
+
+    def posting(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post(*args, **kwargs)
+
+    client.post = posting
+    return client
+
+
+@pytest.fixture
+def curator(client):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="initiatives",
+            codename__in=["add_initiative", "change_initiative", "view_initiative"],
+        )
+    )
+    client.force_login(user)
+    return user
+
+
+def upload(client, data: bytes, **options):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    form = {"arrival": "submitted", "mode": "all", **options}
+    form["file"] = SimpleUploadedFile("census.xlsx", data)
+    response = client.post(reverse("admin:initiatives_initiative_census_import"), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.get(kind=ImportJob.Kind.CENSUS, pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+def test_staff_import_a_workbook_in_the_admin_choose_for_a_duplicate_and_confirm(client, curator):
+    existing = InitiativeFactory(title_it="Orti condivisi", summary_it="Prima", state="published")
+    sheets = rekey(one_initiative(), "orti-nuovi")
+    sheets["initiatives"].append({"slug": "altra", "title_it": "Un'altra iniziativa", "start_date": "2024-01-01"})
+    job = upload(client, workbook(**sheets))
+    assert job.state == ImportJob.State.CHECKED  # the dry run ran (eagerly, in the default setup)
+    with translation.override("it"):
+        page = client.get(reverse("admin:initiatives_initiative_census_job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="it")
+    html = page.content.decode()
+    assert "Orti condivisi" in html and "Prima" in html and "Orti nei cortili" in html
+    assert Initiative.objects.count() == 1  # nothing written by the check
+
+    # Without a choice for the duplicate, the import is refused.
+    response = client.post(reverse("admin:initiatives_initiative_census_confirm", args=[job.pk]), {}, follow=True)
+    job.refresh_from_db()
+    assert job.phase == ImportJob.Phase.DRY_RUN and Initiative.objects.count() == 1
+
+    key = job.preview["duplicates"][0]["key"]
+    response = client.post(
+        reverse("admin:initiatives_initiative_census_confirm", args=[job.pk]), {f"choice-{key}": CHOICE_NEW}
+    )
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE, job.errors
+    assert (job.created_rows, job.updated_rows) == (2, 0)
+    assert not job.file  # deleted once imported
+    existing.refresh_from_db()
+    assert existing.summary_it == "Prima"
+    assert set(Initiative.objects.values_list("state", flat=True)) == {"published", "submitted"}
+    page = client.get(reverse("admin:initiatives_initiative_census_job", args=[job.pk]))
+    assert "2" in page.content.decode()
+    assert response.status_code == 302
+
+
+def test_the_admin_offers_the_valid_rows_only_and_the_rows_to_correct(client, curator):
+    sheets = one_initiative()
+    sheets["initiatives"].append({"slug": "cattiva", "title_it": "Cattiva", "budget": "molti"})
+    job = upload(client, workbook(**sheets), mode="valid")
+    assert job.state == ImportJob.State.CHECKED
+    rejected = client.get(reverse("admin:initiatives_initiative_census_rejected", args=[job.pk]))
+    assert rejected.status_code == 200
+    rows = sheets_of(rejected.content)["initiatives"]
+    assert [row[0] for row in rows[1:]] == ["cattiva"]
+    client.post(reverse("admin:initiatives_initiative_census_confirm", args=[job.pk]), {})
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE and job.created_rows == 1
+    assert list(Initiative.objects.values_list("slug", flat=True)) == ["orti-condivisi"]
+
+
+def test_all_or_nothing_with_a_bad_row_fails_the_check_and_names_the_row(client, curator):
+    sheets = one_initiative()
+    sheets["impacts"][0]["kind"] = "forse"
+    job = upload(client, workbook(**sheets))
+    assert job.state == ImportJob.State.FAILED
+    html = client.get(reverse("admin:initiatives_initiative_census_job", args=[job.pk])).content.decode()
+    assert "impacts" in html and "forse" in html
+    assert Initiative.objects.count() == 0
+
+
+def test_the_admin_template_and_export_download(client, curator):
+    InitiativeFactory()
+    template = client.get(reverse("admin:initiatives_initiative_census_template"))
+    assert template.status_code == 200 and "initiatives" in sheets_of(b"".join(template.streaming_content))
+    exported = client.get(reverse("admin:initiatives_initiative_census_download"))
+    assert len(sheets_of(b"".join(exported.streaming_content))["initiatives"]) == 2
+
+
+def test_someone_who_may_not_import_cannot_upload(client):
+    viewer = UserFactory(is_staff=True)
+    client.force_login(viewer)
+    assert client.get(reverse("admin:initiatives_initiative_census_import")).status_code == 403
+    assert client.get(reverse("admin:initiatives_initiative_census_template")).status_code == 403

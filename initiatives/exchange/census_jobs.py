@@ -1,0 +1,178 @@
+"""Census workbooks imported from the admin, as import jobs (impact.ImportJob,
+kind "census"), run by the task initiatives.tasks.run_census_job:
+
+1. Upload: the file is stored (private storage) with a job in the dry-run
+   phase and the options staff chose (arrival state, all or only the valid).
+2. Dry run: every sheet is checked and matched; the preview (totals, every
+   problem, notices, each initiative's outcome, each possible duplicate
+   with its comparison) is kept on the job, which is then CHECKED, or FAILED
+   when nothing could be imported.
+3. Confirmation: staff choose, per possible duplicate, update, new or skip;
+   the job moves to the import phase and the task checks the file again
+   with those choices and writes it (census_import.census_apply), or fails
+   saying why. The file is deleted once imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from impact.models import ImportJob
+from initiatives.exchange.census_import import (
+    CHOICE_NEW,
+    CHOICE_SKIP,
+    CHOICE_UPDATE,
+    CensusFileError,
+    census_apply,
+    census_plan,
+    rejected_rows_workbook,
+)
+from initiatives.exchange.imports import import_job_discard_file
+from initiatives.models import Initiative
+from initiatives.services.workflow import ARRIVAL_STATES
+
+logger = logging.getLogger(__name__)
+
+
+def census_job_create(*, data: bytes, filename: str, user, arrival: str, valid_only: bool) -> ImportJob:
+    if arrival not in ARRIVAL_STATES:
+        raise ValueError(arrival)
+    job = ImportJob(
+        kind=ImportJob.Kind.CENSUS,
+        phase=ImportJob.Phase.DRY_RUN,
+        original_name=filename,
+        user=user,
+        options={"arrival": arrival, "valid_only": bool(valid_only), "choices": {}},
+    )
+    job.file.save(Path(filename).name, ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def _read(job: ImportJob) -> bytes:
+    with job.file.open("rb") as stored:
+        return stored.read()
+
+
+def census_job_plan(job: ImportJob):
+    """The plan of a job's stored file, with the choices made so far."""
+    return census_plan(data=_read(job), filename=job.original_name, choices=job.options.get("choices") or {})
+
+
+def census_job_run(*, job_id: int) -> str:
+    """Run a pending census job (dry run or import); returns its final state.
+    Whatever goes wrong ends the job FAILED with a sentence, never RUNNING."""
+    claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
+        state=ImportJob.State.RUNNING, started_at=timezone.now()
+    )
+    job = ImportJob.objects.get(pk=job_id)
+    if not claimed:
+        return job.state
+    options = job.options or {}
+    valid_only = bool(options.get("valid_only"))
+    errors: list[dict] = []
+    preview: dict = job.preview or {}
+    created = updated = unchanged = 0
+    try:
+        plan = census_job_plan(job)
+        preview = plan.summary()
+        total = len(plan.entries)
+        if job.phase == ImportJob.Phase.DRY_RUN:
+            waiting = bool(plan.duplicates) and not plan.file_problems
+            if not (plan.can_write(valid_only=valid_only) or waiting):
+                errors = preview["problems"] or [_message(_("Nothing in this file can be imported."))]
+        else:
+            if not plan.can_write(valid_only=valid_only):
+                errors = preview["problems"] or [
+                    _message(_("The possible duplicates need a choice: nothing was imported."))
+                ]
+            else:
+                outcome = census_apply(
+                    plan, user=job.user, arrival=options.get("arrival") or ARRIVAL_STATES[0], valid_only=valid_only
+                )
+                created, updated, unchanged = outcome.created, outcome.updated, outcome.unchanged
+    except CensusFileError as exc:
+        errors, total = [_message(str(exc))], 0
+    except ValidationError as exc:
+        errors, total = [_message(" ".join(exc.messages))], 0
+    except Exception:
+        logger.exception("Census import job %s failed", job.pk)
+        errors, total = [_message(_("The import failed unexpectedly; nothing was imported."))], 0
+    job.errors = errors
+    job.preview = preview
+    job.total_rows = job.processed_rows = total
+    job.finished_at = timezone.now()
+    if job.phase == ImportJob.Phase.DRY_RUN:
+        # A dry run with bad rows stays confirmable when only valid rows are wanted.
+        job.state = ImportJob.State.FAILED if errors else ImportJob.State.CHECKED
+    else:
+        job.state = ImportJob.State.FAILED if errors else ImportJob.State.DONE
+        job.created_rows, job.updated_rows, job.skipped_rows = created, updated, unchanged
+    job.save()
+    if job.state == ImportJob.State.DONE:
+        import_job_discard_file(job)
+    return job.state
+
+
+def _message(text: str) -> dict:
+    return {"sheet": "", "row": 0, "column": "", "message": str(text)}
+
+
+def census_job_confirm(*, job: ImportJob, choices: dict[str, str]) -> ImportJob:
+    """Staff confirm a checked dry run with a choice for every possible
+    duplicate (CHOICE_NEW, CHOICE_SKIP, or CHOICE_UPDATE + one of its
+    candidates); the job moves to the import phase, pending, for the task
+    (enqueue it once the transaction commits). Refused with a ValidationError
+    saying why."""
+    duplicates = {d["key"]: d for d in (job.preview or {}).get("duplicates", [])}
+    missing = [d["title"] for key, d in duplicates.items() if key not in choices]
+    if missing:
+        raise ValidationError(
+            _("Choose what to do with each possible duplicate (%(titles)s).") % {"titles": ", ".join(missing[:5])},
+            code="choice_missing",
+        )
+    clean = {}
+    for key, choice in choices.items():
+        duplicate = duplicates.get(key)
+        if duplicate is None:
+            continue
+        allowed = {CHOICE_NEW, CHOICE_SKIP} | {CHOICE_UPDATE + c["slug"] for c in duplicate["candidates"]}
+        if choice not in allowed:
+            raise ValidationError(_("That choice is not one of those offered."), code="choice_invalid")
+        clean[key] = choice
+    confirmed = ImportJob.objects.filter(
+        pk=job.pk, kind=ImportJob.Kind.CENSUS, phase=ImportJob.Phase.DRY_RUN, state=ImportJob.State.CHECKED
+    ).update(
+        phase=ImportJob.Phase.IMPORT,
+        state=ImportJob.State.PENDING,
+        options={**job.options, "choices": clean},
+        started_at=None,
+        finished_at=None,
+    )
+    job.refresh_from_db()
+    if not confirmed:
+        raise ValidationError(_("This import cannot be confirmed (anymore): upload the file again."), code="gone")
+    return job
+
+
+def census_job_rejected_rows(job: ImportJob) -> bytes | None:
+    """The rows that were (or would be) left out, as a workbook to correct;
+    None when the file is gone or every row is fine."""
+    if not job.file:
+        return None
+    try:
+        plan = census_job_plan(job)
+    except (CensusFileError, ValidationError):
+        return None
+    if not any(entry.problems or entry.candidates for entry in plan.entries):
+        return None
+    return rejected_rows_workbook(plan)
+
+
+ARRIVAL_LABELS = {state: Initiative.State(state).label for state in ARRIVAL_STATES}
