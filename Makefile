@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve db demo test test-postgres lint format migrations-check messages compilemessages \
-	bench bench-exports bench-mainstream lock reset-local-db ci clean
+	bench bench-exports bench-census bench-mainstream lock reset-local-db ci clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -63,6 +63,7 @@ messages: install ## Extract the translatable strings into locale/*/django.po
 bench: install ## Time the showcase (10,000 initiatives, SQLite and PostgreSQL) and the ANVUR export
 	$(BIN)/python -m tests.bench.showcase
 	$(MAKE) --no-print-directory bench-exports
+	$(MAKE) --no-print-directory bench-census
 	$(MAKE) --no-print-directory bench-mainstream
 
 bench-mainstream: install ## The clever parts against the mainstream Django way, 10,000 initiatives (PostgreSQL)
@@ -82,6 +83,18 @@ bench-exports: install ## Time the ANVUR export against PostgreSQL COPY and its 
 	$(MANAGE) load_reference_data; \
 	status=0; $(BIN)/python -m tests.bench.exports $(BENCH_EXPORTS_ARGS) || status=$$?; \
 	psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_EXPORTS_DB)"; exit $$status
+
+BENCH_CENSUS_DB ?= pops_bench_census
+bench-census: install ## Time the census workbook's dry run and import, 1,000 and 5,000 initiatives (scratch PostgreSQL database)
+	@if ! pg_isready -q -d "$(BENCH_EXPORTS_PG)/postgres"; then \
+		echo "PostgreSQL is not reachable: the census bench needs it; skipped."; exit 0; fi; \
+	set -e; \
+	psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_CENSUS_DB)" -c "CREATE DATABASE $(BENCH_CENSUS_DB)"; \
+	export DATABASE_URL=$(BENCH_EXPORTS_PG)/$(BENCH_CENSUS_DB); \
+	$(MANAGE) migrate --noinput -v0; \
+	$(MANAGE) load_reference_data > /dev/null; \
+	status=0; $(BIN)/python -m tests.bench.census $(BENCH_CENSUS_ARGS) || status=$$?; \
+	psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_CENSUS_DB)"; exit $$status
 
 reset-local-db: ## Delete the local SQLite database and rebuild it with demo data
 	rm -f db.sqlite3

@@ -209,7 +209,8 @@ class ImportJobAdmin(admin.ModelAdmin):
     def _may_confirm(self, request, job: ImportJob) -> bool:
         """Only who uploaded the file confirms it (the admin history of the
         import is written in their name), while they may still import."""
-        target = self.admin_site._registry.get(RESOURCES[job.kind]._meta.model)
+        resource = RESOURCES.get(job.kind)
+        target = self.admin_site._registry.get(resource._meta.model) if resource else None
         return (
             job.user_id == request.user.pk
             and target is not None
@@ -222,6 +223,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         every bad row, and the button to confirm a clean one), or the
         import's outcome."""
         job = self._job(request, job_id)
+        if job.kind == ImportJob.Kind.CENSUS:  # a census workbook has its own page
+            return HttpResponseRedirect(reverse("admin:initiatives_initiative_census_job", args=[job.pk]))
         problems = job_problems(job)
         bad_rows = len({problem.row for problem in problems if problem.row})
         context = {
@@ -242,6 +245,8 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def _upload_url(self, job: ImportJob) -> str:
         """The import page where a corrected file is uploaded again."""
+        if job.kind not in RESOURCES:
+            return ""
         opts = RESOURCES[job.kind]._meta.model._meta
         try:
             return reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
@@ -254,6 +259,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         job = self._job(request, job_id)
         if not self._may_confirm(request, job):
             raise PermissionDenied
+        if job.kind == ImportJob.Kind.CENSUS:  # confirmed, with its choices, on its own page
+            return HttpResponseRedirect(reverse("admin:initiatives_initiative_census_job", args=[job.pk]))
         status_url = reverse("admin:impact_importjob_status", args=[job.pk])
         try:
             job = import_job_confirm(job_id=job.pk)

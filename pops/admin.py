@@ -29,7 +29,7 @@ class VocabularyAdmin(TranslationAdmin):
     list_display = ("code", "name", "position", "is_active")
     list_editable = ("position", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("code", "name_it", "name_en")
+    search_fields = ("code", "name_it", "name_en", "synonyms")
     ordering = ("position", "code")
 
 

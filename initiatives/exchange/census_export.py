@@ -154,13 +154,15 @@ def export_queryset(queryset):
         .prefetch_related(
             *INITIATIVE_CLASSIFICATIONS,
             Prefetch(
-                "participations", queryset=Participation.objects.select_related("person").order_by("position", "id")
+                "participations",
+                queryset=Participation.objects.select_related("person__department").order_by("position", "id"),
             ),
             Prefetch(
-                "partnerships", queryset=Partnership.objects.select_related("organisation").order_by("position", "id")
+                "partnerships",
+                queryset=Partnership.objects.select_related("organisation__type").order_by("position", "id"),
             ),
             Prefetch("places", queryset=Place.objects.order_by("id")),
-            Prefetch("products", queryset=Product.objects.order_by("position", "id")),
+            Prefetch("products", queryset=Product.objects.select_related("category").order_by("position", "id")),
             Prefetch("impacts", queryset=Impact.objects.order_by("position", "id")),
         )
     )
