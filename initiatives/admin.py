@@ -6,12 +6,18 @@ from django.views.decorators.http import require_safe
 from modeltranslation.admin import TranslationAdmin
 
 from impact.models import Impact, Product
-from initiatives.admin_review import review_urls
+from initiatives.admin_review import publish_selected, review_urls
 from initiatives.exchange.admin import DataImportExportMixin
 from initiatives.exchange.resources import InitiativeResource, PersonResource
 from initiatives.services.campaigns import campaign_figures
 from initiatives.services.initiatives import initiative_merge
-from initiatives.services.permissions import is_staff_reviewer, may_merge_initiatives, may_send_campaign_invitations
+from initiatives.services.permissions import (
+    has_author_account,
+    is_staff_reviewer,
+    may_merge_initiatives,
+    may_publish,
+    may_send_campaign_invitations,
+)
 from initiatives.showcase.cache import showcase_cache_invalidate
 from initiatives.tasks import send_campaign_invitations
 from pops.admin import HistoryAdmin, VocabularyAdmin, register_vocabularies
@@ -201,10 +207,19 @@ class InitiativeAdmin(DataImportExportMixin, HistoryAdmin, TranslationAdmin):
         # The public showcase caches figures and facets: a staff edit shows at once.
         showcase_cache_invalidate()
 
-    actions = ["merge_duplicates"]
+    actions = ["merge_duplicates", "publish_submitted"]
 
     def has_merge_permission(self, request, obj=None) -> bool:
         return may_merge_initiatives(request.user)
+
+    def has_publish_permission(self, request, obj=None) -> bool:
+        """Publishing many at once: the right to publish one."""
+        return may_publish(request.user)
+
+    @admin.action(description=_("Publish selected submitted initiatives"), permissions=["publish"])
+    def publish_submitted(self, request, queryset):
+        """Through the workflow, after a confirmation page (admin_review)."""
+        return publish_selected(self, request, queryset)
 
     def has_review_permission(self, request, obj=None) -> bool:
         """The review queue and each initiative's review page (admin_review)."""
@@ -247,7 +262,9 @@ class InitiativeAdmin(DataImportExportMixin, HistoryAdmin, TranslationAdmin):
         from django.urls import reverse
         from django.utils.html import format_html
 
-        if obj.state not in (Initiative.State.SUBMITTED, Initiative.State.CHANGES_REQUESTED):
+        waits_for_staff = obj.state in (Initiative.State.SUBMITTED, Initiative.State.CHANGES_REQUESTED)
+        # An imported draft nobody can sign in for: only staff can submit it.
+        if not waits_for_staff and not (obj.state == Initiative.State.DRAFT and not has_author_account(obj)):
             return "—"
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:initiatives_initiative_review", args=[obj.pk]), _("Review")

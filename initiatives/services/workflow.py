@@ -175,6 +175,12 @@ def initiative_transition(
     return record
 
 
+def notifies_authors(initiative: Initiative, to: str) -> bool:
+    """Whether the move to `to` writes to the initiative's authors."""
+    rule = TRANSITIONS.get((initiative.state, to))
+    return bool(rule and rule.notify and rule.notify[1] == AUTHOR)
+
+
 def recipients_of(initiative: Initiative, to: str) -> list[str]:
     """Who the move to `to` would e-mail: none when the move notifies nobody,
     or when it notifies the authors and the initiative has no author with an

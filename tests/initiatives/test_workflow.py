@@ -335,15 +335,17 @@ def test_one_refusal_in_a_bulk_publication_leaves_the_others_published(staff):
     }
 
 
-def test_a_bulk_publication_publishes_a_proposed_update_into_its_original(staff):
+def test_a_bulk_publication_publishes_a_proposed_update_into_its_original(staff, django_capture_on_commit_callbacks):
     from initiatives.services.initiatives import initiative_start_update
 
     original = InitiativeFactory(published=True, summary_it="Prima")
     copy = initiative_start_update(initiative=original, by=staff)
     Initiative.objects.filter(pk=copy.pk).update(summary_it="Dopo", state=S.SUBMITTED)
     copy.refresh_from_db()
-    result = initiatives_publish(initiatives=[copy], by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = initiatives_publish(initiatives=[copy], by=staff, notify=False)
     assert [i.pk for i in result.published] == [original.pk]
+    assert not OutboundEmail.objects.exists()
     original.refresh_from_db()
     assert original.summary_it == "Dopo"
     assert not Initiative.objects.filter(pk=copy.pk).exists()
