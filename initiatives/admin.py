@@ -18,6 +18,7 @@ from initiatives.services.permissions import (
     may_publish,
     may_send_campaign_invitations,
 )
+from initiatives.services.workflow import WORKFLOW_FIELDS
 from initiatives.showcase.cache import showcase_cache_invalidate
 from initiatives.tasks import send_campaign_invitations
 from pops.admin import HistoryAdmin, VocabularyAdmin, register_vocabularies
@@ -128,7 +129,9 @@ class InitiativeAdmin(DataImportExportMixin, HistoryAdmin, TranslationAdmin):
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("title_it",)}
     autocomplete_fields = (*Initiative.CLASSIFICATIONS, "campaign", "created_by", "revision_of")
-    readonly_fields = ("created_at", "updated_at", "submitted_at", "published_at")
+    # The workflow fields change only through the workflow (the review page,
+    # the bulk publication): never by editing, nor by reverting to a past version.
+    readonly_fields = ("state", "workflow_decisions", "created_at", "updated_at", "submitted_at", "published_at")
     inlines = [
         ParticipationInline,
         PartnershipInline,
@@ -192,7 +195,8 @@ class InitiativeAdmin(DataImportExportMixin, HistoryAdmin, TranslationAdmin):
             {
                 "fields": (
                     "campaign",
-                    ("state", "featured"),
+                    ("state", "workflow_decisions"),
+                    "featured",
                     "revision_of",
                     "created_by",
                     ("created_at", "updated_at"),
@@ -201,6 +205,31 @@ class InitiativeAdmin(DataImportExportMixin, HistoryAdmin, TranslationAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # A revert from the history loads a past version whole: its state
+            # and dates would replace the current ones, bypassing the workflow.
+            current = Initiative.objects.filter(pk=obj.pk).values(*WORKFLOW_FIELDS).first() or {}
+            for name, value in current.items():
+                setattr(obj, name, value)
+        else:
+            obj.state, obj.submitted_at, obj.published_at = Initiative.State.DRAFT, None, None
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("decisions"))
+    def workflow_decisions(self, obj: Initiative | None):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if obj is None or obj.pk is None:
+            return _("A new initiative starts as a draft.")
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("The state changes only through the review decisions:"),
+            reverse("admin:initiatives_initiative_review", args=[obj.pk]),
+            _("open the review page"),
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

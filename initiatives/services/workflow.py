@@ -54,6 +54,11 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
 }
 
 
+# What only `initiative_transition` (and an import, through the values below)
+# writes: the admin keeps them when it saves an initiative.
+WORKFLOW_FIELDS = ("state", "submitted_at", "published_at")
+
+
 # Where an imported initiative enters the workflow: staff choose, per import.
 # An import never publishes; staff publish from the review queue.
 ARRIVAL_STATES = (State.SUBMITTED, State.DRAFT)

@@ -389,3 +389,64 @@ def test_a_decision_may_e_mail_nobody(client, curator, django_capture_on_commit_
     initiative.refresh_from_db()
     assert initiative.state == S.PUBLISHED
     assert not OutboundEmail.objects.exists()
+
+
+# --- The state changes only through the workflow --------------------------------------------
+
+
+def test_the_change_form_shows_the_state_read_only_and_points_to_the_review(client, curator):
+    from initiatives.admin import InitiativeAdmin
+
+    initiative = InitiativeFactory(submitted=True)
+    page = client.get(reverse("admin:initiatives_initiative_change", args=[initiative.pk]))
+    assert "state" not in page.context["adminform"].form.fields
+    assert reverse("admin:initiatives_initiative_review", args=[initiative.pk]) in page.content.decode()
+    assert "state" not in (InitiativeAdmin.list_editable or ())
+
+
+def test_posting_a_state_to_the_change_or_add_form_changes_nothing(client):
+    from tests.initiatives.test_cover_alt import FormFields
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    initiative = InitiativeFactory(submitted=True)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    parser = FormFields("initiative_form")
+    parser.feed(client.get(url).content.decode())
+    data = {name: values if len(values) > 1 else values[0] for name, values in parser.data.items()}
+    response = client.post(url, {**data, "state": S.PUBLISHED, "published_at": "2020-01-01 10:00"})
+    assert response.status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.state == S.SUBMITTED
+    assert initiative.published_at is None
+    assert not initiative.transitions.filter(to_state=S.PUBLISHED).exists()
+
+    add = reverse("admin:initiatives_initiative_add")
+    parser = FormFields("initiative_form")
+    parser.feed(client.get(add).content.decode())
+    data = {name: values if len(values) > 1 else values[0] for name, values in parser.data.items()}
+    data.update({"title_it": "Aggiunta a mano", "slug": "aggiunta-a-mano", "state": S.PUBLISHED})
+    assert client.post(add, data).status_code == 302
+    assert Initiative.objects.get(slug="aggiunta-a-mano").state == S.DRAFT
+
+
+def test_reverting_to_a_past_version_keeps_the_state_the_workflow_left(client):
+    from initiatives.services.workflow import initiative_transition
+    from tests.initiatives.test_cover_alt import FormFields
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    initiative = InitiativeFactory(submitted=True, summary_it="Prima")
+    initiative_transition(initiative=initiative, to=S.PUBLISHED, by=staff)
+    published_at = Initiative.objects.get(pk=initiative.pk).published_at
+    initiative_transition(initiative=initiative, to=S.ARCHIVED, by=staff)
+    version = initiative.history.filter(state=S.PUBLISHED).latest("history_date")
+    url = reverse("admin:initiatives_initiative_simple_history", args=[initiative.pk, version.history_id])
+    parser = FormFields("historicalinitiative_form")
+    parser.feed(client.get(url).content.decode())
+    assert parser.data, "no revert form"
+    data = {name: values if len(values) > 1 else values[0] for name, values in parser.data.items()}
+    assert client.post(url, {**data, "summary_it": "Ripristinata"}).status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.summary_it == "Ripristinata"  # the revert did happen
+    assert initiative.state == S.ARCHIVED
+    assert initiative.published_at == published_at
