@@ -161,7 +161,7 @@ def publish_selected(model_admin, request, queryset):
             published = ngettext(
                 "%(count)d initiative published.", "%(count)d initiatives published.", len(result.published)
             ) % {"count": len(result.published)}
-            emails = _("Their authors are e-mailed.") if notify else _("Nobody was e-mailed.")
+            emails = _("Their authors with an e-mail address are notified.") if notify else _("Nobody was e-mailed.")
             model_admin.message_user(request, f"{published} {emails}", messages.SUCCESS)
         if result.skipped:
             model_admin.message_user(request, _skipped_message(result.skipped), messages.WARNING)

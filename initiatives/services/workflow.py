@@ -32,7 +32,7 @@ STAFF = "staff"
 MESSAGE_REQUIRED = _("Please write a message for the researchers explaining why.")
 UPDATE_APPROVED = _("Proposed update approved and published.")
 NOT_ALLOWED = _("You cannot move this initiative from “%(from)s” to “%(to)s”.")
-ONLY_SUBMITTED = _("It is %(state)s: only submitted initiatives can be published.")
+ONLY_SUBMITTED = _("Its state is “%(state)s”: only submitted initiatives can be published.")
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def publication_plan(initiatives) -> Publication:
         if initiative.state == State.SUBMITTED:
             plan.published.append(initiative)
         else:
-            reason = ONLY_SUBMITTED % {"state": State(initiative.state).label.lower()}
+            reason = ONLY_SUBMITTED % {"state": State(initiative.state).label}
             plan.skipped.append(Skipped(initiative, str(reason)))
     return plan
 
@@ -248,7 +248,7 @@ def initiatives_publish(*, initiatives, by, notify: bool = True) -> Publication:
         except (PermissionDenied, ValidationError) as refusal:
             # Read again under the lock: decided meanwhile, most likely.
             if initiative.state != State.SUBMITTED:
-                reason = ONLY_SUBMITTED % {"state": State(initiative.state).label.lower()}
+                reason = ONLY_SUBMITTED % {"state": State(initiative.state).label}
             else:
                 reason = " ".join(getattr(refusal, "messages", None) or [str(refusal)])
             done.skipped.append(Skipped(initiative, str(reason)))

@@ -291,8 +291,8 @@ def test_bulk_publication_publishes_the_submitted_ones_and_reports_the_others(
     assert {i.pk for i in result.published} == {i.pk for i in submitted}
     reasons = {s.initiative.pk: s.reason for s in result.skipped}
     assert set(reasons) == {draft.pk, rejected.pk}
-    assert str(S.DRAFT.label).lower() in reasons[draft.pk]
-    assert str(S.REJECTED.label).lower() in reasons[rejected.pk]
+    assert f"“{S.DRAFT.label}”" in reasons[draft.pk]
+    assert f"“{S.REJECTED.label}”" in reasons[rejected.pk]
     for initiative in submitted:
         initiative.refresh_from_db()
         assert initiative.state == S.PUBLISHED
@@ -327,7 +327,7 @@ def test_one_refusal_in_a_bulk_publication_leaves_the_others_published(staff):
     result = initiatives_publish(initiatives=[first, stale, third], by=staff)
     assert [i.pk for i in result.published] == [first.pk, third.pk]
     assert [s.initiative.pk for s in result.skipped] == [second.pk]
-    assert "respinta" in result.skipped[0].reason
+    assert f"“{S.REJECTED.label}”" in result.skipped[0].reason
     assert dict(Initiative.objects.values_list("pk", "state")) == {
         first.pk: S.PUBLISHED,
         second.pk: S.REJECTED,
