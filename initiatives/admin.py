@@ -6,13 +6,20 @@ from django.views.decorators.http import require_safe
 from modeltranslation.admin import TranslationAdmin
 
 from impact.models import Impact, Product
-from initiatives.admin_review import review_urls
+from initiatives.admin_review import publish_selected, review_urls
 from initiatives.exchange.admin import DataImportExportMixin
 from initiatives.exchange.census_admin import CensusWorkbookAdminMixin
 from initiatives.exchange.resources import InitiativeResource, PersonResource
 from initiatives.services.campaigns import campaign_figures
 from initiatives.services.initiatives import initiative_merge
-from initiatives.services.permissions import is_staff_reviewer, may_merge_initiatives, may_send_campaign_invitations
+from initiatives.services.permissions import (
+    has_author_account,
+    is_staff_reviewer,
+    may_merge_initiatives,
+    may_publish,
+    may_send_campaign_invitations,
+)
+from initiatives.services.workflow import WORKFLOW_FIELDS
 from initiatives.showcase.cache import showcase_cache_invalidate
 from initiatives.tasks import send_campaign_invitations
 from pops.admin import HistoryAdmin, VocabularyAdmin, register_vocabularies
@@ -123,7 +130,9 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("title_it",)}
     autocomplete_fields = (*Initiative.CLASSIFICATIONS, "campaign", "created_by", "revision_of")
-    readonly_fields = ("created_at", "updated_at", "submitted_at", "published_at")
+    # The workflow fields change only through the workflow (the review page,
+    # the bulk publication): never by editing, nor by reverting to a past version.
+    readonly_fields = ("state", "workflow_decisions", "created_at", "updated_at", "submitted_at", "published_at")
     inlines = [
         ParticipationInline,
         PartnershipInline,
@@ -187,7 +196,8 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
             {
                 "fields": (
                     "campaign",
-                    ("state", "featured"),
+                    ("state", "workflow_decisions"),
+                    "featured",
                     "revision_of",
                     "created_by",
                     ("created_at", "updated_at"),
@@ -197,15 +207,49 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
         ),
     )
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # A revert from the history loads a past version whole: its state
+            # and dates would replace the current ones, bypassing the workflow.
+            current = Initiative.objects.filter(pk=obj.pk).values(*WORKFLOW_FIELDS).first() or {}
+            for name, value in current.items():
+                setattr(obj, name, value)
+        else:
+            obj.state, obj.submitted_at, obj.published_at = Initiative.State.DRAFT, None, None
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("decisions"))
+    def workflow_decisions(self, obj: Initiative | None):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if obj is None or obj.pk is None:
+            return _("A new initiative starts as a draft.")
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("The state changes only through the review decisions:"),
+            reverse("admin:initiatives_initiative_review", args=[obj.pk]),
+            _("open the review page"),
+        )
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # The public showcase caches figures and facets: a staff edit shows at once.
         showcase_cache_invalidate()
 
-    actions = ["merge_duplicates", "export_census_workbook"]
+    actions = ["merge_duplicates", "publish_submitted", "export_census_workbook"]
 
     def has_merge_permission(self, request, obj=None) -> bool:
         return may_merge_initiatives(request.user)
+
+    def has_publish_permission(self, request, obj=None) -> bool:
+        """Publishing many at once: the right to publish one."""
+        return may_publish(request.user)
+
+    @admin.action(description=_("Publish selected submitted initiatives"), permissions=["publish"])
+    def publish_submitted(self, request, queryset):
+        """Through the workflow, after a confirmation page (admin_review)."""
+        return publish_selected(self, request, queryset)
 
     def has_review_permission(self, request, obj=None) -> bool:
         """The review queue and each initiative's review page (admin_review)."""
@@ -248,7 +292,9 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
         from django.urls import reverse
         from django.utils.html import format_html
 
-        if obj.state not in (Initiative.State.SUBMITTED, Initiative.State.CHANGES_REQUESTED):
+        waits_for_staff = obj.state in (Initiative.State.SUBMITTED, Initiative.State.CHANGES_REQUESTED)
+        # An imported draft nobody can sign in for: only staff can submit it.
+        if not waits_for_staff and not (obj.state == Initiative.State.DRAFT and not has_author_account(obj)):
             return "—"
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:initiatives_initiative_review", args=[obj.pk]), _("Review")

@@ -338,3 +338,22 @@ def test_a_curator_with_the_rights_does_send_the_invitations(client, world, djan
         )
     assert snapshot(CampaignInvitation) != before
     assert campaign.invitations.count() > 1
+
+
+def test_a_curator_with_the_right_does_publish_the_selected(client, world, django_capture_on_commit_callbacks):
+    """The bulk publication the walk refuses to view-only accounts writes for
+    a reviewer: the walk would see it."""
+    curator = UserFactory(is_staff=True)
+    curator.user_permissions.add(*Permission.objects.filter(codename__in=["view_initiative", "change_initiative"]))
+    client.force_login(curator)
+    submitted = world["submitted"]
+    before = snapshot(Initiative)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            admin_url(Initiative, "changelist"),
+            {"action": "publish_submitted", admin.helpers.ACTION_CHECKBOX_NAME: [submitted.pk], "confirm": "yes"},
+        )
+    assert snapshot(Initiative) != before
+    submitted.refresh_from_db()
+    assert submitted.state == Initiative.State.PUBLISHED
+    assert submitted.transitions.filter(to_state=Initiative.State.PUBLISHED, by=curator).exists()

@@ -43,6 +43,25 @@ def is_author(user, initiative: Initiative) -> bool:
     )
 
 
+def has_author_account(initiative: Initiative) -> bool:
+    """Whether anyone can sign in as an author of the initiative: its creator,
+    or a lead contact or co-author with a login. An imported initiative often
+    has none (its people have no account); staff then stand in for the
+    authors in the workflow (`services.workflow`), or nobody could ever move it.
+    Reads prefetched participations (with their people) when there are some."""
+    if initiative.created_by_id:
+        return True
+    if "participations" in getattr(initiative, "_prefetched_objects_cache", {}):
+        return any(
+            p.person.user_id for p in initiative.participations.all() if p.role == Participation.Role.LEAD or p.can_edit
+        )
+    return (
+        initiative.participations.filter(person__user__isnull=False)
+        .filter(Q(role=Participation.Role.LEAD) | Q(can_edit=True))
+        .exists()
+    )
+
+
 EDITABLE_STATES = (Initiative.State.DRAFT, Initiative.State.CHANGES_REQUESTED)
 
 
@@ -77,6 +96,12 @@ def has_model_perm(user, model, action: str) -> bool:
     """Django's own right `action` ("add", "change", "delete", "view") on `model`."""
     opts = model._meta
     return user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+
+
+def may_publish(user) -> bool:
+    """Publishing, one initiative from its review page or many at once from
+    the changelist: the workflow's staff moves, for a staff reviewer."""
+    return is_staff_reviewer(user)
 
 
 def may_merge_initiatives(user) -> bool:

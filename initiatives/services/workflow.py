@@ -10,7 +10,7 @@ which, in one table, and the service that performs a move.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from initiatives.models import Initiative, Participation, StateTransition
 from initiatives.services.initiatives import initiative_apply_update
 from initiatives.services.notifications import email_queue
-from initiatives.services.permissions import is_author, is_staff_reviewer
+from initiatives.services.permissions import has_author_account, is_author, is_staff_reviewer, may_publish
 from initiatives.showcase.cache import showcase_cache_invalidate
 
 State = Initiative.State
@@ -32,6 +32,7 @@ STAFF = "staff"
 MESSAGE_REQUIRED = _("Please write a message for the researchers explaining why.")
 UPDATE_APPROVED = _("Proposed update approved and published.")
 NOT_ALLOWED = _("You cannot move this initiative from “%(from)s” to “%(to)s”.")
+ONLY_SUBMITTED = _("Its state is “%(state)s”: only submitted initiatives can be published.")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     (State.PUBLISHED, State.ARCHIVED): Rule(STAFF),
     (State.ARCHIVED, State.PUBLISHED): Rule(STAFF),
 }
+
+
+# What only `initiative_transition` (and an import, through the values below)
+# writes: the admin keeps them when it saves an initiative.
+WORKFLOW_FIELDS = ("state", "submitted_at", "published_at")
 
 
 # Where an imported initiative enters the workflow: staff choose, per import.
@@ -83,13 +89,18 @@ def imported_arrivals_record(*, initiative_ids, state: str, by, source: str, now
     return len(records)
 
 
+def _acts_as(actor: str, user, initiative: Initiative) -> bool:
+    """Whether `user` is `actor` for this initiative. Staff stand in for the
+    authors of an initiative nobody can sign in as an author of (an imported
+    one, or one staff created in the admin): otherwise its draft could never
+    be submitted, nor its changes sent back for review."""
+    if actor == STAFF:
+        return is_staff_reviewer(user)
+    return is_author(user, initiative) or (is_staff_reviewer(user) and not has_author_account(initiative))
+
+
 def actors_of(user, initiative: Initiative) -> set[str]:
-    actors = set()
-    if is_author(user, initiative):
-        actors.add(AUTHOR)
-    if is_staff_reviewer(user):
-        actors.add(STAFF)
-    return actors
+    return {actor for actor in (AUTHOR, STAFF) if _acts_as(actor, user, initiative)}
 
 
 def allowed_targets(initiative: Initiative, user) -> list[str]:
@@ -108,8 +119,12 @@ def author_emails(initiative: Initiative) -> list[str]:
 
 
 @transaction.atomic
-def initiative_transition(*, initiative: Initiative, to: str, by, message: str = "") -> StateTransition:
-    """Move `initiative` to state `to` on behalf of `by`, record it and notify.
+def initiative_transition(
+    *, initiative: Initiative, to: str, by, message: str = "", notify: bool = True
+) -> StateTransition:
+    """Move `initiative` to state `to` on behalf of `by`, record it and notify
+    (unless `notify` is False: staff may choose not to e-mail anyone, e.g.
+    when they publish a historical import).
 
     Raises PermissionDenied when the table does not allow it for this user and
     ValidationError when a required message is missing.
@@ -123,7 +138,7 @@ def initiative_transition(*, initiative: Initiative, to: str, by, message: str =
         fields=["state", "revision_of", "submitted_at", "published_at"],
     )
     rule = TRANSITIONS.get((initiative.state, to))
-    if rule is None or rule.actor not in actors_of(by, initiative):
+    if rule is None or not _acts_as(rule.actor, by, initiative):
         raise PermissionDenied(NOT_ALLOWED % {"from": State(initiative.state).label, "to": State(to).label})
     message = (message or "").strip()
     if rule.needs_message and not message:
@@ -143,7 +158,8 @@ def initiative_transition(*, initiative: Initiative, to: str, by, message: str =
             at=now,
             message=message or str(UPDATE_APPROVED),
         )
-        _notify(rule, initiative, message, by)
+        if notify:
+            _notify(rule, initiative, message, by)
         return record
 
     record = StateTransition.objects.create(
@@ -159,8 +175,87 @@ def initiative_transition(*, initiative: Initiative, to: str, by, message: str =
     if State.PUBLISHED in (record.from_state, to):
         showcase_cache_invalidate()
 
-    _notify(rule, initiative, message, by)
+    if notify:
+        _notify(rule, initiative, message, by)
     return record
+
+
+def notifies_authors(initiative: Initiative, to: str) -> bool:
+    """Whether the move to `to` writes to the initiative's authors."""
+    rule = TRANSITIONS.get((initiative.state, to))
+    return bool(rule and rule.notify and rule.notify[1] == AUTHOR)
+
+
+def recipients_of(initiative: Initiative, to: str) -> list[str]:
+    """Who the move to `to` would e-mail: none when the move notifies nobody,
+    or when it notifies the authors and the initiative has no author with an
+    address (an imported one, say)."""
+    rule = TRANSITIONS.get((initiative.state, to))
+    if rule is None or not rule.notify:
+        return []
+    return list(settings.POPS_STAFF_EMAILS) if rule.notify[1] == STAFF else [e for e in author_emails(initiative) if e]
+
+
+# --- Publishing many at once -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Skipped:
+    initiative: Initiative
+    reason: str
+
+
+@dataclass
+class Publication:
+    """What a bulk publication did (or, planned, would do): the initiatives
+    published, and those left as they were, each with the reason."""
+
+    published: list[Initiative] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def publication_plan(initiatives) -> Publication:
+    """Which of `initiatives` a bulk publication would publish: the
+    submitted ones (a proposed update included); the others are skipped.
+    Reads only what is given: no query per initiative."""
+    plan = Publication()
+    for initiative in initiatives:
+        if initiative.state == State.SUBMITTED:
+            plan.published.append(initiative)
+        else:
+            reason = ONLY_SUBMITTED % {"state": State(initiative.state).label}
+            plan.skipped.append(Skipped(initiative, str(reason)))
+    return plan
+
+
+def initiatives_publish(*, initiatives, by, notify: bool = True) -> Publication:
+    """Publish each submitted initiative of `initiatives` on behalf of `by`,
+    one `initiative_transition` each: every rule of a single publication
+    applies (recorded by `by`, `published_at` set, the showcase refreshed,
+    the authors e-mailed unless `notify` is False).
+
+    Each publication is atomic on its own: one that is refused (not
+    submitted, or decided meanwhile by someone else: the state is read again
+    under the row lock) is reported in `skipped` and leaves the others
+    published. Raises PermissionDenied when `by` may not publish at all."""
+    if not may_publish(by):
+        raise PermissionDenied(NOT_ALLOWED % {"from": State.SUBMITTED.label, "to": State.PUBLISHED.label})
+    plan = publication_plan(initiatives)
+    done = Publication(skipped=plan.skipped)
+    for initiative in plan.published:
+        try:
+            record = initiative_transition(initiative=initiative, to=State.PUBLISHED, by=by, notify=notify)
+        except (PermissionDenied, ValidationError) as refusal:
+            # Read again under the lock: decided meanwhile, most likely.
+            if initiative.state != State.SUBMITTED:
+                reason = ONLY_SUBMITTED % {"state": State(initiative.state).label}
+            else:
+                reason = " ".join(getattr(refusal, "messages", None) or [str(refusal)])
+            done.skipped.append(Skipped(initiative, str(reason)))
+        else:
+            # A proposed update is folded into its original, which is what is now public.
+            done.published.append(record.initiative)
+    return done
 
 
 def _notify(rule: Rule, initiative: Initiative, message: str, by) -> None:
