@@ -767,11 +767,18 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
     orcids = {row["orcid"] for _e, row in rows if row.get("orcid")}
     found: dict[int, Person] = {}
     for chunk in _chunks(keys):
-        found.update({p.pk: p for p in Person.objects.filter(slug__in=chunk)})
+        found.update({p.pk: p for p in Person.objects.filter(slug__in=chunk).select_related("department")})
     for chunk in _chunks(emails):
-        found.update({p.pk: p for p in Person.objects.annotate(lower=Lower("email")).filter(lower__in=chunk)})
+        found.update(
+            {
+                p.pk: p
+                for p in Person.objects.annotate(lower=Lower("email"))
+                .filter(lower__in=chunk)
+                .select_related("department")
+            }
+        )
     for chunk in _chunks(orcids):
-        found.update({p.pk: p for p in Person.objects.filter(orcid__in=chunk)})
+        found.update({p.pk: p for p in Person.objects.filter(orcid__in=chunk).select_related("department")})
     nameless = {
         normalise_label(row.get("last_name"))
         for _e, row in rows
@@ -780,7 +787,7 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
     by_name: dict[str, list[Person]] = defaultdict(list)
     if nameless:
         for chunk in _chunks({row.get("last_name") for _e, row in rows if row.get("last_name")}):
-            for person in Person.objects.filter(last_name__in=chunk):
+            for person in Person.objects.filter(last_name__in=chunk).select_related("department"):
                 found.setdefault(person.pk, person)
     for person in found.values():
         by_name[normalise_label(person.full_name)].append(person)
@@ -1163,21 +1170,21 @@ def _compare(entries: list[Entry], present: dict, lookups: Lookups) -> None:
     for entry in entries:
         if entry.problems:
             entry.outcome = INVALID
-    targets = [e.target.pk for e in entries if e.target is not None and not e.problems]
-    current = {}
-    for chunk in _chunks(targets):
-        for initiative in export_queryset(Initiative.objects.filter(pk__in=chunk)):
-            current[initiative.pk] = initiative_rows(initiative, lookups)
-    for entry in entries:
-        if entry.problems or entry.outcome in (DUPLICATE, SKIPPED):
-            continue
+    compared = [e for e in entries if not e.problems and e.outcome not in (DUPLICATE, SKIPPED)]
+    for entry in compared:
         if entry.target is None:
             entry.outcome = NEW
-            continue
-        before = current[entry.target.pk]
-        after = file_rows(entry, present, lookups)
-        entry.changes = _differences(before, after, present)
-        entry.outcome = UPDATE if entry.changes else UNCHANGED
+    existing = [e for e in compared if e.target is not None]
+    # A page of existing initiatives at a time, compared and let go: memory
+    # holds one page of the database's rows, not all of them.
+    for page in _chunks(existing, 200):
+        current = {
+            initiative.pk: initiative_rows(initiative, lookups)
+            for initiative in export_queryset(Initiative.objects.filter(pk__in=[e.target.pk for e in page]))
+        }
+        for entry in page:
+            entry.changes = _differences(current[entry.target.pk], file_rows(entry, present, lookups), present)
+            entry.outcome = UPDATE if entry.changes else UNCHANGED
 
 
 def file_rows(entry: Entry, present: dict, lookups: Lookups) -> dict[str, list[list]]:
