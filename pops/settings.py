@@ -292,6 +292,15 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 POPS_IMPORT_MAX_BYTES = env.int("POPS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 # Files with more rows than this are imported by a Celery task.
 POPS_IMPORT_ASYNC_ROWS = env.int("POPS_IMPORT_ASYNC_ROWS", 2000)
+# What an import file may make the portal read (initiatives/exchange/files.py):
+# an XLSX workbook's declared size once unpacked, and, in any file, the rows of
+# a sheet, the columns of a row and the characters of a cell (Excel's own limit).
+POPS_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "POPS_IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024, validate=validate.Range(min=1)
+)
+POPS_IMPORT_MAX_ROWS = env.int("POPS_IMPORT_MAX_ROWS", 100_000, validate=validate.Range(min=1))
+POPS_IMPORT_MAX_COLUMNS = env.int("POPS_IMPORT_MAX_COLUMNS", 200, validate=validate.Range(min=1))
+POPS_IMPORT_MAX_CELL_CHARS = env.int("POPS_IMPORT_MAX_CELL_CHARS", 32_767, validate=validate.Range(min=1))
 # The stored file of a background import is deleted when the import succeeds,
 # and this many days (at least 1) after it fails (staff may download it from the
 # job page); a job that has not finished in that time is closed as failed.
