@@ -1,17 +1,18 @@
 """Reading import files and running imports: dry run first, then all or nothing.
 
-The file is checked (type, size) before anything is read; CSV may use commas
-or semicolons, with or without a UTF-8 byte-order mark; XLSX reads the first
-sheet. Rows are turned into objects by the resources in impact.resources.
+The file is checked (type, size, and for a workbook its archive) before
+anything is read, and read within the bounds of exchange.files (rows, columns,
+cell length, unpacked size); CSV may use commas or semicolons, with or without
+a UTF-8 byte-order mark; XLSX reads the active sheet. Every problem of the file
+is a ValidationError worded as a sentence. Rows are turned into objects by the
+resources in exchange.resources.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +33,20 @@ from import_export.formats import base_formats
 from import_export.results import RowResult
 
 from impact.models import ImportJob
+from initiatives.exchange.files import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    bounded_rows,
+    check_csv_start,
+    check_xlsx,
+    iter_csv_rows,
+    open_workbook,
+)
 from initiatives.exchange.resources import InitiativeResource, OrganisationResource, PersonResource
 
 logger = logging.getLogger(__name__)
 
 EXTENSIONS = (".csv", ".xlsx")
-ZIP_MAGIC = b"PK\x03\x04"
 RESOURCES = {
     "initiatives": InitiativeResource,
     "organisations": OrganisationResource,
@@ -45,32 +54,93 @@ RESOURCES = {
 }
 
 
-def sniff_delimiter(text: str) -> str:
-    """Comma or semicolon, whichever the header line uses."""
-    header = text.split("\n", 1)[0]
+def _is_xlsx(filename: str) -> bool:
+    return filename.lower().endswith(".xlsx")
+
+
+def _dataset(rows: Iterable, *, fill, empty: str) -> tablib.Dataset:
+    """A dataset of bounded rows, the first being the header: its names
+    stripped, none twice, and no row wider than it."""
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError(empty, code="empty")
+    names = ["" if value is None else str(value).strip() for value in header]
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            raise ValidationError(
+                _("The column “%(column)s” is named twice in the first row of the file.") % {"column": name},
+                code="columns",
+            )
+        seen.add(name)
+    dataset = tablib.Dataset(headers=names)
+    width = len(names)
+    for number, row in enumerate(rows, 2):
+        if len(row) > width:
+            raise ValidationError(
+                _("Row %(row)d has a value in column %(column)d, but the first row of the file names no such column.")
+                % {"row": number, "column": len(row)},
+                code="columns",
+            )
+        dataset.append([*row, *[fill] * (width - len(row))])
+    return dataset
+
+
+def import_sheet(book):
+    """The sheet an import reads: the workbook's active one (its first
+    worksheet when the active one is a chart)."""
+    sheet = book.active
+    if sheet is None or not hasattr(sheet, "iter_rows"):
+        sheet = next(iter(book.worksheets), None)
+    if sheet is None:
+        raise ValidationError(_("This workbook has no sheet of cells."), code="empty")
+    return sheet
+
+
+def csv_dataset(data: bytes) -> tablib.Dataset:
+    return _dataset(iter_csv_rows(data), fill="", empty=_("The file is empty."))
+
+
+def xlsx_dataset(data: bytes) -> tablib.Dataset:
+    book = open_workbook(data)
     try:
-        return csv.Sniffer().sniff(header, delimiters=",;").delimiter
-    except csv.Error:
-        return ";" if header.count(";") > header.count(",") else ","
+        sheet = import_sheet(book)
+        return _dataset(
+            bounded_rows(sheet, sheet_name=sheet.title),
+            fill=None,
+            empty=_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet.title},
+        )
+    finally:
+        book.close()
 
 
 class SniffingCSV(base_formats.CSV):
-    """CSV with commas or semicolons, UTF-8 with or without a byte-order mark."""
+    """CSV with commas or semicolons, UTF-8 with or without a byte-order
+    mark, read within the bounds of exchange.files."""
 
     encoding = "utf-8-sig"
 
     def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes):
-            in_stream = in_stream.decode("utf-8-sig")
-        in_stream = in_stream.lstrip("\ufeff")
-        return tablib.Dataset().load(in_stream, format="csv", delimiter=sniff_delimiter(in_stream))
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        return csv_dataset(in_stream)
 
 
-IMPORT_FORMATS = [SniffingCSV, base_formats.XLSX]
+class BoundedXLSX(base_formats.XLSX):
+    """The active sheet of a workbook, checked and read within the bounds of
+    exchange.files."""
+
+    def create_dataset(self, in_stream):
+        return xlsx_dataset(in_stream)
+
+
+IMPORT_FORMATS = [SniffingCSV, BoundedXLSX]
 
 
 def validate_upload(upload, *, max_bytes: int) -> None:
-    """Refuse a file by its name, size and first bytes, before reading it."""
+    """Refuse a file by its name, size and first bytes, and a workbook by its
+    archive's directory (exchange.files.check_xlsx), before reading its rows."""
     name = getattr(upload, "name", "") or ""
     extension = Path(name).suffix.lower()
     if extension not in EXTENSIONS:
@@ -83,45 +153,94 @@ def validate_upload(upload, *, max_bytes: int) -> None:
             % {"size": upload.size // 2**20 + 1, "max": max_bytes // 2**20},
             code="file_size",
         )
-    head = upload.read(1024)
+    if not upload.size:
+        raise ValidationError(_("The file is empty."), code="empty")
+    head = upload.read(4096)
     upload.seek(0)
-    if extension == ".xlsx" and not head.startswith(ZIP_MAGIC):
-        raise ValidationError(_("This is not a real XLSX file."), code="file_type")
-    if extension == ".csv" and b"\x00" in head:
-        raise ValidationError(_("This is not a text CSV file (is it a spreadsheet saved as .csv?)."), code="file_type")
+    if extension == ".xlsx":
+        if not head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+            raise ValidationError(_("This is not a real XLSX file."), code="file_type")
+        try:
+            check_xlsx(upload.read())
+        finally:
+            upload.seek(0)
+    else:
+        check_csv_start(head)
 
 
-def read_dataset(*, data: bytes, filename: str) -> tablib.Dataset:
-    if filename.lower().endswith(".xlsx"):
-        return base_formats.XLSX().create_dataset(data)
+def check_columns(headers: list[str], resource_class) -> None:
+    """Refuse a file whose first row names none of the import's columns (the
+    wrong file, or one without its header row)."""
+    columns = [field.column_name for field in resource_class().get_import_fields()]
+    if not set(headers) & set(columns):
+        raise ValidationError(
+            _(
+                "The first row of the file names none of the columns of this import (%(columns)s): "
+                "is it the right file, and is its first row the header?"
+            )
+            % {"columns": ", ".join(columns)},
+            code="columns",
+        )
+
+
+def read_dataset(*, data: bytes, filename: str, resource_class=None) -> tablib.Dataset:
+    """The rows of a CSV or XLSX file (by its name), within the bounds of
+    exchange.files; with `resource_class`, its header is checked against the
+    import's columns. Every problem is a ValidationError worded as a sentence."""
+    dataset = xlsx_dataset(data) if _is_xlsx(filename) else csv_dataset(data)
+    if resource_class is not None:
+        check_columns(dataset.headers, resource_class)
+    return dataset
+
+
+def read_header(*, data: bytes, filename: str) -> list[str]:
+    """The names in the first row of a file, read no further."""
+    if not _is_xlsx(filename):
+        rows = iter_csv_rows(data)
+        header = next(rows)
+        rows.close()
+    else:
+        book = open_workbook(data)
+        try:
+            sheet = import_sheet(book)
+            header = next(bounded_rows(sheet, sheet_name=sheet.title), None)
+            if header is None:
+                raise ValidationError(_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet.title}, code="empty")
+        finally:
+            book.close()
+    return ["" if value is None else str(value).strip() for value in header]
+
+
+def validate_columns(upload, *, resource_class) -> None:
+    """Refuse an upload whose first row names none of the import's columns
+    (or that cannot be read as far as its first row)."""
     try:
-        return SniffingCSV().create_dataset(data)
-    except UnicodeDecodeError:
-        raise ValidationError(_("The file is not UTF-8 text: save it as “CSV UTF-8”."), code="encoding") from None
+        data = upload.read()
+    finally:
+        upload.seek(0)
+    check_columns(read_header(data=data, filename=upload.name), resource_class)
 
 
 def count_rows(*, data: bytes, filename: str, more_than: int | None = None) -> int | None:
     """The number of data rows (the header left out) that `read_dataset`
     would give, without building the dataset, or None when the file cannot
     be read (its reader will say why). With `more_than`, an XLSX whose
-    declared size is larger answers with that size without reading its rows.
-    Only meant to choose between a preview done at once and a job."""
-    if filename.lower().endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-            declared = (sheet.max_row or 1) - 1  # from the sheet's dimension, when it has one
-            if more_than is not None and declared > more_than:
-                return declared
-            return max(sum(1 for _row in sheet.iter_rows(values_only=True)) - 1, 0)
-        except Exception:  # not a workbook after all: the reader reports it
-            return None
+    declared size is larger (and within POPS_IMPORT_MAX_ROWS) answers with
+    that size without reading its rows. Only meant to choose between a
+    preview done at once and a job."""
     try:
-        text = data.decode("utf-8-sig").lstrip("\ufeff")
-        rows = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
-        return sum(1 for number, row in enumerate(rows) if number and row)  # as tablib: blank lines dropped
-    except (UnicodeDecodeError, csv.Error):
+        if not _is_xlsx(filename):
+            return max(sum(1 for _row in iter_csv_rows(data)) - 1, 0)
+        book = open_workbook(data)
+        try:
+            sheet = import_sheet(book)
+            declared = (sheet.max_row or 1) - 1  # from the sheet's dimension, when it has one
+            if more_than is not None and more_than < declared < settings.POPS_IMPORT_MAX_ROWS:
+                return declared
+            return max(sum(1 for _row in bounded_rows(sheet, sheet_name=sheet.title)) - 1, 0)
+        finally:
+            book.close()
+    except ValidationError:
         return None
 
 
@@ -298,7 +417,7 @@ def import_job_run(*, job_id: int) -> str:
         with job.file.open("rb") as stored:
             upload = File(stored.file, name=name)
             validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
-            dataset = read_dataset(data=upload.read(), filename=name)
+            dataset = read_dataset(data=upload.read(), filename=name, resource_class=RESOURCES[job.kind])
         if len(dataset) != job.total_rows:  # the upload's count was an estimate
             job.total_rows = len(dataset)
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
