@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiatives.tasks.purge_import_files",
         "schedule": 24 * 3600,
     },
+    # Import jobs whose worker died or was killed: see POPS_IMPORT_JOB_TIME_LIMIT.
+    "close-overdue-import-jobs": {
+        "task": "initiatives.tasks.close_overdue_import_jobs",
+        "schedule": 5 * 60,
+    },
 }
 
 # E-mail: printed to the console unless an SMTP server is configured.
@@ -301,6 +306,9 @@ POPS_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
 POPS_IMPORT_MAX_ROWS = env.int("POPS_IMPORT_MAX_ROWS", 100_000, validate=validate.Range(min=1))
 POPS_IMPORT_MAX_COLUMNS = env.int("POPS_IMPORT_MAX_COLUMNS", 200, validate=validate.Range(min=1))
 POPS_IMPORT_MAX_CELL_CHARS = env.int("POPS_IMPORT_MAX_CELL_CHARS", 32_767, validate=validate.Range(min=1))
+# Seconds an import job may run: then it stops and fails (nothing written); a
+# job whose process died is closed as failed by a beat task soon after.
+POPS_IMPORT_JOB_TIME_LIMIT = env.int("POPS_IMPORT_JOB_TIME_LIMIT", 15 * 60, validate=validate.Range(min=1))
 # The stored file of a background import is deleted when the import succeeds,
 # and this many days (at least 1) after it fails (staff may download it from the
 # job page); a job that has not finished in that time is closed as failed.

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import tablib
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -251,6 +253,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
+        if not self.row:  # the whole file
+            return self.message
         if self.column:
             return _("Row %(row)d, column “%(column)s”: %(message)s") % {
                 "row": self.row,
@@ -382,31 +386,96 @@ def import_job_create(
     return job
 
 
-def _progress_writer(job_id: int, total: int) -> Callable[[int], None]:
+# Seconds a job's task has, after its time limit, to record its outcome before
+# Celery kills it; a job still running after both is closed as failed.
+IMPORT_JOB_GRACE_SECONDS = 60
+
+
+class ImportTimeLimitExceeded(Exception):
+    """An import job ran past POPS_IMPORT_JOB_TIME_LIMIT (seen after a row:
+    also where tasks run in-process, without Celery's time limits)."""
+
+
+def _time_limit_message() -> str:
+    minutes = max(1, -(-settings.POPS_IMPORT_JOB_TIME_LIMIT // 60))
+    return ngettext(
+        "The import took longer than %(minutes)d minute and was stopped; nothing was imported.",
+        "The import took longer than %(minutes)d minutes and was stopped; nothing was imported.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _problem(message: str) -> dict:
+    return {"row": 0, "column": "", "message": message}
+
+
+def _progress_writer(job_id: int, total: int, deadline: float) -> Callable[[int], None]:
     every = max(1, total // 100)
     key = job_progress_key(job_id)
 
     def write(done: int) -> None:
+        if time.monotonic() > deadline:
+            raise ImportTimeLimitExceeded
         if done % every == 0 or done >= total:
             cache.set(key, done, 24 * 3600)
 
     return write
 
 
+def _stopped_by_time_limit(result) -> bool:
+    """Whether Celery's soft time limit struck inside the resource, which
+    records an exception raised in a row (or before the rows) and goes on."""
+    errors = [error for _number, row in result.row_errors() for error in row] + list(result.base_errors)
+    return any(isinstance(error.error, SoftTimeLimitExceeded) for error in errors)
+
+
+def _finish(job: ImportJob, **outcome) -> bool:
+    """Write a running job's outcome; False when it is no longer running
+    (closed meanwhile as overdue: that outcome stands)."""
+    outcome["finished_at"] = timezone.now()
+    if not ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.RUNNING).update(**outcome):
+        job.refresh_from_db()
+        return False
+    for name, value in outcome.items():
+        setattr(job, name, value)
+    return True
+
+
 def import_job_run(*, job_id: int) -> str:
-    """Run a pending job: check the stored file (type, size) before reading
-    it, then, in ONE transaction, check every row and, in the import phase
-    only and only if no row is bad, write them all (all or nothing); a dry
-    run always rolls back. The progress goes through the cache; the outcome
-    is written to the job afterwards. Returns the final state: a clean dry
-    run is CHECKED (waiting for confirmation), a clean import DONE, anything
-    else FAILED."""
+    """Run a pending job: check the stored file (type, size, bounds) and read
+    it whole before any row is imported, then, in ONE transaction, check every
+    row and, in the import phase only and only if no row is bad, write them
+    all (all or nothing) with the job's outcome; a dry run always rolls back.
+    The progress goes through the cache. A job that runs past
+    POPS_IMPORT_JOB_TIME_LIMIT stops after the row it is at and writes
+    nothing; whatever goes wrong, the job ends failed with a sentence saying
+    why, never left running. Returns the final state: a clean dry run is
+    CHECKED (waiting for confirmation), a clean import DONE, anything else
+    FAILED."""
+    import_jobs_close_overdue()
+    deadline = time.monotonic() + settings.POPS_IMPORT_JOB_TIME_LIMIT
     updated = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
         state=ImportJob.State.RUNNING, started_at=timezone.now()
     )
     job = ImportJob.objects.get(pk=job_id)
     if not updated:  # already run (a task delivered twice)
         return job.state
+    try:
+        _run_job(job, deadline=deadline)
+    except Exception as exc:  # escaped the run: the time limit while writing the outcome, a database error
+        if isinstance(exc, ImportTimeLimitExceeded | SoftTimeLimitExceeded):
+            message = _time_limit_message()
+        else:
+            logger.exception("Import job %s failed", job.pk)
+            message = _("The import failed unexpectedly; nothing was imported.")
+        _finish(job, state=ImportJob.State.FAILED, errors=[_problem(message)])
+    cache.delete(job_progress_key(job.pk))
+    if job.state == ImportJob.State.DONE:
+        import_job_discard_file(job)
+    return job.state
+
+
+def _run_job(job: ImportJob, *, deadline: float) -> None:
     dry_run = job.phase == ImportJob.Phase.DRY_RUN
     cache.set(job_progress_key(job.pk), 0, 24 * 3600)
     errors: list[dict] = []
@@ -414,15 +483,18 @@ def import_job_run(*, job_id: int) -> str:
     processed = 0
     try:
         name = job.original_name or job.file.name
+        resource_class = RESOURCES[job.kind]
         with job.file.open("rb") as stored:
             upload = File(stored.file, name=name)
             validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
-            dataset = read_dataset(data=upload.read(), filename=name, resource_class=RESOURCES[job.kind])
+            dataset = read_dataset(data=upload.read(), filename=name, resource_class=resource_class)
         if len(dataset) != job.total_rows:  # the upload's count was an estimate
             job.total_rows = len(dataset)
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
-        resource = RESOURCES[job.kind]()
-        resource.progress = _progress_writer(job.pk, len(dataset))
+        if time.monotonic() > deadline:
+            raise ImportTimeLimitExceeded
+        resource = resource_class()
+        resource.progress = _progress_writer(job.pk, len(dataset), deadline)
         with transaction.atomic():
             result = resource.import_data(
                 dataset,
@@ -431,50 +503,60 @@ def import_job_run(*, job_id: int) -> str:
                 rollback_on_validation_errors=True,
                 user=job.user,
             )
+            if _stopped_by_time_limit(result):
+                raise ImportTimeLimitExceeded
             problems = row_errors(result)
             if problems or result.has_errors() or result.has_validation_errors():
                 errors = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
-                errors = errors or [{"row": 0, "column": "", "message": _("The import failed.")}]
+                errors = errors or [_problem(_("The import failed."))]
+            totals = dict(result.totals)
+            processed = getattr(resource, "rows_done", len(dataset))
             if dry_run or errors:
                 transaction.set_rollback(True)  # a dry run writes nothing, whatever the resource did
             else:
-                # The history is part of the import: written, or rolled back, with it.
+                # The history and the outcome are part of the import: written,
+                # or rolled back, with its rows. A job closed meanwhile as
+                # overdue (reported as stopped, nothing imported) writes nothing.
                 import_log_entries(result=result, model=resource._meta.model, user=job.user)
-            totals = dict(result.totals)
-        processed = getattr(resource, "rows_done", len(dataset))
+                if not _finish(
+                    job,
+                    state=ImportJob.State.DONE,
+                    errors=[],
+                    processed_rows=processed,
+                    created_rows=totals.get("new", 0),
+                    updated_rows=totals.get("update", 0),
+                    skipped_rows=totals.get("skip", 0),
+                ):
+                    transaction.set_rollback(True)
+                return
     except ValidationError as exc:
-        errors = [{"row": 0, "column": "", "message": message} for message in exc.messages]
+        errors = [_problem(message) for message in exc.messages]
+    except (ImportTimeLimitExceeded, SoftTimeLimitExceeded):
+        errors = [_problem(_time_limit_message())]
     except Exception:
         logger.exception("Import job %s failed", job.pk)
-        errors = [{"row": 0, "column": "", "message": _("The import failed unexpectedly; nothing was imported.")}]
+        errors = [_problem(_("The import failed unexpectedly; nothing was imported."))]
     # After the import transaction: the outcome, on the job's row.
-    job.errors = errors
-    job.processed_rows = processed
-    job.finished_at = timezone.now()
+    outcome = {"errors": errors, "processed_rows": processed}
     if dry_run:
-        job.state = ImportJob.State.FAILED if errors else ImportJob.State.CHECKED
-        job.preview = {key: totals.get(key, 0) for key in ("new", "update", "skip")} if totals else {}
+        outcome["state"] = ImportJob.State.FAILED if errors else ImportJob.State.CHECKED
+        outcome["preview"] = {key: totals.get(key, 0) for key in ("new", "update", "skip")} if totals else {}
     else:
-        job.state = ImportJob.State.FAILED if errors else ImportJob.State.DONE
-        job.created_rows = 0 if errors else totals.get("new", 0)
-        job.updated_rows = 0 if errors else totals.get("update", 0)
-        job.skipped_rows = 0 if errors else totals.get("skip", 0)
-    job.save(
-        update_fields=[
-            "state",
-            "errors",
-            "preview",
-            "processed_rows",
-            "created_rows",
-            "updated_rows",
-            "skipped_rows",
-            "finished_at",
-        ]
+        outcome.update(state=ImportJob.State.FAILED, created_rows=0, updated_rows=0, skipped_rows=0)
+    _finish(job, **outcome)
+
+
+def import_jobs_close_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Close the jobs still running past POPS_IMPORT_JOB_TIME_LIMIT (and the
+    grace Celery gives a task before killing it): their process was killed or
+    died, and nothing else would ever end them. They are marked failed with
+    the reason; an import that somehow still runs then writes nothing (its
+    outcome is conditional on the job running). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.POPS_IMPORT_JOB_TIME_LIMIT + IMPORT_JOB_GRACE_SECONDS)
+    return ImportJob.objects.filter(state=ImportJob.State.RUNNING, started_at__lt=cutoff).update(
+        state=ImportJob.State.FAILED, finished_at=now, errors=[_problem(_time_limit_message())]
     )
-    cache.delete(job_progress_key(job.pk))
-    if job.state == ImportJob.State.DONE:
-        import_job_discard_file(job)
-    return job.state
 
 
 def import_job_confirm(*, job_id: int) -> ImportJob:
@@ -576,7 +658,14 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
 def import_job_status(job: ImportJob) -> dict:
     """What the job page shows, as JSON: phase, state, progress and outcome
     (`finished`: no task has anything left to do, the job is over or waits
-    for confirmation)."""
+    for confirmation). A job running past its time limit is closed first:
+    where tasks run in-process nothing else may be left to close it."""
+    overdue = timezone.now() - datetime.timedelta(
+        seconds=settings.POPS_IMPORT_JOB_TIME_LIMIT + IMPORT_JOB_GRACE_SECONDS
+    )
+    if job.state == ImportJob.State.RUNNING and job.started_at and job.started_at < overdue:
+        import_jobs_close_overdue()
+        job.refresh_from_db()
     return {
         "id": job.pk,
         "phase": job.phase,
