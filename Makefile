@@ -84,7 +84,7 @@ bench-exports: install ## Time the ANVUR export against PostgreSQL COPY and its 
 	psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_EXPORTS_DB)"; exit $$status
 
 reset-local-db: ## Delete the local SQLite database and rebuild it with demo data
-	rm -f db.sqlite3
+	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 	$(MAKE) demo
 
 lock: ## Re-pin requirements*.lock from pyproject.toml in a scratch venv

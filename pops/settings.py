@@ -98,6 +98,22 @@ WSGI_APPLICATION = "pops.wsgi.application"
 
 
 # Database: SQLite in the project folder unless DATABASE_URL says otherwise.
+#
+# SQLite lets one connection write at a time. In WAL mode readers never wait
+# for the writer (nor it for them), and the busy timeout makes another write
+# (a login, a curator's save) wait up to that many seconds for the lock instead
+# of failing at once with "database is locked"; IMMEDIATE transactions take the
+# lock when they begin, so that a transaction that has read never fails to
+# upgrade to a write. synchronous=NORMAL is safe in WAL mode (a power cut may
+# lose the last commits, never corrupt the file). An in-memory database (the
+# test suite's) ignores the journal mode.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+}
+
+
 def _database_from_url(url: str) -> dict:
     scheme = urlsplit(url).scheme
     if scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
@@ -108,6 +124,7 @@ def _database_from_url(url: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     else:
         config["CONN_HEALTH_CHECKS"] = True
         # No JIT compilation: the portal's queries are short, and compiling
