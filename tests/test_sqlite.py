@@ -4,11 +4,14 @@ failing with "database is locked", and reads do not wait at all."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 import time
+
+import pytest
 
 from tests.processes import ROOT, copy_of, environment
 
@@ -134,3 +137,31 @@ def test_a_login_waits_for_a_long_import_instead_of_failing_and_reads_do_not_wai
     # The write waited (longer than sqlite3's own 5 s) until the import committed.
     assert 5 < seen["write_seconds"] < 20
     assert seen["initiatives_after"] == initiatives + 16
+
+
+@pytest.mark.django_db
+def test_the_command_line_holds_the_lock_for_one_pass_over_the_rows(tmp_path, monkeypatch):
+    """All or nothing needs one transaction, not a dry run before it."""
+    from django.core.management import CommandError, call_command
+
+    from initiatives.exchange.resources import InitiativeResource
+    from initiatives.models import Initiative
+
+    passes = []
+    import_data = InitiativeResource.import_data
+
+    def spy(self, dataset, **kwargs):
+        passes.append(kwargs["dry_run"])
+        return import_data(self, dataset, **kwargs)
+
+    monkeypatch.setattr(InitiativeResource, "import_data", spy)
+    path = tmp_path / "iniziative.csv"
+    path.write_text("title_it,start_date,departments\nOrti,2025-01-01,DIST\nMostra,2025-01-01,XYZ\n")
+
+    with pytest.raises(CommandError):
+        call_command("import_initiatives", str(path), stdout=io.StringIO())
+    assert passes == [False] and not Initiative.objects.exists()  # rolled back whole
+
+    path.write_text("title_it,start_date,departments\nOrti,2025-01-01,DIST\n")
+    call_command("import_initiatives", str(path), stdout=io.StringIO())
+    assert passes == [False, False] and Initiative.objects.count() == 1
