@@ -198,7 +198,9 @@ def bounded_rows(worksheet, *, sheet_name: str) -> Iterator[tuple]:
     Raises ValidationError naming the sheet at the first row beyond
     POPS_IMPORT_MAX_ROWS (empty rows count: they are rows of the sheet), a row
     with a value beyond column POPS_IMPORT_MAX_COLUMNS, a cell longer than
-    POPS_IMPORT_MAX_CELL_CHARS, or a part of the sheet that cannot be read."""
+    POPS_IMPORT_MAX_CELL_CHARS, or a part of the sheet that cannot be read.
+    The worksheet's declared dimensions are reset first (read `max_row`
+    before, as an estimate, if it is wanted)."""
     from openpyxl.utils import get_column_letter
 
     max_rows = settings.POPS_IMPORT_MAX_ROWS
