@@ -97,7 +97,7 @@ bench-census: install ## Time the census workbook's dry run and import, 1,000 an
 	psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_CENSUS_DB)"; exit $$status
 
 reset-local-db: ## Delete the local SQLite database and rebuild it with demo data
-	rm -f db.sqlite3
+	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 	$(MAKE) demo
 
 lock: ## Re-pin requirements*.lock from pyproject.toml in a scratch venv

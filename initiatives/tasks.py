@@ -5,14 +5,21 @@ outbox can queue them without importing this module back.
 """
 
 from celery import shared_task
+from django.conf import settings
 
 from initiatives.exchange.census_jobs import census_job_run
-from initiatives.exchange.imports import import_files_purge, import_job_run
+from initiatives.exchange.imports import (
+    IMPORT_JOB_GRACE_SECONDS,
+    import_files_purge,
+    import_job_run,
+    import_jobs_close_overdue,
+)
 from initiatives.models import CensusCampaign
 from initiatives.services.campaigns import campaign_invite, campaign_remind
 from initiatives.services.notifications import flush_outbox, send_outbound_email
 
 __all__ = [
+    "close_overdue_import_jobs",
     "flush_outbox",
     "purge_import_files",
     "run_census_job",
@@ -34,18 +41,37 @@ def send_campaign_reminders() -> int:
     return sum(campaign_remind(campaign=campaign) for campaign in CensusCampaign.objects.all())
 
 
-@shared_task(ignore_result=True)
+@shared_task(
+    ignore_result=True,
+    # The soft limit stops the import (it fails, nothing written); the hard
+    # one kills a task that did not stop, and close_overdue_import_jobs then
+    # closes its job.
+    soft_time_limit=settings.POPS_IMPORT_JOB_TIME_LIMIT,
+    time_limit=settings.POPS_IMPORT_JOB_TIME_LIMIT + IMPORT_JOB_GRACE_SECONDS,
+)
 def run_import_job(job_id: int) -> str:
     """A large import's dry run, or the import once confirmed (see
     `exchange.imports.import_job_run`)."""
     return import_job_run(job_id=job_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(
+    ignore_result=True,
+    soft_time_limit=settings.POPS_IMPORT_JOB_TIME_LIMIT,
+    time_limit=settings.POPS_IMPORT_JOB_TIME_LIMIT + IMPORT_JOB_GRACE_SECONDS,
+)
 def run_census_job(job_id: int) -> str:
     """A census workbook's dry run, or its import once confirmed (see
-    `exchange.census_jobs.census_job_run`)."""
+    `exchange.census_jobs.census_job_run`), with the import jobs' time limits."""
     return census_job_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def close_overdue_import_jobs() -> int:
+    """Every few minutes (beat): fail the import jobs still running past their
+    time limit, whose worker was killed or died (see
+    `exchange.imports.import_jobs_close_overdue`)."""
+    return import_jobs_close_overdue()
 
 
 @shared_task(ignore_result=True)

@@ -98,6 +98,22 @@ WSGI_APPLICATION = "pops.wsgi.application"
 
 
 # Database: SQLite in the project folder unless DATABASE_URL says otherwise.
+#
+# SQLite lets one connection write at a time. In WAL mode readers never wait
+# for the writer (nor it for them), and the busy timeout makes another write
+# (a login, a curator's save) wait up to that many seconds for the lock instead
+# of failing at once with "database is locked"; IMMEDIATE transactions take the
+# lock when they begin, so that a transaction that has read never fails to
+# upgrade to a write. synchronous=NORMAL is safe in WAL mode (a power cut may
+# lose the last commits, never corrupt the file). An in-memory database (the
+# test suite's) ignores the journal mode.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+}
+
+
 def _database_from_url(url: str) -> dict:
     scheme = urlsplit(url).scheme
     if scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
@@ -108,6 +124,7 @@ def _database_from_url(url: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     else:
         config["CONN_HEALTH_CHECKS"] = True
         # No JIT compilation: the portal's queries are short, and compiling
@@ -230,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiatives.tasks.purge_import_files",
         "schedule": 24 * 3600,
     },
+    # Import jobs whose worker died or was killed: see POPS_IMPORT_JOB_TIME_LIMIT.
+    "close-overdue-import-jobs": {
+        "task": "initiatives.tasks.close_overdue_import_jobs",
+        "schedule": 5 * 60,
+    },
 }
 
 # E-mail: printed to the console unless an SMTP server is configured.
@@ -292,6 +314,18 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 POPS_IMPORT_MAX_BYTES = env.int("POPS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 # Files with more rows than this are imported by a Celery task.
 POPS_IMPORT_ASYNC_ROWS = env.int("POPS_IMPORT_ASYNC_ROWS", 2000)
+# What an import file may make the portal read (initiatives/exchange/files.py):
+# an XLSX workbook's declared size once unpacked, and, in any file, the rows of
+# a sheet, the columns of a row and the characters of a cell (Excel's own limit).
+POPS_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "POPS_IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024, validate=validate.Range(min=1)
+)
+POPS_IMPORT_MAX_ROWS = env.int("POPS_IMPORT_MAX_ROWS", 100_000, validate=validate.Range(min=1))
+POPS_IMPORT_MAX_COLUMNS = env.int("POPS_IMPORT_MAX_COLUMNS", 200, validate=validate.Range(min=1))
+POPS_IMPORT_MAX_CELL_CHARS = env.int("POPS_IMPORT_MAX_CELL_CHARS", 32_767, validate=validate.Range(min=1))
+# Seconds an import job may run: then it stops and fails (nothing written); a
+# job whose process died is closed as failed by a beat task soon after.
+POPS_IMPORT_JOB_TIME_LIMIT = env.int("POPS_IMPORT_JOB_TIME_LIMIT", 15 * 60, validate=validate.Range(min=1))
 # The stored file of a background import is deleted when the import succeeds,
 # and this many days (at least 1) after it fails (staff may download it from the
 # job page); a job that has not finished in that time is closed as failed.

@@ -10,8 +10,10 @@ export neutralised and recorded, and a template to start from."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,12 +31,15 @@ from initiatives.exchange.imports import (
     count_rows,
     import_job_create,
     row_errors,
+    validate_columns,
     validate_upload,
 )
 from initiatives.exchange.resources import EXAMPLES
 from initiatives.services.permissions import may_export, may_import
 from initiatives.tasks import run_import_job
 from pops.spreadsheets import CSV, export_response
+
+logger = logging.getLogger(__name__)
 
 
 def _failed(result) -> bool:
@@ -47,10 +52,40 @@ def _problems_context(result) -> dict:
 
 
 class CheckedImportForm(ImportForm):
+    """The upload, refused with a sentence before its rows are read when its
+    type, size or archive is wrong (exchange.imports.validate_upload), when
+    the format chosen is not the file's, or when its first row names none of
+    the chosen import's columns."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.import_formats = formats
+        self.import_resources = resources
+
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        if upload is not None and not self.has_error("import_file") and cleaned.get("format"):
+            expected = self.import_formats[int(cleaned["format"])]().get_extension()
+            extension = upload.name.rpartition(".")[2].lower()
+            if extension != expected:
+                self.add_error(
+                    "import_file",
+                    _("The file is named “%(name)s” but the format chosen is %(format)s: choose %(extension)s.")
+                    % {"name": upload.name, "format": expected.upper(), "extension": extension.upper()},
+                )
+                return cleaned
+            resource_class = self.import_resources[int(cleaned.get("resource") or 0)]
+            try:
+                validate_columns(upload, resource_class=resource_class)
+            except ValidationError as exc:
+                self.add_error("import_file", exc)
+        return cleaned
 
 
 class DataImportExportMixin(ImportExportMixin):
@@ -111,6 +146,19 @@ class DataImportExportMixin(ImportExportMixin):
         if result is not None and _failed(result):
             response.context_data.update(_problems_context(result))
         return response
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file the library could not read: the readers' sentence (they
+        raise ValidationError), never the name of an exception."""
+        if isinstance(e, ValidationError):
+            for message in e.messages:
+                form.add_error("import_file", message)
+            return
+        logger.exception("An import file could not be read", exc_info=e)
+        form.add_error(
+            "import_file",
+            _("This file could not be read: check that it is a CSV or XLSX file, in the format chosen."),
+        )
 
     def _dry_run_job(self, request):
         """The dry-run job of a valid upload (type and size checked by the

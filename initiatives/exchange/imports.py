@@ -1,21 +1,24 @@
 """Reading import files and running imports: dry run first, then all or nothing.
 
-The file is checked (type, size) before anything is read; CSV may use commas
-or semicolons, with or without a UTF-8 byte-order mark; XLSX reads the first
-sheet. Rows are turned into objects by the resources in impact.resources.
+The file is checked (type, size, and for a workbook its archive) before
+anything is read, and read within the bounds of exchange.files (rows, columns,
+cell length, unpacked size); CSV may use commas or semicolons, with or without
+a UTF-8 byte-order mark; XLSX reads the active sheet. Every problem of the file
+is a ValidationError worded as a sentence. Rows are turned into objects by the
+resources in exchange.resources.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import tablib
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -32,12 +35,20 @@ from import_export.formats import base_formats
 from import_export.results import RowResult
 
 from impact.models import ImportJob
+from initiatives.exchange.files import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    bounded_rows,
+    check_csv_start,
+    check_xlsx,
+    iter_csv_rows,
+    open_workbook,
+)
 from initiatives.exchange.resources import InitiativeResource, OrganisationResource, PersonResource
 
 logger = logging.getLogger(__name__)
 
 EXTENSIONS = (".csv", ".xlsx")
-ZIP_MAGIC = b"PK\x03\x04"
 RESOURCES = {
     "initiatives": InitiativeResource,
     "organisations": OrganisationResource,
@@ -45,32 +56,93 @@ RESOURCES = {
 }
 
 
-def sniff_delimiter(text: str) -> str:
-    """Comma or semicolon, whichever the header line uses."""
-    header = text.split("\n", 1)[0]
+def _is_xlsx(filename: str) -> bool:
+    return filename.lower().endswith(".xlsx")
+
+
+def _dataset(rows: Iterable, *, fill, empty: str) -> tablib.Dataset:
+    """A dataset of bounded rows, the first being the header: its names
+    stripped, none twice, and no row wider than it."""
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError(empty, code="empty")
+    names = ["" if value is None else str(value).strip() for value in header]
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            raise ValidationError(
+                _("The column “%(column)s” is named twice in the first row of the file.") % {"column": name},
+                code="columns",
+            )
+        seen.add(name)
+    dataset = tablib.Dataset(headers=names)
+    width = len(names)
+    for number, row in enumerate(rows, 2):
+        if len(row) > width:
+            raise ValidationError(
+                _("Row %(row)d has a value in column %(column)d, but the first row of the file names no such column.")
+                % {"row": number, "column": len(row)},
+                code="columns",
+            )
+        dataset.append([*row, *[fill] * (width - len(row))])
+    return dataset
+
+
+def import_sheet(book):
+    """The sheet an import reads: the workbook's active one (its first
+    worksheet when the active one is a chart)."""
+    sheet = book.active
+    if sheet is None or not hasattr(sheet, "iter_rows"):
+        sheet = next(iter(book.worksheets), None)
+    if sheet is None:
+        raise ValidationError(_("This workbook has no sheet of cells."), code="empty")
+    return sheet
+
+
+def csv_dataset(data: bytes) -> tablib.Dataset:
+    return _dataset(iter_csv_rows(data), fill="", empty=_("The file is empty."))
+
+
+def xlsx_dataset(data: bytes) -> tablib.Dataset:
+    book = open_workbook(data)
     try:
-        return csv.Sniffer().sniff(header, delimiters=",;").delimiter
-    except csv.Error:
-        return ";" if header.count(";") > header.count(",") else ","
+        sheet = import_sheet(book)
+        return _dataset(
+            bounded_rows(sheet, sheet_name=sheet.title),
+            fill=None,
+            empty=_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet.title},
+        )
+    finally:
+        book.close()
 
 
 class SniffingCSV(base_formats.CSV):
-    """CSV with commas or semicolons, UTF-8 with or without a byte-order mark."""
+    """CSV with commas or semicolons, UTF-8 with or without a byte-order
+    mark, read within the bounds of exchange.files."""
 
     encoding = "utf-8-sig"
 
     def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes):
-            in_stream = in_stream.decode("utf-8-sig")
-        in_stream = in_stream.lstrip("\ufeff")
-        return tablib.Dataset().load(in_stream, format="csv", delimiter=sniff_delimiter(in_stream))
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        return csv_dataset(in_stream)
 
 
-IMPORT_FORMATS = [SniffingCSV, base_formats.XLSX]
+class BoundedXLSX(base_formats.XLSX):
+    """The active sheet of a workbook, checked and read within the bounds of
+    exchange.files."""
+
+    def create_dataset(self, in_stream):
+        return xlsx_dataset(in_stream)
+
+
+IMPORT_FORMATS = [SniffingCSV, BoundedXLSX]
 
 
 def validate_upload(upload, *, max_bytes: int) -> None:
-    """Refuse a file by its name, size and first bytes, before reading it."""
+    """Refuse a file by its name, size and first bytes, and a workbook by its
+    archive's directory (exchange.files.check_xlsx), before reading its rows."""
     name = getattr(upload, "name", "") or ""
     extension = Path(name).suffix.lower()
     if extension not in EXTENSIONS:
@@ -83,45 +155,94 @@ def validate_upload(upload, *, max_bytes: int) -> None:
             % {"size": upload.size // 2**20 + 1, "max": max_bytes // 2**20},
             code="file_size",
         )
-    head = upload.read(1024)
+    if not upload.size:
+        raise ValidationError(_("The file is empty."), code="empty")
+    head = upload.read(4096)
     upload.seek(0)
-    if extension == ".xlsx" and not head.startswith(ZIP_MAGIC):
-        raise ValidationError(_("This is not a real XLSX file."), code="file_type")
-    if extension == ".csv" and b"\x00" in head:
-        raise ValidationError(_("This is not a text CSV file (is it a spreadsheet saved as .csv?)."), code="file_type")
+    if extension == ".xlsx":
+        if not head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+            raise ValidationError(_("This is not a real XLSX file."), code="file_type")
+        try:
+            check_xlsx(upload.read())
+        finally:
+            upload.seek(0)
+    else:
+        check_csv_start(head)
 
 
-def read_dataset(*, data: bytes, filename: str) -> tablib.Dataset:
-    if filename.lower().endswith(".xlsx"):
-        return base_formats.XLSX().create_dataset(data)
+def check_columns(headers: list[str], resource_class) -> None:
+    """Refuse a file whose first row names none of the import's columns (the
+    wrong file, or one without its header row)."""
+    columns = [field.column_name for field in resource_class().get_import_fields()]
+    if not set(headers) & set(columns):
+        raise ValidationError(
+            _(
+                "The first row of the file names none of the columns of this import (%(columns)s): "
+                "is it the right file, and is its first row the header?"
+            )
+            % {"columns": ", ".join(columns)},
+            code="columns",
+        )
+
+
+def read_dataset(*, data: bytes, filename: str, resource_class=None) -> tablib.Dataset:
+    """The rows of a CSV or XLSX file (by its name), within the bounds of
+    exchange.files; with `resource_class`, its header is checked against the
+    import's columns. Every problem is a ValidationError worded as a sentence."""
+    dataset = xlsx_dataset(data) if _is_xlsx(filename) else csv_dataset(data)
+    if resource_class is not None:
+        check_columns(dataset.headers, resource_class)
+    return dataset
+
+
+def read_header(*, data: bytes, filename: str) -> list[str]:
+    """The names in the first row of a file, read no further."""
+    if not _is_xlsx(filename):
+        rows = iter_csv_rows(data)
+        header = next(rows)
+        rows.close()
+    else:
+        book = open_workbook(data)
+        try:
+            sheet = import_sheet(book)
+            header = next(bounded_rows(sheet, sheet_name=sheet.title), None)
+            if header is None:
+                raise ValidationError(_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet.title}, code="empty")
+        finally:
+            book.close()
+    return ["" if value is None else str(value).strip() for value in header]
+
+
+def validate_columns(upload, *, resource_class) -> None:
+    """Refuse an upload whose first row names none of the import's columns
+    (or that cannot be read as far as its first row)."""
     try:
-        return SniffingCSV().create_dataset(data)
-    except UnicodeDecodeError:
-        raise ValidationError(_("The file is not UTF-8 text: save it as “CSV UTF-8”."), code="encoding") from None
+        data = upload.read()
+    finally:
+        upload.seek(0)
+    check_columns(read_header(data=data, filename=upload.name), resource_class)
 
 
 def count_rows(*, data: bytes, filename: str, more_than: int | None = None) -> int | None:
     """The number of data rows (the header left out) that `read_dataset`
     would give, without building the dataset, or None when the file cannot
     be read (its reader will say why). With `more_than`, an XLSX whose
-    declared size is larger answers with that size without reading its rows.
-    Only meant to choose between a preview done at once and a job."""
-    if filename.lower().endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-            declared = (sheet.max_row or 1) - 1  # from the sheet's dimension, when it has one
-            if more_than is not None and declared > more_than:
-                return declared
-            return max(sum(1 for _row in sheet.iter_rows(values_only=True)) - 1, 0)
-        except Exception:  # not a workbook after all: the reader reports it
-            return None
+    declared size is larger (and within POPS_IMPORT_MAX_ROWS) answers with
+    that size without reading its rows. Only meant to choose between a
+    preview done at once and a job."""
     try:
-        text = data.decode("utf-8-sig").lstrip("\ufeff")
-        rows = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
-        return sum(1 for number, row in enumerate(rows) if number and row)  # as tablib: blank lines dropped
-    except (UnicodeDecodeError, csv.Error):
+        if not _is_xlsx(filename):
+            return max(sum(1 for _row in iter_csv_rows(data)) - 1, 0)
+        book = open_workbook(data)
+        try:
+            sheet = import_sheet(book)
+            declared = (sheet.max_row or 1) - 1  # from the sheet's dimension, when it has one
+            if more_than is not None and more_than < declared < settings.POPS_IMPORT_MAX_ROWS:
+                return declared
+            return max(sum(1 for _row in bounded_rows(sheet, sheet_name=sheet.title)) - 1, 0)
+        finally:
+            book.close()
+    except ValidationError:
         return None
 
 
@@ -132,6 +253,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
+        if not self.row:  # the whole file
+            return self.message
         if self.column:
             return _("Row %(row)d, column “%(column)s”: %(message)s") % {
                 "row": self.row,
@@ -167,17 +290,16 @@ class ImportOutcome:
 
 
 def run_import(*, resource_class, dataset: tablib.Dataset, dry_run: bool, user=None) -> ImportOutcome:
-    """Check every row first; unless `dry_run`, write them all only if none is
-    bad, in one transaction, so a failure leaves the database as it was."""
-    resource = resource_class()
-    options = {"use_transactions": True, "rollback_on_validation_errors": True, "user": user}
-    result = resource.import_data(dataset, dry_run=True, **options)
+    """Check every row and, unless `dry_run`, write them, in one transaction
+    rolled back if any row is bad, so a failure leaves the database as it
+    was. One pass: on SQLite the transaction holds the write lock, which a
+    dry run before the write would hold twice as long."""
+    result = resource_class().import_data(
+        dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True, user=user
+    )
     errors = row_errors(result)
-    if dry_run or errors:
-        return ImportOutcome(result, errors, written=False)
-    result = resource_class().import_data(dataset, dry_run=False, **options)
-    failed = result.has_errors() or result.has_validation_errors()
-    return ImportOutcome(result, row_errors(result), written=not failed)
+    failed = bool(errors) or result.has_errors() or result.has_validation_errors()
+    return ImportOutcome(result, errors, written=not (dry_run or failed))
 
 
 # The admin history that django-import-export writes after an import in the admin.
@@ -263,31 +385,96 @@ def import_job_create(
     return job
 
 
-def _progress_writer(job_id: int, total: int) -> Callable[[int], None]:
+# Seconds a job's task has, after its time limit, to record its outcome before
+# Celery kills it; a job still running after both is closed as failed.
+IMPORT_JOB_GRACE_SECONDS = 60
+
+
+class ImportTimeLimitExceeded(Exception):
+    """An import job ran past POPS_IMPORT_JOB_TIME_LIMIT (seen after a row:
+    also where tasks run in-process, without Celery's time limits)."""
+
+
+def _time_limit_message() -> str:
+    minutes = max(1, -(-settings.POPS_IMPORT_JOB_TIME_LIMIT // 60))
+    return ngettext(
+        "The import took longer than %(minutes)d minute and was stopped; nothing was imported.",
+        "The import took longer than %(minutes)d minutes and was stopped; nothing was imported.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _problem(message: str) -> dict:
+    return {"row": 0, "column": "", "message": message}
+
+
+def _progress_writer(job_id: int, total: int, deadline: float) -> Callable[[int], None]:
     every = max(1, total // 100)
     key = job_progress_key(job_id)
 
     def write(done: int) -> None:
+        if time.monotonic() > deadline:
+            raise ImportTimeLimitExceeded
         if done % every == 0 or done >= total:
             cache.set(key, done, 24 * 3600)
 
     return write
 
 
+def _stopped_by_time_limit(result) -> bool:
+    """Whether Celery's soft time limit struck inside the resource, which
+    records an exception raised in a row (or before the rows) and goes on."""
+    errors = [error for _number, row in result.row_errors() for error in row] + list(result.base_errors)
+    return any(isinstance(error.error, SoftTimeLimitExceeded) for error in errors)
+
+
+def _finish(job: ImportJob, **outcome) -> bool:
+    """Write a running job's outcome; False when it is no longer running
+    (closed meanwhile as overdue: that outcome stands)."""
+    outcome["finished_at"] = timezone.now()
+    if not ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.RUNNING).update(**outcome):
+        job.refresh_from_db()
+        return False
+    for name, value in outcome.items():
+        setattr(job, name, value)
+    return True
+
+
 def import_job_run(*, job_id: int) -> str:
-    """Run a pending job: check the stored file (type, size) before reading
-    it, then, in ONE transaction, check every row and, in the import phase
-    only and only if no row is bad, write them all (all or nothing); a dry
-    run always rolls back. The progress goes through the cache; the outcome
-    is written to the job afterwards. Returns the final state: a clean dry
-    run is CHECKED (waiting for confirmation), a clean import DONE, anything
-    else FAILED."""
+    """Run a pending job: check the stored file (type, size, bounds) and read
+    it whole before any row is imported, then, in ONE transaction, check every
+    row and, in the import phase only and only if no row is bad, write them
+    all (all or nothing) with the job's outcome; a dry run always rolls back.
+    The progress goes through the cache. A job that runs past
+    POPS_IMPORT_JOB_TIME_LIMIT stops after the row it is at and writes
+    nothing; whatever goes wrong, the job ends failed with a sentence saying
+    why, never left running. Returns the final state: a clean dry run is
+    CHECKED (waiting for confirmation), a clean import DONE, anything else
+    FAILED."""
+    import_jobs_close_overdue()
+    deadline = time.monotonic() + settings.POPS_IMPORT_JOB_TIME_LIMIT
     updated = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
         state=ImportJob.State.RUNNING, started_at=timezone.now()
     )
     job = ImportJob.objects.get(pk=job_id)
     if not updated:  # already run (a task delivered twice)
         return job.state
+    try:
+        _run_job(job, deadline=deadline)
+    except Exception as exc:  # escaped the run: the time limit while writing the outcome, a database error
+        if isinstance(exc, ImportTimeLimitExceeded | SoftTimeLimitExceeded):
+            message = _time_limit_message()
+        else:
+            logger.exception("Import job %s failed", job.pk)
+            message = _("The import failed unexpectedly; nothing was imported.")
+        _finish(job, state=ImportJob.State.FAILED, errors=[_problem(message)])
+    cache.delete(job_progress_key(job.pk))
+    if job.state == ImportJob.State.DONE:
+        import_job_discard_file(job)
+    return job.state
+
+
+def _run_job(job: ImportJob, *, deadline: float) -> None:
     dry_run = job.phase == ImportJob.Phase.DRY_RUN
     cache.set(job_progress_key(job.pk), 0, 24 * 3600)
     errors: list[dict] = []
@@ -295,15 +482,18 @@ def import_job_run(*, job_id: int) -> str:
     processed = 0
     try:
         name = job.original_name or job.file.name
+        resource_class = RESOURCES[job.kind]
         with job.file.open("rb") as stored:
             upload = File(stored.file, name=name)
             validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
-            dataset = read_dataset(data=upload.read(), filename=name)
+            dataset = read_dataset(data=upload.read(), filename=name, resource_class=resource_class)
         if len(dataset) != job.total_rows:  # the upload's count was an estimate
             job.total_rows = len(dataset)
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
-        resource = RESOURCES[job.kind]()
-        resource.progress = _progress_writer(job.pk, len(dataset))
+        if time.monotonic() > deadline:
+            raise ImportTimeLimitExceeded
+        resource = resource_class()
+        resource.progress = _progress_writer(job.pk, len(dataset), deadline)
         with transaction.atomic():
             result = resource.import_data(
                 dataset,
@@ -312,50 +502,60 @@ def import_job_run(*, job_id: int) -> str:
                 rollback_on_validation_errors=True,
                 user=job.user,
             )
+            if _stopped_by_time_limit(result):
+                raise ImportTimeLimitExceeded
             problems = row_errors(result)
             if problems or result.has_errors() or result.has_validation_errors():
                 errors = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
-                errors = errors or [{"row": 0, "column": "", "message": _("The import failed.")}]
+                errors = errors or [_problem(_("The import failed."))]
+            totals = dict(result.totals)
+            processed = getattr(resource, "rows_done", len(dataset))
             if dry_run or errors:
                 transaction.set_rollback(True)  # a dry run writes nothing, whatever the resource did
             else:
-                # The history is part of the import: written, or rolled back, with it.
+                # The history and the outcome are part of the import: written,
+                # or rolled back, with its rows. A job closed meanwhile as
+                # overdue (reported as stopped, nothing imported) writes nothing.
                 import_log_entries(result=result, model=resource._meta.model, user=job.user)
-            totals = dict(result.totals)
-        processed = getattr(resource, "rows_done", len(dataset))
+                if not _finish(
+                    job,
+                    state=ImportJob.State.DONE,
+                    errors=[],
+                    processed_rows=processed,
+                    created_rows=totals.get("new", 0),
+                    updated_rows=totals.get("update", 0),
+                    skipped_rows=totals.get("skip", 0),
+                ):
+                    transaction.set_rollback(True)
+                return
     except ValidationError as exc:
-        errors = [{"row": 0, "column": "", "message": message} for message in exc.messages]
+        errors = [_problem(message) for message in exc.messages]
+    except (ImportTimeLimitExceeded, SoftTimeLimitExceeded):
+        errors = [_problem(_time_limit_message())]
     except Exception:
         logger.exception("Import job %s failed", job.pk)
-        errors = [{"row": 0, "column": "", "message": _("The import failed unexpectedly; nothing was imported.")}]
+        errors = [_problem(_("The import failed unexpectedly; nothing was imported."))]
     # After the import transaction: the outcome, on the job's row.
-    job.errors = errors
-    job.processed_rows = processed
-    job.finished_at = timezone.now()
+    outcome = {"errors": errors, "processed_rows": processed}
     if dry_run:
-        job.state = ImportJob.State.FAILED if errors else ImportJob.State.CHECKED
-        job.preview = {key: totals.get(key, 0) for key in ("new", "update", "skip")} if totals else {}
+        outcome["state"] = ImportJob.State.FAILED if errors else ImportJob.State.CHECKED
+        outcome["preview"] = {key: totals.get(key, 0) for key in ("new", "update", "skip")} if totals else {}
     else:
-        job.state = ImportJob.State.FAILED if errors else ImportJob.State.DONE
-        job.created_rows = 0 if errors else totals.get("new", 0)
-        job.updated_rows = 0 if errors else totals.get("update", 0)
-        job.skipped_rows = 0 if errors else totals.get("skip", 0)
-    job.save(
-        update_fields=[
-            "state",
-            "errors",
-            "preview",
-            "processed_rows",
-            "created_rows",
-            "updated_rows",
-            "skipped_rows",
-            "finished_at",
-        ]
+        outcome.update(state=ImportJob.State.FAILED, created_rows=0, updated_rows=0, skipped_rows=0)
+    _finish(job, **outcome)
+
+
+def import_jobs_close_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Close the jobs still running past POPS_IMPORT_JOB_TIME_LIMIT (and the
+    grace Celery gives a task before killing it): their process was killed or
+    died, and nothing else would ever end them. They are marked failed with
+    the reason; an import that somehow still runs then writes nothing (its
+    outcome is conditional on the job running). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.POPS_IMPORT_JOB_TIME_LIMIT + IMPORT_JOB_GRACE_SECONDS)
+    return ImportJob.objects.filter(state=ImportJob.State.RUNNING, started_at__lt=cutoff).update(
+        state=ImportJob.State.FAILED, finished_at=now, errors=[_problem(_time_limit_message())]
     )
-    cache.delete(job_progress_key(job.pk))
-    if job.state == ImportJob.State.DONE:
-        import_job_discard_file(job)
-    return job.state
 
 
 def import_job_confirm(*, job_id: int) -> ImportJob:
@@ -457,7 +657,14 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
 def import_job_status(job: ImportJob) -> dict:
     """What the job page shows, as JSON: phase, state, progress and outcome
     (`finished`: no task has anything left to do, the job is over or waits
-    for confirmation)."""
+    for confirmation). A job running past its time limit is closed first:
+    where tasks run in-process nothing else may be left to close it."""
+    overdue = timezone.now() - datetime.timedelta(
+        seconds=settings.POPS_IMPORT_JOB_TIME_LIMIT + IMPORT_JOB_GRACE_SECONDS
+    )
+    if job.state == ImportJob.State.RUNNING and job.started_at and job.started_at < overdue:
+        import_jobs_close_overdue()
+        job.refresh_from_db()
     return {
         "id": job.pk,
         "phase": job.phase,

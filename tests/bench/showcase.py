@@ -71,7 +71,9 @@ def main(argv=None) -> None:
     results = {}
     for name, url in (("SQLite", options.sqlite_url), ("PostgreSQL", options.postgres_url)):
         if name == "SQLite":
-            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+            database = Path(url.removeprefix("sqlite:///"))
+            for suffix in ("", "-wal", "-shm"):  # a WAL left beside a new file would be replayed into it
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
         elif not _postgres_database(url, create=True):
             print(f"PostgreSQL not reachable at {url}: skipped.", file=sys.stderr)
             continue

@@ -1,5 +1,6 @@
 """`manage.py import_initiatives FILE [--dry-run] [--kind initiatives|organisations|people]`"""
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from initiatives.exchange.imports import RESOURCES, read_dataset, run_import, validate_upload
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -27,16 +30,24 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(_("No such file: %(file)s") % {"file": file})
         # The admin's rules, in the same order: the type and size are checked
-        # (from the name, the size on disk and the first bytes) before the
-        # file is read.
-        with path.open("rb") as stream:
-            upload = File(stream, name=path.name)
-            try:
+        # (from the name, the size on disk, the first bytes and a workbook's
+        # archive) before the file is read, within the bounds of
+        # exchange.files. Every failure is a sentence, never a traceback.
+        try:
+            with path.open("rb") as stream:
+                upload = File(stream, name=path.name)
                 validate_upload(upload, max_bytes=settings.POPS_IMPORT_MAX_BYTES)
-                dataset = read_dataset(data=upload.read(), filename=path.name)
-            except ValidationError as exc:
-                raise CommandError(" ".join(exc.messages)) from exc
-        outcome = run_import(resource_class=RESOURCES[kind], dataset=dataset, dry_run=dry_run)
+                dataset = read_dataset(data=upload.read(), filename=path.name, resource_class=RESOURCES[kind])
+            outcome = run_import(resource_class=RESOURCES[kind], dataset=dataset, dry_run=dry_run)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        except OSError as exc:
+            raise CommandError(
+                _("The file %(file)s cannot be read: %(reason)s") % {"file": file, "reason": exc.strerror or exc}
+            ) from None
+        except Exception:
+            logger.exception("The import of %s failed", file)
+            raise CommandError(_("The import failed unexpectedly; nothing was imported.")) from None
         totals = outcome.totals
         self.stdout.write(
             _("new: %(new)d  updated: %(updated)d  unchanged: %(unchanged)d  bad rows: %(bad)d")
