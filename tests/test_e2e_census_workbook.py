@@ -98,14 +98,25 @@ def fill(template: bytes, *, latitude) -> bytes:
                 "latitude": latitude,
                 "longitude": 7.69,
             },
-            {"initiative": "orti-barriera", "municipality": "Torino", "province": "TO", "latitude": 45.09, "longitude": 7.7},
+            {
+                "initiative": "orti-barriera",
+                "municipality": "Torino",
+                "province": "TO",
+                "latitude": 45.09,
+                "longitude": 7.7,
+            },
         ],
         "products": [
             {"initiative": "laboratori-scuole", "category": "strumenti-educativi", "title": "Kit di esperimenti"},
             {"initiative": "orti-barriera", "category": "comunicazione-divulgazione", "title": "Guida agli orti"},
         ],
         "impacts": [
-            {"initiative": "laboratori-scuole", "kind": "atteso", "category": "educativo", "description": "Più curiosità"},
+            {
+                "initiative": "laboratori-scuole",
+                "kind": "atteso",
+                "category": "educativo",
+                "description": "Più curiosità",
+            },
             {"initiative": "orti-barriera", "kind": "raggiunto", "category": "sociale", "description": "Vicinato"},
         ],
     }
@@ -166,8 +177,12 @@ def test_staff_take_in_a_census_workbook_and_publish_it(page, tmp_path):
     page.wait_for_selector(".messagelist .success")
     assert "2 nuove iniziative" in page.locator(".messagelist").inner_text()
     screenshot(page, "census-workbook-done")
-    assert set(Initiative.objects.exclude(slug__in=["laboratori-scuole", "orti-barriera"]).values_list("state", flat=True)) == {"published"}
-    assert set(Initiative.objects.filter(slug__in=["laboratori-scuole", "orti-barriera"]).values_list("state", flat=True)) == {"submitted"}
+    assert set(
+        Initiative.objects.exclude(slug__in=["laboratori-scuole", "orti-barriera"]).values_list("state", flat=True)
+    ) == {"published"}
+    assert set(
+        Initiative.objects.filter(slug__in=["laboratori-scuole", "orti-barriera"]).values_list("state", flat=True)
+    ) == {"submitted"}
 
     # Published from the review queue, through the workflow.
     page.goto(f"{page.base_url}/it/admin/initiatives/initiative/review-queue/")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -101,6 +103,16 @@ def census_job_run(*, job_id: int) -> str:
         errors, total = [_message(str(exc))], 0
     except ValidationError as exc:
         errors, total = [_message(" ".join(exc.messages))], 0
+    except SoftTimeLimitExceeded:
+        minutes = settings.POPS_IMPORT_JOB_TIME_LIMIT // 60
+        errors, total = (
+            [
+                _message(
+                    _("The import took longer than %(minutes)d minutes; nothing was imported.") % {"minutes": minutes}
+                )
+            ],
+            0,
+        )
     except Exception:
         logger.exception("Census import job %s failed", job.pk)
         errors, total = [_message(_("The import failed unexpectedly; nothing was imported."))], 0

@@ -798,3 +798,47 @@ def test_someone_who_may_not_import_cannot_upload(client):
     client.force_login(viewer)
     assert client.get(reverse("admin:initiatives_initiative_census_import")).status_code == 403
     assert client.get(reverse("admin:initiatives_initiative_census_template")).status_code == 403
+
+
+# --- Hostile files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["zip bomb", "not a zip", "no workbook part", "rows beyond the limit", "a cell too long", "no initiatives sheet"],
+)
+def test_hostile_workbooks_are_refused_with_a_sentence_before_anything_is_read(name, tmp_path, settings):
+    from tests.impact import hostile_files
+
+    settings.POPS_IMPORT_MAX_ROWS = 50
+    settings.POPS_IMPORT_MAX_CELL_CHARS = 1000
+    data = {
+        "zip bomb": lambda: hostile_files.zip_bomb(),
+        "not a zip": lambda: b"PK\x03\x04" + b"\x00" * 200,
+        "no workbook part": lambda: hostile_files.plain_zip({"hello.txt": b"hi"}),
+        "rows beyond the limit": lambda: workbook(
+            initiatives=[{"slug": f"k{n}", "title_it": f"T{n}"} for n in range(60)]
+        ),
+        "a cell too long": lambda: workbook(initiatives=[{"slug": "k", "title_it": "x" * 2000}]),
+        "no initiatives sheet": lambda: workbook(products=[{"initiative": "k", "title": "t"}]),
+    }[name]()
+    with pytest.raises(census_import.CensusFileError) as excinfo:
+        census_plan(data=data)
+    message = str(excinfo.value)
+    assert message and not any(word in message for word in ("Error:", "Traceback", "BadZipFile", "KeyError"))
+    path = tmp_path / "hostile.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_census", str(path), stdout=io.StringIO())
+    assert str(excinfo.value) == message
+    assert Initiative.objects.count() == 0
+
+
+def test_a_hostile_workbook_uploaded_in_the_admin_fails_its_job_with_the_reason(client, curator):
+    from tests.impact import hostile_files
+
+    job = upload(client, hostile_files.zip_bomb())
+    assert job.state == ImportJob.State.FAILED
+    assert job.errors and job.errors[0]["message"]
+    html = client.get(reverse("admin:initiatives_initiative_census_job", args=[job.pk])).content.decode()
+    assert job.errors[0]["message"].split()[0] in html
