@@ -19,15 +19,19 @@ from django.utils.translation import gettext as _
 from impact.models import Impact, Product
 from initiatives.exchange.census_format import (
     CHOICES,
+    IMPACTS,
     INITIATIVE_CLASSIFICATIONS,
     INITIATIVE_FIELDS,
     INITIATIVES,
     LEGEND,
     MANY,
     ONE,
+    PLACES,
+    PRODUCTS,
     SHEETS,
     VOCABULARIES,
     Lookups,
+    model_values,
 )
 from initiatives.models import Initiative, Participation, Place
 from pops.spreadsheets import XlsxBook
@@ -75,41 +79,15 @@ def partnership_values(partnership: Partnership) -> dict:
 
 
 def place_values(place: Place) -> dict:
-    return {
-        "municipality": place.municipality,
-        "province": place.province,
-        "region": place.region,
-        "country": place.country,
-        "address": place.address,
-        "latitude": place.latitude,
-        "longitude": place.longitude,
-    }
+    return model_values(PLACES, place)
 
 
 def product_values(product: Product) -> dict:
-    return {
-        "category": product.category,
-        "title": product.title,
-        "description": product.description,
-        "year": product.year,
-        "link": product.url,
-    }
+    return model_values(PRODUCTS, product)
 
 
 def impact_values(impact: Impact) -> dict:
-    return {
-        "kind": impact.kind,
-        "category": impact.category,
-        "description": impact.description,
-        "indicator": impact.indicator,
-        "baseline": impact.baseline,
-        "target": impact.target,
-        "value": impact.value,
-        "unit": impact.unit,
-        "measured_on": impact.measured_on,
-        "evidence_link": impact.evidence_url,
-        "people_reached": impact.people_reached,
-    }
+    return model_values(IMPACTS, impact)
 
 
 def initiative_values(initiative: Initiative) -> dict:

@@ -246,6 +246,7 @@ class Column:
     vocabulary: str = ""  # for ONE and MANY: a key of VOCABULARIES; for CHOICE: of CHOICES
     max_length: int | None = None
     exported: bool = True  # False: a column the import reads but the export does not write
+    field: str = ""  # the model field it holds, when not the column's name
 
     def parse(self, value, lookups: Lookups, *, year: int | None = None):
         """The Python value of a cell (None or "" when empty), or CellError."""
@@ -525,7 +526,7 @@ PRODUCTS = Sheet(
         Column("title", TEXT, g("Title."), True, max_length=300),
         Column("description", TEXT, g("Description.")),
         Column("year", YEAR, g("Year.")),
-        Column("link", TEXT, g("Link."), max_length=200),
+        Column("link", TEXT, g("Link."), max_length=200, field="url"),
     ),
 )
 
@@ -543,7 +544,7 @@ IMPACTS = Sheet(
         Column("value", MONEY, g("Measured value.")),
         Column("unit", TEXT, g("Unit of measure."), max_length=60),
         Column("measured_on", DATE, g("Date of the measure.")),
-        Column("evidence_link", TEXT, g("Link to the evidence."), max_length=200),
+        Column("evidence_link", TEXT, g("Link to the evidence."), max_length=200, field="evidence_url"),
         Column("people_reached", COUNT, g("People reached.")),
     ),
 )
@@ -558,6 +559,25 @@ ERRORS_COLUMN = "errors"
 # classifications, the many-to-many fields of the same name).
 INITIATIVE_FIELDS = tuple(c.name for c in INITIATIVES.exported if c.kind != MANY and c.name != "slug")
 INITIATIVE_CLASSIFICATIONS = tuple(c.name for c in INITIATIVES.columns if c.kind == MANY)
+
+
+def model_values(sheet: Sheet, obj) -> dict:
+    """The cells' values of a row that is one model object (a place, a
+    product, an impact), by column."""
+    return {c.name: getattr(obj, c.field or c.name) for c in sheet.exported if c.kind != KEY}
+
+
+def model_fields(sheet: Sheet, values: dict, model) -> dict:
+    """The inverse: the model fields of a row's values, an empty cell being
+    the field's default ("" for text, None where empty is allowed)."""
+    fields = {}
+    for column in sheet.exported:
+        if column.kind == KEY:
+            continue
+        name = column.field or column.name
+        value = values.get(column.name)
+        fields[name] = model._meta.get_field(name).get_default() if value in (None, "") else value
+    return fields
 
 
 def header_key(text) -> str:

@@ -55,6 +55,7 @@ from initiatives.exchange.census_export import (
 )
 from initiatives.exchange.census_format import (
     ERRORS_COLUMN,
+    IMPACTS,
     INITIATIVE_CLASSIFICATIONS,
     INITIATIVE_FIELDS,
     INITIATIVES,
@@ -62,11 +63,14 @@ from initiatives.exchange.census_format import (
     LEGEND,
     PARTNERSHIPS,
     PEOPLE,
+    PLACES,
+    PRODUCTS,
     SHEETS,
     SHEETS_BY_NAME,
     CellError,
     Lookups,
     header_key,
+    model_fields,
     year_of,
 )
 from initiatives.models import Initiative, Participation, Person, Place
@@ -586,28 +590,13 @@ def _check_entries(entries: list[Entry], present: dict, problems: list) -> None:
                 last_name=row.get("last_name") or "",
                 orcid=row.get("orcid") or "",
             )
-            _report(
+            _check_model(
                 entry,
                 problems,
                 PEOPLE.name,
-                row["_row"],
-                {
-                    k: v
-                    for k, v in _model_errors(
-                        person,
-                        exclude=[
-                            "slug",
-                            "email",
-                            "user",
-                            "department",
-                            "degree_programme",
-                            "role",
-                            "gender",
-                            "language",
-                        ],
-                    ).items()
-                    if k not in _columns_with_problems(entry, PEOPLE.name, row["_row"])
-                },
+                row,
+                person,
+                exclude=["slug", "email", "user", "department", "degree_programme", "role", "gender", "language"],
             )
         for row in entry.children.get(PARTNERSHIPS.name, []):
             country = (row.get("country") or "").upper()
@@ -640,6 +629,7 @@ def _check_entries(entries: list[Entry], present: dict, problems: list) -> None:
             seen_roles.setdefault(identity, row["_row"])
         for row in entry.children.get("places", []):
             row["country"] = (row.get("country") or "IT").upper()
+            row["province"] = (row.get("province") or "").upper()
             latitude, longitude = row.get("latitude"), row.get("longitude")
             if (latitude is None) != (longitude is None):
                 _problem(
@@ -656,44 +646,35 @@ def _check_entries(entries: list[Entry], present: dict, problems: list) -> None:
                 _problem(
                     entry, problems, "places", row["_row"], "longitude", _("The longitude is between −180 and 180.")
                 )
-            place = Place(**_place_fields(row))
-            _report(
+            _check_model(
                 entry,
                 problems,
                 "places",
-                row["_row"],
-                {
-                    k: v
-                    for k, v in _model_errors(place, exclude=["initiative", "latitude", "longitude"]).items()
-                    if k not in _columns_with_problems(entry, "places", row["_row"])
-                },
+                row,
+                Place(**_place_fields(row)),
+                exclude=["initiative", "latitude", "longitude"],
             )
         for row in entry.children.get("products", []):
-            product = Product(**_product_fields(row))
-            _report(
+            _check_model(
                 entry,
                 problems,
                 "products",
-                row["_row"],
-                {
-                    k: v
-                    for k, v in _model_errors(product, exclude=["initiative", "category", "position"]).items()
-                    if k not in _columns_with_problems(entry, "products", row["_row"])
-                },
+                row,
+                Product(**_product_fields(row)),
+                exclude=["initiative", "category", "position"],
             )
         for row in entry.children.get("impacts", []):
-            impact = Impact(**_impact_fields(row))
-            _report(
-                entry,
-                problems,
-                "impacts",
-                row["_row"],
-                {
-                    k: v
-                    for k, v in _model_errors(impact, exclude=["initiative", "position"]).items()
-                    if k not in _columns_with_problems(entry, "impacts", row["_row"])
-                },
+            _check_model(
+                entry, problems, "impacts", row, Impact(**_impact_fields(row)), exclude=["initiative", "position"]
             )
+
+
+def _check_model(entry: Entry, problems: list, sheet: str, row: dict, instance, *, exclude) -> None:
+    """The model's own rules for a row (lengths, URLs, e-mail, ORCID...),
+    reported under the row's columns, except where a cell already failed."""
+    errors = _model_errors(instance, exclude=exclude)
+    already = _columns_with_problems(entry, sheet, row["_row"])
+    _report(entry, problems, sheet, row["_row"], {k: v for k, v in errors.items() if k not in already})
 
 
 def _columns_with_problems(entry: Entry, sheet: str, row: int) -> set[str]:
@@ -705,41 +686,15 @@ def _is_text(name: str) -> bool:
 
 
 def _place_fields(row: dict) -> dict:
-    return {
-        "municipality": row.get("municipality") or "",
-        "province": (row.get("province") or "").upper(),
-        "region": row.get("region") or "",
-        "country": row.get("country") or "IT",
-        "address": row.get("address") or "",
-        "latitude": row.get("latitude"),
-        "longitude": row.get("longitude"),
-    }
+    return model_fields(PLACES, row, Place)
 
 
 def _product_fields(row: dict) -> dict:
-    return {
-        "category": row.get("category"),
-        "title": row.get("title") or "",
-        "description": row.get("description") or "",
-        "year": row.get("year"),
-        "url": row.get("link") or "",
-    }
+    return model_fields(PRODUCTS, row, Product)
 
 
 def _impact_fields(row: dict) -> dict:
-    return {
-        "kind": row.get("kind") or Impact.Kind.EXPECTED,
-        "category": row.get("category") or Impact.Category.SOCIAL,
-        "description": row.get("description") or "",
-        "indicator": row.get("indicator") or "",
-        "baseline": row.get("baseline"),
-        "target": row.get("target"),
-        "value": row.get("value"),
-        "unit": row.get("unit") or "",
-        "measured_on": row.get("measured_on"),
-        "evidence_url": row.get("evidence_link") or "",
-        "people_reached": row.get("people_reached"),
-    }
+    return model_fields(IMPACTS, row, Impact)
 
 
 # --- Identity -----------------------------------------------------------------------------
