@@ -157,7 +157,8 @@ def test_staff_take_in_a_census_workbook_and_publish_it(page, tmp_path):
     upload(page, path)
     body = page.content()
     assert "places" in body and "latitude" in body and "−90" in body
-    assert page.locator("fieldset.duplicate").count() == 0  # all or nothing: nothing to confirm yet
+    assert page.locator("fieldset.duplicate").count() == 1  # shown, but all or nothing: nothing to confirm yet
+    assert page.locator("input[type=radio]").count() == 0
     assert page.get_by_text("1 problema").count() or "1 problema" in body
     screenshot(page, "census-workbook-dry-run-error")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -30,6 +30,9 @@ from initiatives.exchange.census_import import (
     CHOICE_NEW,
     CHOICE_SKIP,
     CHOICE_UPDATE,
+    DUPLICATE,
+    NEW,
+    UPDATE,
     CensusFileError,
     census_apply,
     census_plan,
@@ -86,8 +89,15 @@ def census_job_run(*, job_id: int) -> str:
         preview = plan.summary()
         total = len(plan.entries)
         if job.phase == ImportJob.Phase.DRY_RUN:
-            waiting = bool(plan.duplicates) and not plan.file_problems
-            if not (plan.can_write(valid_only=valid_only) or waiting):
+            # Possible duplicates wait for the staff's choice at confirmation;
+            # anything else that stops the import fails the check.
+            if valid_only:
+                confirmable = not plan.file_problems and any(
+                    e.outcome in (NEW, UPDATE, DUPLICATE) for e in plan.entries
+                )
+            else:
+                confirmable = not plan.problems
+            if not confirmable:
                 errors = preview["problems"] or [_message(_("Nothing in this file can be imported."))]
         else:
             if not plan.can_write(valid_only=valid_only):
