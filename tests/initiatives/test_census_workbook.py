@@ -535,7 +535,8 @@ def test_people_are_recognised_by_email_or_orcid_and_keep_their_current_position
     known = PersonFactory(orcid="0000-0002-1825-0097", role=Person.Role.RESEARCHER)
     sheets = one_initiative()
     sheets["people"][0]["email"] = "Anna.Verdi@POLITO.it"
-    plan, _outcome = imported(workbook(**sheets))
+    with translation.override("en"):
+        plan, _outcome = imported(workbook(**sheets))
     assert Person.objects.count() == 2
     fellow.refresh_from_db()
     assert fellow.role == Person.Role.RESEARCH_FELLOW  # the register's current one
