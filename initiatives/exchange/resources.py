@@ -630,8 +630,15 @@ class PlainErrorsMixin:
         if isinstance(value, datetime.date):
             return formats.date_format(value, "SHORT_DATE_FORMAT")
         if isinstance(value, Decimal | int | float):
-            return formats.number_format(value, force_grouping=True)
+            places = getattr(self._model_field(field), "decimal_places", None)
+            return formats.number_format(value, decimal_pos=places, force_grouping=True)
         return str(value)
+
+    def _model_field(self, field):
+        try:
+            return self._meta.model._meta.get_field(field.attribute)
+        except FieldDoesNotExist:
+            return None
 
     def note(self, text: str) -> None:
         """Something the preview says about the row (not an error)."""
