@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -155,6 +156,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         "skipped_rows",
         "preview",
         "errors",
+        "arrival_state",
+        "duplicate_choices",
+        "valid_rows_only",
+        "language",
         "user",
         "created_at",
         "started_at",
@@ -277,7 +282,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         try:
             job = import_job_confirm(
                 job_id=job.pk,
-                valid_rows_only=bool(request.POST.get("valid_rows_only")),
+                valid_rows_only=forms.BooleanField(required=False).clean(request.POST.get("valid_rows_only")),
                 arrival_state=request.POST.get("arrival_state", ""),
                 duplicate_choices=request.POST,
             )

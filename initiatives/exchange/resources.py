@@ -626,7 +626,7 @@ class PlainErrorsMixin:
         if isinstance(field.widget, ChoicesWidget):
             return field.widget.label(value)
         if isinstance(value, bool):
-            return _("yes") if value else _("no")
+            return _("Yes") if value else _("No")
         if isinstance(value, datetime.date):
             return formats.date_format(value, "SHORT_DATE_FORMAT")
         if isinstance(value, Decimal | int | float):
