@@ -41,7 +41,7 @@ class InterventionAreaAdmin(TranslationAdmin):
     list_display = ("name", "vision", "position")
     list_filter = ("vision__plan", "vision")
     list_select_related = ("vision",)
-    search_fields = ("name_it", "name_en", "code", "description_it")
+    search_fields = ("name_it", "name_en", "code", "description_it", "synonyms")
     autocomplete_fields = ("vision",)
 
 

@@ -256,3 +256,52 @@ def test_a_job_speaks_the_language_of_who_uploaded_the_file(client, staff, setti
         job.refresh_from_db()
     assert italian.language == "it" and land.name_it in italian.errors[0]["message"]
     assert english.language == "en" and land.name_en in english.errors[0]["message"]
+
+
+# --- Synonyms, and the files of rows to correct over time --------------------------------
+
+
+def test_staff_edit_the_synonyms_an_import_recognises_in_the_admin(client, staff):
+    from initiatives.exchange.resources import OrganisationResource
+    from stakeholders.models import OrganisationType
+
+    entry = OrganisationType.objects.get(code="imprese-profit")
+    with translation.override("en"):
+        change = reverse("admin:stakeholders_organisationtype_change", args=[entry.pk])
+        changelist = reverse("admin:stakeholders_organisationtype_changelist")
+    page = client.get(change).content.decode()
+    assert 'name="synonyms"' in page
+    data = {
+        "code": entry.code,
+        "name_it": entry.name_it,
+        "name_en": entry.name_en or "",
+        "description_it": "",
+        "description_en": "",
+        "position": entry.position,
+        "synonyms": f"{entry.synonyms}\nstartup innovativa",
+        "is_active": "on",
+    }
+    assert client.post(change, data).status_code == 302
+    found = client.get(changelist, {"q": "startup innovativa"}).content.decode()
+    assert entry.code in found and "1 organisation type" in found
+
+    outcome = imports.run_import(
+        resource_class=OrganisationResource,
+        dataset=imports.read_dataset(data=b"name,type\nNuova srl,Startup Innovativa\n", filename="enti.csv"),
+        dry_run=False,
+    )
+    assert outcome.errors == []
+
+
+def test_the_files_of_rows_to_correct_are_purged_with_the_import_files(client, staff, settings):
+    settings.POPS_IMPORT_FILE_RETENTION_DAYS = 2
+    page = preview(client, "title_it,departments\nCattiva,XYZ\n")
+    name = page.context["rejected_url"].rstrip("/").rsplit("/", 1)[-1]
+    with imports.rejected_file_open(name):
+        pass
+    now = datetime.datetime.now(datetime.UTC)
+    assert imports.import_files_purge(now=now + datetime.timedelta(days=1)) == 0
+    assert imports.import_files_purge(now=now + datetime.timedelta(days=2, minutes=1)) == 1
+    with pytest.raises(FileNotFoundError):
+        imports.rejected_file_open(name)
+    assert client.get(page.context["rejected_url"]).status_code == 404
