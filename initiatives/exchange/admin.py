@@ -345,7 +345,9 @@ class DataImportExportMixin(ImportExportMixin):
             for resource_class in resource_classes
         ]
         problems = row_errors(result)
-        rejected = rejected_file_save(result=result, filename=request.POST.get("original_file_name", ""))
+        rejected = ""
+        if not whole_file_failed(result):
+            rejected = rejected_file_save(result=result, filename=request.POST.get("original_file_name", ""))
         context = {
             **self.get_import_context_data(),
             **self.admin_site.each_context(request),
@@ -365,7 +367,7 @@ class DataImportExportMixin(ImportExportMixin):
                 preview=None,
                 problems=problems,
                 action="",
-                rejected_url=self.rejected_url(rejected) if not whole_file_failed(result) else "",
+                rejected_url=self.rejected_url(rejected),
             ),
         }
         request.current_app = self.admin_site.name

@@ -140,7 +140,10 @@ class Lookup:
         return found
 
     def allowed(self) -> list[str] | None:
-        """Every value one may write, when there are few enough to list."""
+        """Every value one may write, when there are few enough to list (a
+        register, such as the organisations, is never listed whole)."""
+        if self.model is Organisation:
+            return None
         shown = list(dict.fromkeys(self.shown(entry) for entry in self.index.entries))
         return shown if len(shown) <= LISTED_IN_FULL else None
 
@@ -173,6 +176,8 @@ class Lookup:
                 hints.append(
                     _('For "%(value)s", did you mean %(suggestions)s?') % {"value": value, "suggestions": suggestions}
                 )
+        if self.model is Organisation:
+            hints.append(_("Organisations must exist before an import names them: import them first."))
         return " ".join(hints)
 
     def unknown_message(self, unknown: list[str]) -> str:
@@ -545,8 +550,8 @@ class PlainErrorsMixin:
         super().before_import(dataset, **kwargs)
 
     def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
         result.report = self.report
+        super().after_import(dataset, result, **kwargs)
 
     def import_row(self, row, instance_loader, **kwargs):
         # The row as a spreadsheet numbers it (the header is row 1).

@@ -378,3 +378,16 @@ def test_the_command_imports_the_valid_rows_only_and_decides_duplicates_when_tol
     existing.refresh_from_db()
     assert existing.summary_it == "Nuova"
     assert not LogEntry.objects.exists()  # the command writes no admin history (as before)
+
+
+def test_partners_are_matched_as_written_and_an_unknown_one_gets_the_closest_names_not_the_register():
+    torino = OrganisationFactory(name="Comune di Torino")
+    OrganisationFactory(name="Società Cooperativa L’Orto")
+    assert run("title_it,partners\nUna,comune di torino | societa cooperativa l'orto\n").errors == []
+    assert Initiative.objects.get().partnerships.order_by("position").first().organisation == torino
+
+    with translation.override("en"):
+        message = errors_of(run("title_it,partners\nDue,Comune di Torno\n"))[(2, "partners")]
+    assert message.startswith('Unknown organisation "Comune di Torno". Did you mean "Comune di Torino"')
+    assert message.endswith("Organisations must exist before an import names them: import them first.")
+    assert "Cooperativa" not in message
