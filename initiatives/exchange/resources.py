@@ -536,7 +536,6 @@ class PlainErrorsMixin:
         if self.arrival_state not in ARRIVAL_STATES:
             raise ValueError(f"imported initiatives cannot arrive as {self.arrival_state!r}")
         self.report = ImportReport()
-        self.headers: list[str] = []
         self.current: dict = {}
 
     # The import's and each row's course.
@@ -546,7 +545,6 @@ class PlainErrorsMixin:
         for name in self._meta.import_id_fields:
             if dataset.headers and name not in dataset.headers:
                 dataset.append_col([""] * len(dataset), header=name)
-        self.headers = list(dataset.headers or [])
         super().before_import(dataset, **kwargs)
 
     def after_import(self, dataset, result, **kwargs):
