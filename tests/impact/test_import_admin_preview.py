@@ -305,3 +305,11 @@ def test_the_files_of_rows_to_correct_are_purged_with_the_import_files(client, s
     with pytest.raises(FileNotFoundError):
         imports.rejected_file_open(name)
     assert client.get(page.context["rejected_url"]).status_code == 404
+
+
+def test_a_confirmation_that_cannot_be_read_says_so_and_leads_back_to_the_upload(client, staff):
+    upload_url, confirm_url = urls()
+    response = client.post(confirm_url, {"format": "0"})  # no file name: the form is invalid
+    body = response.content.decode()
+    assert response.status_code == 200 and "The confirmation could not be read" in body
+    assert f'href="{upload_url}"' in body and not Initiative.objects.exists()
