@@ -149,6 +149,20 @@ def test_staff_may_create_a_new_initiative_for_a_possible_duplicate_and_a_choice
     assert existing.summary_it == "Orti nei cortili delle scuole."
 
 
+def test_updating_a_possible_duplicate_keeps_its_slug_whatever_the_file_says():
+    existing = a_rich_initiative()
+    slug = existing.slug
+    text = "slug,title_it,start_date,summary_it\norti-2025,Orti condivisi,,Nuova sintesi.\n"
+
+    outcome = run(text, duplicate_choices={2: f"update-{existing.pk}"})
+
+    assert outcome.totals["update"] == 1
+    existing.refresh_from_db()
+    assert (existing.slug, existing.summary_it) == (slug, "Nuova sintesi.")  # its public URL stays
+    run(text.replace("Nuova", "Terza"), duplicate_choices={2: "new"})  # a new one takes the file's slug
+    assert Initiative.objects.filter(slug="orti-2025", title_it="Orti condivisi").exists()
+
+
 def test_the_same_title_with_another_start_date_is_another_initiative():
     a_rich_initiative()
     outcome = run("title_it,start_date\nOrti condivisi,01/01/2026\n")
@@ -160,14 +174,22 @@ def test_the_same_title_with_another_start_date_is_another_initiative():
 
 def test_empty_cells_are_not_given_an_existing_initiative_keeps_its_values():
     existing = a_rich_initiative()
-    text = f"slug,title_it,summary_it,summary_en,departments,sectors,partners,state,scale\n{existing.slug},,,,,,,,\n"
+    header = "slug,title_it,summary_it,summary_en,departments,sectors,partners,state,scale,keywords,participants\n"
 
-    outcome = run(text)
+    outcome = run(f"{header}{existing.slug},,,,,,,,,,\n")
 
     assert outcome.errors == [] and outcome.totals["skip"] == 1
+
+    # A row that changes one cell changes that one only.
+    outcome = run(f"{header}{existing.slug},,,,,,,,,,77\n")
+
+    assert outcome.errors == [] and outcome.totals["update"] == 1
     existing.refresh_from_db()
+    assert existing.participants == 77
     assert existing.title_it == "Orti condivisi" and existing.summary_en == "School gardens."
-    assert existing.departments.count() == 2 and existing.partnerships.count() == 1
+    assert existing.summary_it == "Orti nei cortili delle scuole." and existing.keywords
+    assert existing.departments.count() == 2 and existing.sectors.count() == 2
+    assert existing.partnerships.count() == 1 and existing.scale
 
 
 def test_an_empty_state_is_never_an_error_and_a_new_initiative_arrives_as_chosen():
