@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 from modeltranslation.admin import TranslationAdmin
 
-from initiatives.exchange.imports import RESOURCES, import_job_confirm, import_job_status, job_problems
+from initiatives.exchange.admin import confirmation_context
+from initiatives.exchange.imports import (
+    RESOURCES,
+    import_job_confirm,
+    import_job_status,
+    job_problems,
+    preview_for_display,
+)
 from initiatives.models import Initiative
 from initiatives.services.permissions import may_export
 from initiatives.tasks import run_import_job
@@ -148,6 +156,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         "skipped_rows",
         "preview",
         "errors",
+        "arrival_state",
+        "duplicate_choices",
+        "valid_rows_only",
+        "language",
         "user",
         "created_at",
         "started_at",
@@ -220,13 +232,17 @@ class ImportJobAdmin(admin.ModelAdmin):
     def status_view(self, request, job_id: int):
         """A progress bar that asks `progress_view` every second and shows
         the page again when the task is over: the dry run's preview (counts,
-        every bad row, and the button to confirm a clean one), or the
-        import's outcome."""
+        every possible duplicate to decide about, what each row writes, every
+        bad row, and the form to confirm it), or the import's outcome."""
         job = self._job(request, job_id)
         if job.kind == ImportJob.Kind.CENSUS:  # a census workbook has its own page
             return HttpResponseRedirect(reverse("admin:initiatives_initiative_census_job", args=[job.pk]))
         problems = job_problems(job)
-        bad_rows = len({problem.row for problem in problems if problem.row})
+        model = RESOURCES[job.kind]._meta.model
+        model_admin = self.admin_site._registry.get(model)
+        may_confirm = job.can_be_confirmed and self._may_confirm(request, job)
+        rejected = (job.preview or {}).get("rejected", "")
+        rejected_url = model_admin.rejected_url(rejected) if rejected and self._may_confirm(request, job) else ""
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import of %(name)s") % {"name": job.original_name or job.file.name},
@@ -234,12 +250,18 @@ class ImportJobAdmin(admin.ModelAdmin):
             "job": job,
             "status": import_job_status(job),
             "retention_days": settings.POPS_IMPORT_FILE_RETENTION_DAYS,
-            # What admin/impact/import_problems.html lists.
-            "row_problems": problems,
-            "bad_rows": bad_rows,
-            "confirmation_failed": job.phase == ImportJob.Phase.IMPORT and bad_rows > 0,
-            "may_confirm": job.can_be_confirmed and self._may_confirm(request, job),
+            "confirmation_failed": job.phase == ImportJob.Phase.IMPORT and not job.valid_rows_only and bool(problems),
+            "may_confirm": may_confirm,
             "upload_url": self._upload_url(job),
+            "left_out": (job.preview or {}).get("left_out", 0),
+            # What admin/impact/import_problems.html and import_preview.html show.
+            **confirmation_context(
+                model=model,
+                preview=preview_for_display(job.preview, model) if job.phase == ImportJob.Phase.DRY_RUN else None,
+                problems=problems,
+                action=reverse("admin:impact_importjob_confirm", args=[job.pk]) if may_confirm else "",
+                rejected_url=rejected_url,
+            ),
         }
         return TemplateResponse(request, "admin/impact/importjob/status.html", context)
 
@@ -254,8 +276,10 @@ class ImportJobAdmin(admin.ModelAdmin):
             return ""
 
     def confirm_view(self, request, job_id: int):
-        """Confirm a clean dry run: the import task runs once this request's
-        transaction commits. Anything else is refused with the reason."""
+        """Confirm a checked dry run with staff's choices (the state new
+        initiatives arrive in, each possible duplicate's fate, the valid
+        rows only): the import task runs once this request's transaction
+        commits. Anything else is refused with the reason."""
         job = self._job(request, job_id)
         if not self._may_confirm(request, job):
             raise PermissionDenied
@@ -263,7 +287,12 @@ class ImportJobAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:initiatives_initiative_census_job", args=[job.pk]))
         status_url = reverse("admin:impact_importjob_status", args=[job.pk])
         try:
-            job = import_job_confirm(job_id=job.pk)
+            job = import_job_confirm(
+                job_id=job.pk,
+                valid_rows_only=forms.BooleanField(required=False).clean(request.POST.get("valid_rows_only")),
+                arrival_state=request.POST.get("arrival_state", ""),
+                duplicate_choices=request.POST,
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)

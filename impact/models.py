@@ -230,10 +230,13 @@ class ImportJob(models.Model):
 
     A job uploaded in the admin starts in the *dry run* phase: a task checks
     every row and writes nothing, then the job is *checked* (its `preview`
-    holds the counts of new, updated and unchanged rows) or *failed* (its
-    `errors` hold every bad row). Staff confirm a checked job, which moves it
-    to the *import* phase: another task checks everything again and writes
-    all rows or none.
+    holds the counts of new, updated and unchanged rows and of possible
+    duplicates, and what each row would change; its `errors` every bad row)
+    or *failed* (no row could be imported). Staff confirm a checked job with
+    their choices (the state new initiatives arrive in, each possible
+    duplicate's fate, and, when rows are bad, to import the valid rows only),
+    which moves it to the *import* phase: another task checks everything
+    again and writes all rows or none, or the valid ones only.
 
     The file is only kept while it is useful: deleted as soon as the job
     succeeds, POPS_IMPORT_FILE_RETENTION_DAYS days after it fails or after it
@@ -287,16 +290,32 @@ class ImportJob(models.Model):
         _("preview"),
         default=dict,
         blank=True,
-        help_text=_("What the dry run found: the numbers of new, updated and unchanged rows."),
+        help_text=_(
+            "What the dry run found: the numbers of new, updated and unchanged rows and of possible duplicates, "
+            "and what each row would change."
+        ),
     )
-    options = models.JSONField(
-        _("options"),
+    # What staff chose when they confirmed the dry run's preview.
+    duplicate_choices = models.JSONField(
+        _("choices about possible duplicates"),
         default=dict,
         blank=True,
-        help_text=_(
-            "What staff chose for a census workbook: the state new initiatives arrive in, all or only the valid "
-            "ones, and, for each possible duplicate, update or create new."
-        ),
+        # A census workbook's: "new", "skip" or "update:<slug>" (exchange.census_import).
+        help_text=_("By row of the file: “new” (create a new initiative) or “update-<id>” (update that one)."),
+    )
+    arrival_state = models.CharField(
+        _("new initiatives arrive as"),
+        max_length=20,
+        blank=True,
+        help_text=_("Submitted or draft: an import never publishes."),
+    )
+    valid_rows_only = models.BooleanField(
+        _("valid rows only"),
+        default=False,
+        help_text=_("Import the rows without errors and leave out the others (otherwise: all rows or none)."),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, help_text=_("The language of who uploaded the file: the messages'.")
     )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -315,9 +334,14 @@ class ImportJob(models.Model):
         return self.state in (self.State.PENDING, self.State.RUNNING)
 
     @property
+    def has_bad_rows(self) -> bool:
+        return any(error.get("row") for error in self.errors or ())
+
+    @property
     def can_be_confirmed(self) -> bool:
-        """A dry run that found no bad row, waiting for staff to confirm it."""
-        return self.phase == self.Phase.DRY_RUN and self.state == self.State.CHECKED and not self.errors
+        """A dry run that found rows to import, waiting for staff to confirm
+        it (with bad rows among them, only to import the valid rows)."""
+        return self.phase == self.Phase.DRY_RUN and self.state == self.State.CHECKED
 
 
 @receiver(post_delete, sender=ImportJob, dispatch_uid="impact-import-job-file")

@@ -29,6 +29,8 @@ class VocabularyAdmin(TranslationAdmin):
     list_display = ("code", "name", "position", "is_active")
     list_editable = ("position", "is_active")
     list_filter = ("is_active",)
+    # Synonyms (how people write an entry, which imports recognise) are
+    # edited on the entry's page and found by the search too.
     search_fields = ("code", "name_it", "name_en", "synonyms")
     ordering = ("position", "code")
 

@@ -52,23 +52,29 @@ def test_a_management_command_that_publishes_is_seen_by_the_running_showcase(dem
 
 
 def test_two_processes_agree_on_the_showcase_after_an_import(demo_database, tmp_path):
+    """An import never publishes: it updates a published initiative (named by
+    its slug), and every worker shows the new title at once."""
     database = copy_of(demo_database, tmp_path)
-    upload = tmp_path / "nuove.csv"
-    upload.write_text(
-        "title_it;start_date;state\nOrto didattico di quartiere;01/03/2025;published\n",
-        encoding="utf-8",
+    slug = shell(
+        database,
+        "from initiatives.models import Initiative as I; "
+        "print(I.objects.filter(state='published', revision_of=None).order_by('pk').first().slug)",
     )
+    upload = tmp_path / "aggiornate.csv"
+    upload.write_text(f"slug;title_it\n{slug};Orto didattico di quartiere\n", encoding="utf-8")
     # Two server processes, each with its own memory cache.
     with Server(database, workers=2) as server:
         api = lambda: json.loads(server.get("/api/initiatives/")[1])["count"]  # noqa: E731
         lists = {count_on_list(shown(server)) for _ in range(6)}
+        pages = {"Orto didattico di quartiere" in shown(server, f"/it/iniziative/{slug}/") for _ in range(6)}
         before = api()
-        assert lists == {before}
+        assert lists == {before} and pages == {False}
 
         result = manage(database, "import_initiatives", str(upload))
-        assert "nuove: 1 " in result.stdout, result.stdout
+        assert "aggiornate: 1 " in result.stdout, result.stdout
 
-        # Whichever worker answers, the list, the home page and the API agree.
+        # Whichever worker answers, the list, the page and the API agree.
         lists = {count_on_list(shown(server)) for _ in range(6)}
-        assert lists == {before + 1} and api() == before + 1
+        pages = {"Orto didattico di quartiere" in shown(server, f"/it/iniziative/{slug}/") for _ in range(6)}
+        assert lists == {before} and api() == before and pages == {True}
         assert "Orto didattico di quartiere" in shown(server, "/it/iniziative/?q=orto")

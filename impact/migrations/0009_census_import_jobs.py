@@ -10,11 +10,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='importjob',
-            name='options',
-            field=models.JSONField(blank=True, default=dict, help_text='What staff chose for a census workbook: the state new initiatives arrive in, all or only the valid ones, and, for each possible duplicate, update or create new.', verbose_name='options'),
-        ),
         migrations.AlterField(
             model_name='importjob',
             name='kind',

@@ -20,6 +20,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -199,6 +200,7 @@ class CensusWorkbookAdminMixin:
                 user=request.user,
                 arrival=form.cleaned_data["arrival"],
                 valid_only=form.cleaned_data["mode"] == MODE_VALID,
+                language=translation.get_language() or "",
             )
             run_census_job.delay_on_commit(job.pk)
             return HttpResponseRedirect(reverse("admin:initiatives_initiative_census_job", args=[job.pk]))
@@ -228,8 +230,8 @@ class CensusWorkbookAdminMixin:
                 for d in preview.get("duplicates", [])
             ],
             changed=[e for e in entries if e["outcome"] in ("new", "update")][:500],
-            valid_only=bool((job.options or {}).get("valid_only")),
-            arrival=ARRIVAL_LABELS.get((job.options or {}).get("arrival"), ""),
+            valid_only=job.valid_rows_only,
+            arrival=ARRIVAL_LABELS.get(job.arrival_state, ""),
             may_confirm=job.phase == ImportJob.Phase.DRY_RUN and job.state == ImportJob.State.CHECKED,
             choice_new=CHOICE_NEW,
             choice_skip=CHOICE_SKIP,

@@ -22,7 +22,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from impact.models import ImportJob
@@ -45,7 +45,9 @@ from initiatives.services.workflow import ARRIVAL_STATES
 logger = logging.getLogger(__name__)
 
 
-def census_job_create(*, data: bytes, filename: str, user, arrival: str, valid_only: bool) -> ImportJob:
+def census_job_create(
+    *, data: bytes, filename: str, user, arrival: str, valid_only: bool, language: str = ""
+) -> ImportJob:
     if arrival not in ARRIVAL_STATES:
         raise ValueError(arrival)
     job = ImportJob(
@@ -53,7 +55,9 @@ def census_job_create(*, data: bytes, filename: str, user, arrival: str, valid_o
         phase=ImportJob.Phase.DRY_RUN,
         original_name=filename,
         user=user,
-        options={"arrival": arrival, "valid_only": bool(valid_only), "choices": {}},
+        arrival_state=arrival,
+        valid_rows_only=bool(valid_only),
+        language=language,
     )
     job.file.save(Path(filename).name, ContentFile(data), save=False)
     job.save()
@@ -67,7 +71,7 @@ def _read(job: ImportJob) -> bytes:
 
 def census_job_plan(job: ImportJob):
     """The plan of a job's stored file, with the choices made so far."""
-    return census_plan(data=_read(job), filename=job.original_name, choices=job.options.get("choices") or {})
+    return census_plan(data=_read(job), filename=job.original_name, choices=job.duplicate_choices or {})
 
 
 def census_job_run(*, job_id: int) -> str:
@@ -79,8 +83,12 @@ def census_job_run(*, job_id: int) -> str:
     job = ImportJob.objects.get(pk=job_id)
     if not claimed:
         return job.state
-    options = job.options or {}
-    valid_only = bool(options.get("valid_only"))
+    with translation.override(job.language or translation.get_language()):  # the uploader's language
+        return _census_job_run(job)
+
+
+def _census_job_run(job: ImportJob) -> str:
+    valid_only = job.valid_rows_only
     errors: list[dict] = []
     preview: dict = job.preview or {}
     created = updated = unchanged = 0
@@ -106,7 +114,7 @@ def census_job_run(*, job_id: int) -> str:
                 ]
             else:
                 outcome = census_apply(
-                    plan, user=job.user, arrival=options.get("arrival") or ARRIVAL_STATES[0], valid_only=valid_only
+                    plan, user=job.user, arrival=job.arrival_state or ARRIVAL_STATES[0], valid_only=valid_only
                 )
                 created, updated, unchanged = outcome.created, outcome.updated, outcome.unchanged
     except CensusFileError as exc:
@@ -173,7 +181,7 @@ def census_job_confirm(*, job: ImportJob, choices: dict[str, str]) -> ImportJob:
     ).update(
         phase=ImportJob.Phase.IMPORT,
         state=ImportJob.State.PENDING,
-        options={**job.options, "choices": clean},
+        duplicate_choices=clean,
         started_at=None,
         finished_at=None,
     )

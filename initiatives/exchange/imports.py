@@ -11,8 +11,11 @@ resources in exchange.resources.
 from __future__ import annotations
 
 import datetime
+import io
 import logging
+import re
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +31,9 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from import_export.formats import base_formats
@@ -44,7 +49,17 @@ from initiatives.exchange.files import (
     iter_csv_rows,
     open_workbook,
 )
-from initiatives.exchange.resources import InitiativeResource, OrganisationResource, PersonResource
+from initiatives.exchange.resources import (
+    CREATE_NEW,
+    DUPLICATE,
+    UPDATE_PREFIX,
+    InitiativeResource,
+    OrganisationResource,
+    PersonResource,
+)
+from initiatives.services.workflow import ARRIVAL_STATES
+from pops.spreadsheets import CSV_EXCEL, XLSX, write_file
+from pops.storage import private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -278,6 +293,20 @@ def row_errors(result) -> list[RowError]:
     return sorted(problems, key=lambda p: (p.row, p.column))
 
 
+NEW_ROWS, UPDATED_ROWS = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE
+UNCHANGED_ROWS = RowResult.IMPORT_TYPE_SKIP
+
+
+def bad_row_count(problems) -> int:
+    return len({problem.row for problem in problems if problem.row})
+
+
+def whole_file_failed(result) -> bool:
+    """The file could not be imported at all (a problem of the file, or an
+    unexpected error): no row may be written, whatever staff chose."""
+    return bool(result.has_errors() or result.base_errors)
+
+
 @dataclass
 class ImportOutcome:
     result: object
@@ -285,21 +314,176 @@ class ImportOutcome:
     written: bool
 
     @property
+    def report(self):
+        return getattr(self.result, "report", None)
+
+    @property
     def totals(self) -> dict[str, int]:
-        return dict(self.result.totals)
+        """New, updated and unchanged rows, possible duplicates (waiting
+        for a choice, or left out without one) and rows with errors."""
+        counts = dict(self.report.counts) if self.report is not None else {}
+        return {**counts, "invalid": bad_row_count(self.errors)}
 
 
-def run_import(*, resource_class, dataset: tablib.Dataset, dry_run: bool, user=None) -> ImportOutcome:
-    """Check every row and, unless `dry_run`, write them, in one transaction
-    rolled back if any row is bad, so a failure leaves the database as it
-    was. One pass: on SQLite the transaction holds the write lock, which a
-    dry run before the write would hold twice as long."""
-    result = resource_class().import_data(
-        dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True, user=user
-    )
+def run_import(
+    *,
+    resource_class,
+    dataset: tablib.Dataset,
+    dry_run: bool,
+    user=None,
+    valid_rows_only: bool = False,
+    file_name: str = "",
+    **choices,
+) -> ImportOutcome:
+    """Check every row and, unless `dry_run`, write them, in one
+    transaction: all of them only if none is bad (rolled back otherwise, so a
+    failure leaves the database as it was), or with `valid_rows_only` the
+    good ones, leaving out the bad. One pass: on SQLite the transaction holds
+    the write lock, which a dry run before the write would hold twice as
+    long. `choices` are the resource's (arrival_state, duplicate_choices,
+    duplicate_default)."""
+    options = {
+        "use_transactions": True,
+        "rollback_on_validation_errors": not valid_rows_only,
+        "user": user,
+        "file_name": file_name,
+    }
+    result = resource_class(**choices).import_data(dataset, dry_run=dry_run, **options)
     errors = row_errors(result)
-    failed = bool(errors) or result.has_errors() or result.has_validation_errors()
+    failed = whole_file_failed(result) or (bool(errors) and not valid_rows_only)
     return ImportOutcome(result, errors, written=not (dry_run or failed))
+
+
+# --- The rows to correct ---------------------------------------------------------------
+#
+# The bad rows of a file (and, after an import, the possible duplicates it left
+# out) as a file of the same kind, with the same columns and one more naming
+# each row's problems: staff correct it and import it again. It is kept in the
+# private storage (it holds what the uploaded file held) under a random name,
+# downloaded through the import page's view, and purged with the import files.
+
+REJECTED_DIR = "imports/rejected"
+REJECTED_NAME = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
+
+
+def _cell(value):
+    """A cell as read, written back so that the import reads it the same."""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date()
+    return "" if value is None else value
+
+
+def duplicate_left_out_message(entry: dict) -> str:
+    candidates = ", ".join(f'"{c["title"]}" ({c["slug"]})' for c in entry.get("candidates", ()))
+    return _(
+        "Possible duplicate of %(candidates)s: not imported, as no choice was made between updating it and "
+        'creating a new initiative. To update it, write its slug in the "slug" column.'
+    ) % {"candidates": candidates}
+
+
+def rejected_rows(result) -> tuple[list[str], list[list]]:
+    """The header and the rows of the file to correct: every row with
+    errors, and the possible duplicates an import left out, in the file's
+    order, each with its problems in a last column."""
+    report = result.report
+    cells = dict(report.bad_cells)
+    problems: dict[int, list[str]] = {}
+    for problem in row_errors(result):
+        if problem.row:
+            text = f"{problem.column}: {problem.message}" if problem.column else problem.message
+            problems.setdefault(problem.row, []).append(text)
+    if report is not None:
+        by_row = {entry["row"]: entry for entry in report.duplicates}
+        for number, values in report.left_out.items():
+            cells[number] = values
+            problems.setdefault(number, []).append(duplicate_left_out_message(by_row.get(number, {})))
+    rows = [
+        [_cell(value) for value in cells[number]] + [" ".join(problems.get(number, ()))] for number in sorted(cells)
+    ]
+    return [*report.headers, _("problems")], rows
+
+
+def rejected_file_save(*, result, filename: str) -> str:
+    """Write the file to correct (see `rejected_rows`) in the private
+    storage; its name, or "" when there is no row to correct."""
+    header, rows = rejected_rows(result)
+    if not rows:
+        return ""
+    fmt, extension = (XLSX, "xlsx") if filename.lower().endswith(".xlsx") else (CSV_EXCEL, "csv")
+    stream = io.BytesIO()
+    write_file(header, rows, stream, fmt=fmt)
+    name = f"{uuid.uuid4().hex}.{extension}"
+    private_storage().save(f"{REJECTED_DIR}/{name}", ContentFile(stream.getvalue()))
+    return name
+
+
+def rejected_file_open(name: str):
+    """The stored file to correct, open for reading; FileNotFoundError
+    when it does not exist (any more) or the name is not one of them."""
+    if not REJECTED_NAME.match(name or ""):
+        raise FileNotFoundError(name)
+    return private_storage().open(f"{REJECTED_DIR}/{name}", "rb")
+
+
+def rejected_download_name(name: str) -> str:
+    return f"{slugify(_('rows to correct'))}.{name.rsplit('.', 1)[-1]}"
+
+
+def rejected_files_purge(*, before: datetime.datetime) -> int:
+    storage = private_storage()
+    try:
+        _folders, names = storage.listdir(REJECTED_DIR)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for name in names:
+        path = f"{REJECTED_DIR}/{name}"
+        try:
+            if storage.get_modified_time(path) < before:
+                storage.delete(path)
+                deleted += 1
+        except OSError:  # gone meanwhile, or not deletable now: the next purge tries again
+            logger.exception("Could not purge %s", path)
+    return deleted
+
+
+# --- Staff's choices at confirmation --------------------------------------------------
+
+DUPLICATE_FIELD = re.compile(r"^duplicate-(\d+)$")
+DUPLICATE_CHOICE = re.compile(rf"^({CREATE_NEW}|{UPDATE_PREFIX}\d+)$")
+
+
+def duplicate_choices_from(data, duplicates=None) -> dict[str, str]:
+    """The choices posted for possible duplicates (`duplicate-<row>`:
+    "new" or "update-<id>"), by row; with `duplicates` (a preview's), only
+    those that answer one of them with one of its candidates."""
+    allowed = None
+    if duplicates is not None:
+        allowed = {
+            str(entry["row"]): {CREATE_NEW} | {f"{UPDATE_PREFIX}{c['id']}" for c in entry.get("candidates", ())}
+            for entry in duplicates
+        }
+    choices = {}
+    for key in data:
+        match = DUPLICATE_FIELD.match(key)
+        value = data.get(key) or ""
+        if not match or not DUPLICATE_CHOICE.match(value):
+            continue
+        if allowed is not None and value not in allowed.get(match[1], ()):
+            continue
+        choices[match[1]] = value
+    return choices
+
+
+def clean_arrival_state(kind_model, value: str) -> str:
+    """The state new initiatives arrive in (submitted by default); "" for
+    what is not an initiative."""
+    if kind_model is not InitiativeResource._meta.model:
+        return ""
+    value = value or ARRIVAL_STATES[0]
+    if value not in ARRIVAL_STATES:
+        raise ValidationError(_("New initiatives arrive as submitted or as drafts."), code="arrival_state")
+    return value
 
 
 # The admin history that django-import-export writes after an import in the admin.
@@ -351,8 +535,8 @@ def import_log_entries(*, result, model, user) -> int:
 # POPS_IMPORT_FILE_RETENTION_DAYS days so that staff can download what they sent
 # (and developers reproduce an unexpected failure); the daily beat task
 # initiatives.tasks.purge_import_files then deletes it, together with the files of
-# jobs that never finished (a preview nobody confirmed). Deleting a job deletes
-# its file.
+# jobs that never finished (a preview nobody confirmed) and the files of rows to
+# correct of that age. Deleting a job deletes its file.
 
 
 def job_progress_key(job_id: int) -> str:
@@ -374,12 +558,13 @@ def job_problems(job: ImportJob) -> list[RowError]:
 
 
 def import_job_create(
-    *, kind: str, data: bytes, filename: str, total_rows: int, user=None, dry_run: bool = False
+    *, kind: str, data: bytes, filename: str, total_rows: int, user=None, dry_run: bool = False, language: str = ""
 ) -> ImportJob:
-    """Store the uploaded file (MEDIA_ROOT/imports/) and a pending job for it:
-    a dry run (staff confirm its preview) or, by default, the import itself."""
+    """Store the uploaded file (PRIVATE_MEDIA_ROOT/imports/) and a pending job
+    for it: a dry run (staff confirm its preview) or, by default, the import
+    itself, whose messages are in `language` (the uploader's)."""
     phase = ImportJob.Phase.DRY_RUN if dry_run else ImportJob.Phase.IMPORT
-    job = ImportJob(kind=kind, phase=phase, original_name=filename, total_rows=total_rows, user=user)
+    job = ImportJob(kind=kind, phase=phase, original_name=filename, total_rows=total_rows, user=user, language=language)
     job.file.save(Path(filename).name, ContentFile(data), save=False)
     job.save()
     return job
@@ -440,17 +625,27 @@ def _finish(job: ImportJob, **outcome) -> bool:
     return True
 
 
+def job_resource_options(job: ImportJob) -> dict:
+    """What staff chose for a job, as its resource takes it."""
+    options = {"duplicate_choices": job.duplicate_choices or {}}
+    if job.arrival_state:
+        options["arrival_state"] = job.arrival_state
+    return options
+
+
 def import_job_run(*, job_id: int) -> str:
     """Run a pending job: check the stored file (type, size, bounds) and read
     it whole before any row is imported, then, in ONE transaction, check every
-    row and, in the import phase only and only if no row is bad, write them
-    all (all or nothing) with the job's outcome; a dry run always rolls back.
-    The progress goes through the cache. A job that runs past
-    POPS_IMPORT_JOB_TIME_LIMIT stops after the row it is at and writes
+    row and, in the import phase only, write them: all or none, or, when
+    staff chose to import the valid rows only, the good ones, with the job's
+    outcome; a dry run always rolls back. The progress goes through the
+    cache; the outcome is in the language of who uploaded the file, with the
+    file of rows to correct when some are bad or left out. A job that runs
+    past POPS_IMPORT_JOB_TIME_LIMIT stops after the row it is at and writes
     nothing; whatever goes wrong, the job ends failed with a sentence saying
-    why, never left running. Returns the final state: a clean dry run is
-    CHECKED (waiting for confirmation), a clean import DONE, anything else
-    FAILED."""
+    why, never left running. Returns the final state: a dry run that found
+    rows to import is CHECKED (waiting for confirmation), an import DONE,
+    anything else FAILED."""
     import_jobs_close_overdue()
     deadline = time.monotonic() + settings.POPS_IMPORT_JOB_TIME_LIMIT
     updated = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
@@ -459,15 +654,16 @@ def import_job_run(*, job_id: int) -> str:
     job = ImportJob.objects.get(pk=job_id)
     if not updated:  # already run (a task delivered twice)
         return job.state
-    try:
-        _run_job(job, deadline=deadline)
-    except Exception as exc:  # escaped the run: the time limit while writing the outcome, a database error
-        if isinstance(exc, ImportTimeLimitExceeded | SoftTimeLimitExceeded):
-            message = _time_limit_message()
-        else:
-            logger.exception("Import job %s failed", job.pk)
-            message = _("The import failed unexpectedly; nothing was imported.")
-        _finish(job, state=ImportJob.State.FAILED, errors=[_problem(message)])
+    with translation.override(job.language or translation.get_language()):
+        try:
+            _run_job(job, deadline=deadline)
+        except Exception as exc:  # escaped the run: the time limit while writing the outcome, a database error
+            if isinstance(exc, ImportTimeLimitExceeded | SoftTimeLimitExceeded):
+                message = _time_limit_message()
+            else:
+                logger.exception("Import job %s failed", job.pk)
+                message = _("The import failed unexpectedly; nothing was imported.")
+            _finish(job, state=ImportJob.State.FAILED, errors=[_problem(message)])
     cache.delete(job_progress_key(job.pk))
     if job.state == ImportJob.State.DONE:
         import_job_discard_file(job)
@@ -478,7 +674,8 @@ def _run_job(job: ImportJob, *, deadline: float) -> None:
     dry_run = job.phase == ImportJob.Phase.DRY_RUN
     cache.set(job_progress_key(job.pk), 0, 24 * 3600)
     errors: list[dict] = []
-    totals: dict[str, int] = {}
+    report = None
+    rejected = ""
     processed = 0
     try:
         name = job.original_name or job.file.name
@@ -492,56 +689,73 @@ def _run_job(job: ImportJob, *, deadline: float) -> None:
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
         if time.monotonic() > deadline:
             raise ImportTimeLimitExceeded
-        resource = resource_class()
+        resource = resource_class(**job_resource_options(job))
         resource.progress = _progress_writer(job.pk, len(dataset), deadline)
         with transaction.atomic():
             result = resource.import_data(
                 dataset,
                 dry_run=dry_run,
                 use_transactions=True,
-                rollback_on_validation_errors=True,
+                rollback_on_validation_errors=not job.valid_rows_only,
                 user=job.user,
+                file_name=job.original_name,
             )
             if _stopped_by_time_limit(result):
                 raise ImportTimeLimitExceeded
             problems = row_errors(result)
-            if problems or result.has_errors() or result.has_validation_errors():
-                errors = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
+            errors = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
+            if whole_file_failed(result):
                 errors = errors or [_problem(_("The import failed."))]
-            totals = dict(result.totals)
+            report = getattr(result, "report", None)
+            blocked = whole_file_failed(result) or (bool(problems) and not job.valid_rows_only)
             processed = getattr(resource, "rows_done", len(dataset))
-            if dry_run or errors:
+            if not whole_file_failed(result):
+                rejected = rejected_file_save(result=result, filename=name)
+            if dry_run or blocked:
                 transaction.set_rollback(True)  # a dry run writes nothing, whatever the resource did
             else:
                 # The history and the outcome are part of the import: written,
                 # or rolled back, with its rows. A job closed meanwhile as
                 # overdue (reported as stopped, nothing imported) writes nothing.
                 import_log_entries(result=result, model=resource._meta.model, user=job.user)
+                counts = report.counts if report is not None else {}
                 if not _finish(
                     job,
                     state=ImportJob.State.DONE,
-                    errors=[],
+                    errors=errors,
                     processed_rows=processed,
-                    created_rows=totals.get("new", 0),
-                    updated_rows=totals.get("update", 0),
-                    skipped_rows=totals.get("skip", 0),
+                    created_rows=counts.get(NEW_ROWS, 0),
+                    updated_rows=counts.get(UPDATED_ROWS, 0),
+                    skipped_rows=counts.get(UNCHANGED_ROWS, 0),
+                    # What the import left out: the rows to correct, and the
+                    # possible duplicates nobody chose about.
+                    preview={**job.preview, "rejected": rejected, "left_out": counts.get(DUPLICATE, 0)},
                 ):
                     transaction.set_rollback(True)
                 return
     except ValidationError as exc:
-        errors = [_problem(message) for message in exc.messages]
+        errors, report = [_problem(message) for message in exc.messages], None
     except (ImportTimeLimitExceeded, SoftTimeLimitExceeded):
-        errors = [_problem(_time_limit_message())]
+        errors, report = [_problem(_time_limit_message())], None
     except Exception:
         logger.exception("Import job %s failed", job.pk)
-        errors = [_problem(_("The import failed unexpectedly; nothing was imported."))]
+        errors, report = [_problem(_("The import failed unexpectedly; nothing was imported."))], None
     # After the import transaction: the outcome, on the job's row.
+    whole_failed = report is None or any(not error["row"] for error in errors)
+    counts = report.counts if report is not None else {}
     outcome = {"errors": errors, "processed_rows": processed}
     if dry_run:
-        outcome["state"] = ImportJob.State.FAILED if errors else ImportJob.State.CHECKED
-        outcome["preview"] = {key: totals.get(key, 0) for key in ("new", "update", "skip")} if totals else {}
+        importable = sum(counts.get(key, 0) for key in (NEW_ROWS, UPDATED_ROWS, UNCHANGED_ROWS, DUPLICATE))
+        outcome["state"] = ImportJob.State.FAILED if whole_failed or not importable else ImportJob.State.CHECKED
+        outcome["preview"] = {**report.as_dict(), "rejected": rejected} if report is not None else {}
     else:
-        outcome.update(state=ImportJob.State.FAILED, created_rows=0, updated_rows=0, skipped_rows=0)
+        outcome.update(
+            state=ImportJob.State.FAILED,
+            created_rows=0,
+            updated_rows=0,
+            skipped_rows=0,
+            preview={**job.preview, "rejected": rejected, "left_out": 0},
+        )
     _finish(job, **outcome)
 
 
@@ -558,12 +772,30 @@ def import_jobs_close_overdue(*, now: datetime.datetime | None = None) -> int:
     )
 
 
-def import_job_confirm(*, job_id: int) -> ImportJob:
-    """Staff confirm a clean dry run: the job moves to the import phase,
+def import_job_confirm(
+    *, job_id: int, valid_rows_only: bool = False, arrival_state: str = "", duplicate_choices=None
+) -> ImportJob:
+    """Staff confirm a checked dry run: the job moves to the import phase,
     pending, for the task to run (the caller enqueues it once its transaction
-    commits). Anything but a checked dry run without bad rows is refused with
-    a ValidationError saying why; the update is conditional, so two
-    confirmations start one import."""
+    commits), with what staff chose: the state new initiatives arrive in,
+    what to do with each possible duplicate (a choice that answers none of
+    the preview's is dropped) and, when rows are bad, to import the valid
+    rows only (without that, a file with bad rows cannot be confirmed).
+    Anything else is refused with a ValidationError saying why; the update
+    is conditional, so two confirmations start one import."""
+    job = ImportJob.objects.get(pk=job_id)
+    arrival_state = clean_arrival_state(RESOURCES[job.kind]._meta.model, arrival_state)
+    checked = job.phase == ImportJob.Phase.DRY_RUN and job.state == ImportJob.State.CHECKED
+    if checked and job.has_bad_rows and not valid_rows_only:
+        raise ValidationError(
+            _(
+                "This file cannot be imported whole: some rows have errors. Import the valid rows only, "
+                "or correct the file and upload it again."
+            ),
+            code="not_confirmable",
+        )
+    duplicates = [row for row in (job.preview or {}).get("rows", []) if row.get("action") == DUPLICATE]
+    choices = duplicate_choices_from(duplicate_choices or {}, duplicates)
     confirmed = ImportJob.objects.filter(
         pk=job_id, phase=ImportJob.Phase.DRY_RUN, state=ImportJob.State.CHECKED
     ).update(
@@ -572,15 +804,18 @@ def import_job_confirm(*, job_id: int) -> ImportJob:
         processed_rows=0,
         started_at=None,
         finished_at=None,
+        valid_rows_only=bool(valid_rows_only),
+        arrival_state=arrival_state,
+        duplicate_choices=choices,
     )
-    job = ImportJob.objects.get(pk=job_id)
+    job.refresh_from_db()
     if confirmed:
         return job
     if job.phase == ImportJob.Phase.IMPORT:
         message = _("This import has already been confirmed.")
     elif job.in_progress:
         message = _("The file is still being checked: confirm it when the preview is ready.")
-    elif job.errors and any(error.get("row") for error in job.errors):
+    elif job.has_bad_rows:
         message = _("This file cannot be imported: some rows have errors. Correct the file and upload it again.")
     else:
         message = _("This import cannot be confirmed: upload the file again.")
@@ -651,7 +886,42 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
         .only("pk", "file")
         .order_by("pk")
     )
-    return sum(import_job_discard_file(job) for job in expired.iterator())
+    deleted = sum(import_job_discard_file(job) for job in expired.iterator())
+    return deleted + rejected_files_purge(before=cutoff)
+
+
+PREVIEW_COUNTS = ("new", "update", "skip", DUPLICATE)
+
+
+def preview_for_display(preview: dict | None, model) -> dict | None:
+    """A report (ImportReport.as_dict, or a job's stored preview) as the
+    admin's preview shows it: the possible duplicates apart from the other
+    rows, each existing object with its admin link."""
+    if not preview or "rows" not in preview:
+        return None
+    opts = model._meta
+
+    def link(pk):
+        try:
+            return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+        except NoReverseMatch:
+            return ""
+
+    rows, duplicates = [], []
+    for entry in preview["rows"]:
+        entry = {**entry, "url": link(entry["object_id"]) if entry.get("object_id") else ""}
+        entry["candidates"] = [{**c, "url": link(c["id"])} for c in entry.get("candidates", ())]
+        (duplicates if entry["action"] == DUPLICATE else rows).append(entry)
+    return {
+        **{key: preview.get(key, 0) for key in PREVIEW_COUNTS},
+        "rows": rows,
+        "duplicates": duplicates,
+        "more": preview.get("more", 0),
+        "importable": sum(preview.get(key, 0) for key in PREVIEW_COUNTS),
+        "rejected": preview.get("rejected", ""),
+        "left_out": preview.get("left_out", 0),
+        "object_label": capfirst(opts.verbose_name),
+    }
 
 
 def import_job_status(job: ImportJob) -> dict:
@@ -676,7 +946,7 @@ def import_job_status(job: ImportJob) -> dict:
         "created": job.created_rows,
         "updated": job.updated_rows,
         "skipped": job.skipped_rows,
-        "preview": {key: job.preview.get(key, 0) for key in ("new", "update", "skip")} if job.preview else None,
+        "preview": {key: job.preview.get(key, 0) for key in PREVIEW_COUNTS} if job.preview else None,
         "confirmable": job.can_be_confirmed,
         "errors": [str(problem) for problem in job_problems(job)],
     }

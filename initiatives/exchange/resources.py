@@ -1,21 +1,39 @@
 """django-import-export resources: the import (and export) format of
 initiatives, organisations and people.
 
-Related things are named by natural keys, as people write them: department
-acronym, sector code or label (Italian or English), SDG number, organisation
-name, intervention area name. Every bad value raises a ValueError whose
-message names it in plain language; the import collects them per row and
-column, and imports nothing while any remains (see exchange.imports).
+Values are matched as people write them (pops.vocabulary): a related thing
+or a choice by its code, its label in Italian or English or one of the
+synonyms staff keep on its entry, ignoring case, accents and apostrophe
+style. A value that still matches nothing raises a ValueError whose message
+names the allowed values (or the closest three) in the user's language; the
+import collects them per row and column (see exchange.imports).
+
+An empty cell means "not given": a new row gets the field's default, an
+existing object keeps what it has. An import never renames a slug and never
+moves an initiative through the review: new initiatives arrive as submitted
+or as drafts, as staff choose (initiatives.services.workflow), and a row that
+only looks like an existing initiative (the same title, no slug or id) is a
+*possible duplicate*, written only once staff choose to update it or to
+create a new one.
 """
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import datetime
+import re
+from copy import deepcopy
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import formats
+from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from import_export import fields, resources, widgets
 
 from actionplan.models import InterventionArea
@@ -29,12 +47,20 @@ from initiatives.models import (
     Sector,
     Theme,
 )
+from initiatives.services.workflow import ARRIVAL_STATES, imported_arrival_values, imported_arrivals_record
 from pops.slugs import unique_slug
 from pops.spreadsheets import FORMULA_TRIGGERS, neutralise
+from pops.vocabulary import LabelIndex, choice_index, normalise_label, vocabulary_names
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
 SEPARATOR = "|"
 JOIN = " | "
+# A vocabulary this small is named whole in the message about a value it
+# does not know; a larger one by the three entries closest to the value.
+LISTED_IN_FULL = 12
+# The staff's answer about a possible duplicate: create a new row, or update one.
+CREATE_NEW = "new"
+UPDATE_PREFIX = "update-"
 
 
 def _text(value) -> str:
@@ -44,6 +70,135 @@ def _text(value) -> str:
     if text.startswith("'") and text[1:2] and text[1] in FORMULA_TRIGGERS:
         text = text[1:]
     return text
+
+
+def _blank(value) -> bool:
+    """An empty cell: the value is not given."""
+    return _text(value) == ""
+
+
+def _quoted(values) -> str:
+    return ", ".join(f'"{value}"' for value in values)
+
+
+# --- Matching what people write ----------------------------------------------------------
+
+
+class Lookup:
+    """The entries of one model as a file names them, read once per import
+    (a LabelIndex: no query per cell), and the messages about a value that
+    names none or several of them."""
+
+    def __init__(self, model):
+        self.model = model
+        self._index = None
+
+    # How each model's entries may be written, and how a message shows them.
+    def _queryset(self):
+        if self.model in (FieldOfAction, PublicEngagementCategory):
+            return self.model.objects.order_by("-valid_from", "position", "code")
+        if self.model is Organisation:
+            return Organisation.objects.only("pk", "name", "slug").order_by("name", "pk")
+        return self.model._default_manager.all()
+
+    def _names(self, entry) -> list[str]:
+        if self.model is SDG:
+            return [str(entry.number), entry.name_it or "", entry.name_en or "", str(entry)]
+        if self.model is Organisation:
+            return [entry.name, entry.slug]
+        return vocabulary_names(entry)
+
+    def shown(self, entry) -> str:
+        """An entry as a message names it, in the active language."""
+        if self.model is SDG:
+            return str(entry.number)
+        if self.model in (Department, FieldOfAction, PublicEngagementCategory):
+            return entry.code
+        return str(entry)
+
+    @property
+    def index(self) -> LabelIndex:
+        if self._index is None:
+            self._index = LabelIndex(self._queryset(), self._names)
+        return self._index
+
+    @property
+    def what(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def what_plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+    def find(self, text: str) -> list:
+        """The entries `text` names; of a vocabulary in editions, the newest
+        edition's only."""
+        found = self.index.find(text)
+        if len(found) > 1 and self.model in (FieldOfAction, PublicEngagementCategory):
+            newest = max(entry.valid_from for entry in found)
+            found = [entry for entry in found if entry.valid_from == newest]
+        return found
+
+    def allowed(self) -> list[str] | None:
+        """Every value one may write, when there are few enough to list (a
+        register, such as the organisations, is never listed whole)."""
+        if self.model is Organisation:
+            return None
+        shown = list(dict.fromkeys(self.shown(entry) for entry in self.index.entries))
+        return shown if len(shown) <= LISTED_IN_FULL else None
+
+    def closest(self, text: str) -> list[str]:
+        """The (at most three) entries nearest to a value that names none."""
+        found = []
+        for spelling in self.index.closest(text, n=6):
+            for entry in self.find(spelling):
+                name = self.shown(entry)
+                if name not in found:
+                    found.append(name)
+        return found[:3]
+
+    def hint(self, unknown: list[str]) -> str:
+        """What to write instead of values that name nothing."""
+        if self.model is SDG:
+            return _("Write the goal's number, from 1 to 17.")
+        allowed = self.allowed()
+        if allowed:
+            return _("Write one of: %(allowed)s.") % {"allowed": ", ".join(allowed)}
+        hints = []
+        for value in unknown:
+            closest = self.closest(value)
+            if not closest:
+                continue
+            suggestions = get_text_list([f'"{name}"' for name in closest], _("or"))
+            if len(unknown) == 1:
+                hints.append(_("Did you mean %(suggestions)s?") % {"suggestions": suggestions})
+            else:
+                hints.append(
+                    _('For "%(value)s", did you mean %(suggestions)s?') % {"value": value, "suggestions": suggestions}
+                )
+        if self.model is Organisation:
+            hints.append(_("Organisations must exist before an import names them: import them first."))
+        return " ".join(hints)
+
+    def unknown_message(self, unknown: list[str]) -> str:
+        if len(unknown) == 1:
+            head = _('Unknown %(what)s "%(value)s".') % {"what": self.what, "value": unknown[0]}
+        else:
+            head = _("Unknown %(what)s %(names)s.") % {"what": self.what, "names": _quoted(unknown)}
+        return f"{head} {self.hint(unknown)}".strip()
+
+    def ambiguous_message(self, text: str, entries) -> str:
+        head = _('"%(value)s" names more than one %(what)s.') % {"value": text, "what": self.what}
+        return f"{head} {_('It could be: %(entries)s.') % {'entries': _quoted(self.shown(e) for e in entries)}}"
+
+    def get(self, text: str):
+        """The one entry `text` names, or a ValueError saying why not."""
+        found = self.find(text)
+        if not found:
+            raise ValueError(self.unknown_message([text]))
+        if len(found) > 1:
+            raise ValueError(self.ambiguous_message(text, found))
+        return found[0]
 
 
 # --- Widgets ---------------------------------------------------------------------------
@@ -61,9 +216,12 @@ class TextWidget(widgets.CharWidget):
 
 
 class DateWidget(widgets.Widget):
-    """Italian dates (31/12/2025) as well as ISO (2025-12-31); ISO on export."""
+    """Italian dates (31/12/2025) as well as ISO (2025-12-31); ISO on export.
+    A date that is written right but does not exist (31/02/2025) is named
+    as such, with the length of its month."""
 
-    FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y")
+    ISO = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})$")
+    ITALIAN = re.compile(r"^(?P<day>\d{1,2})[/.\-](?P<month>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})$")
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, datetime.datetime):
@@ -73,12 +231,23 @@ class DateWidget(widgets.Widget):
         text = _text(value)
         if not text:
             return None
-        for fmt in self.FORMATS:
-            try:
-                return datetime.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-        raise ValueError(_('"%(value)s" is not a date: write it as dd/mm/yyyy or yyyy-mm-dd.') % {"value": text})
+        match = self.ISO.match(text) or self.ITALIAN.match(text)
+        if match is None:
+            raise ValueError(_('"%(value)s" is not a date: write it as dd/mm/yyyy or yyyy-mm-dd.') % {"value": text})
+        year, month, day = (int(match[name]) for name in ("year", "month", "day"))
+        if len(match["year"]) == 2:
+            year += 2000 if year < 69 else 1900  # as strptime's %y
+        if not 1 <= month <= 12:
+            raise ValueError(
+                _('"%(value)s" is not a date: there is no month %(month)d.') % {"value": text, "month": month}
+            )
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days:
+            raise ValueError(
+                _('"%(value)s" is not a date: that day does not exist (%(month)s has %(days)d days).')
+                % {"value": text, "month": formats.date_format(datetime.date(year, month, 1), "F Y"), "days": days}
+            )
+        return datetime.date(year, month, day)
 
     def render(self, value, obj=None, **kwargs):
         return value.isoformat() if value else ""
@@ -124,13 +293,13 @@ class NumberWidget(widgets.Widget):
 
 
 class YesNoWidget(widgets.Widget):
-    YES = {"1", "true", "yes", "y", "sì", "si", "s", "x"}
-    NO = {"0", "false", "no", "n", ""}
+    YES = {"1", "true", "yes", "y", "si", "s", "x", "vero"}
+    NO = {"0", "false", "no", "n", "", "falso"}
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, bool):
             return value
-        text = _text(value).lower()
+        text = normalise_label(_text(value))  # "Sì", "SI" and "si" are one
         if text in self.YES:
             return True
         if text in self.NO:
@@ -153,55 +322,54 @@ LANGUAGE_CHOICES = _Choices(settings.LANGUAGES)
 
 
 class ChoicesWidget(widgets.Widget):
-    """A choice by code or by label in Italian or English."""
+    """A choice by code, by label in Italian or English or by one of the
+    synonyms the model keeps beside its choices."""
 
-    def __init__(self, choices_class, **kwargs):
+    def __init__(self, choices_class, *, synonyms=None, what: str = "", **kwargs):
         self.choices_class = choices_class
+        self.synonyms = synonyms or {}
+        self.what = what
+        self._index = None
         super().__init__(**kwargs)
 
-    def clean(self, value, row=None, **kwargs):
-        from django.utils import translation
+    @property
+    def index(self) -> LabelIndex:
+        if self._index is None:
+            self._index = choice_index(self.choices_class, self.synonyms)
+        return self._index
 
+    def label(self, code) -> str:
+        """A choice's label in the active language."""
+        return str(dict(self.choices_class.choices).get(code, code))
+
+    def labels(self, codes=None) -> list[str]:
+        return [self.label(code) for code in (self.choices_class.values if codes is None else codes)]
+
+    def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if not text:
             return ""
-        for code, label in self.choices_class.choices:
-            names = {code.lower()}
-            for language in ("it", "en"):
-                with translation.override(language):
-                    names.add(str(label).lower())
-            if text.lower() in names:
-                return code
-        allowed = ", ".join(self.choices_class.values)
-        raise ValueError(_('"%(value)s" is not one of: %(choices)s.') % {"value": text, "choices": allowed})
+        found = self.index.find(text)
+        if len(found) == 1:
+            return found[0]
+        what = self.what or _("value")
+        if found:
+            head = _('"%(value)s" names more than one %(what)s.') % {"value": text, "what": what}
+            raise ValueError(f"{head} {_('It could be: %(entries)s.') % {'entries': _quoted(self.labels(found))}}")
+        message = _('Unknown %(what)s "%(value)s".') % {"what": what, "value": text}
+        allowed = self.labels()
+        if len(allowed) <= LISTED_IN_FULL:
+            hint = _("Write one of: %(allowed)s.") % {"allowed": ", ".join(allowed)}
+        else:
+            closest = dict.fromkeys(
+                self.label(code) for spelling in self.index.closest(text) for code in self.index.find(spelling)
+            )
+            suggestions = get_text_list([f'"{name}"' for name in closest], _("or"))
+            hint = _("Did you mean %(suggestions)s?") % {"suggestions": suggestions} if closest else ""
+        raise ValueError(f"{message} {hint}".strip())
 
     def render(self, value, obj=None, **kwargs):
         return value or ""
-
-
-def _lookup(model, value: str):
-    """The one row of `model` that `value` names (code, label, number...)."""
-    if model is SDG:
-        query = Q(name_it__iexact=value) | Q(name_en__iexact=value)
-        if value.isdigit():
-            query |= Q(number=int(value))
-        return list(SDG.objects.filter(query)[:2])
-    if model is InterventionArea:
-        query = Q(code__iexact=value) | Q(name_it__iexact=value) | Q(name_en__iexact=value)
-        return list(InterventionArea.objects.filter(query)[:2])
-    if model is Organisation:
-        return list(Organisation.objects.filter(Q(name__iexact=value) | Q(slug=value))[:2])
-    if model is Person:
-        return list(Person.objects.filter(Q(email__iexact=value) | Q(orcid=value) | Q(slug=value))[:2])
-    rows = model.objects.by_natural_key(value)
-    if model in (FieldOfAction, PublicEngagementCategory):
-        # Several editions may share a code: the newest edition wins.
-        return list(rows.order_by("-valid_from")[:1])
-    return list(rows[:2])
-
-
-def _describe(model) -> str:
-    return str(model._meta.verbose_name)
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
@@ -209,20 +377,14 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
 
     def __init__(self, model, render_attribute: str = "code", **kwargs):
         self.render_attribute = render_attribute
+        self.lookup = Lookup(model)
         super().__init__(model, **kwargs)
 
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if not text:
             return None
-        rows = _lookup(self.model, text)
-        if not rows:
-            raise ValueError(_('Unknown %(what)s "%(value)s".') % {"what": _describe(self.model), "value": text})
-        if len(rows) > 1:
-            raise ValueError(
-                _('"%(value)s" names more than one %(what)s.') % {"what": _describe(self.model), "value": text}
-            )
-        return rows[0]
+        return self.lookup.get(text)
 
     def render(self, value, obj=None, **kwargs):
         return getattr(value, self.render_attribute, "") if value is not None else ""
@@ -233,24 +395,27 @@ class NaturalKeysWidget(widgets.ManyToManyWidget):
 
     def __init__(self, model, render_attribute: str = "code", **kwargs):
         self.render_attribute = render_attribute
-        self.single = NaturalKeyWidget(model, render_attribute)
+        self.lookup = Lookup(model)
         super().__init__(model, separator=SEPARATOR, **kwargs)
 
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if not text:
             return []
-        found, unknown = [], []
+        found, unknown, ambiguous = [], [], []
         for part in (p.strip() for p in text.split(SEPARATOR)):
             if not part:
                 continue
-            try:
-                found.append(self.single.clean(part))
-            except ValueError:
+            entries = self.lookup.find(part)
+            if not entries:
                 unknown.append(part)
-        if unknown:
-            names = ", ".join(f'"{name}"' for name in unknown)
-            raise ValueError(_("Unknown %(what)s %(names)s.") % {"what": _describe(self.model), "names": names})
+            elif len(entries) > 1:
+                ambiguous.append(self.lookup.ambiguous_message(part, entries))
+            elif entries[0] not in found:
+                found.append(entries[0])
+        if unknown or ambiguous:
+            message = [self.lookup.unknown_message(unknown)] if unknown else []
+            raise ValueError(" ".join(message + ambiguous))
         return found
 
     def render(self, value, obj=None, **kwargs):
@@ -264,8 +429,12 @@ class PartnersWidget(widgets.Widget):
     """Partner organisations by name; a plain widget, as they are saved as
     Partnership rows (with a role and a position), not a many-to-many set."""
 
+    def __init__(self, **kwargs):
+        self.organisations = NaturalKeysWidget(Organisation, "name")
+        super().__init__(**kwargs)
+
     def clean(self, value, row=None, **kwargs):
-        return NaturalKeysWidget(Organisation, "name").clean(value)
+        return self.organisations.clean(value)
 
 
 # --- Resources ---------------------------------------------------------------------------
@@ -279,29 +448,260 @@ class NeutralisedExportMixin:
         return neutralise(super().export_field(field, instance, **kwargs))
 
 
+NEW, UPDATE, SKIP = "new", "update", "skip"
+DUPLICATE = "duplicate"  # a possible duplicate nobody chose about: not written
+
+
+class ImportReport:
+    """What an import does (or, in a dry run, would do), row by row, in the
+    words and labels of the active language: the admin's preview, kept as
+    JSON on an import job. Every possible duplicate is listed with its
+    comparison; of the other rows, the first DETAILED_ROWS."""
+
+    DETAILED_ROWS = 500
+
+    def __init__(self):
+        self.counts = {NEW: 0, UPDATE: 0, SKIP: 0, DUPLICATE: 0}
+        self.rows: list[dict] = []
+        self.more = 0
+        self._detailed = 0
+        self.headers: list[str] = []  # the file's columns
+        # The cells of the rows with errors and of the possible duplicates an
+        # import left out, by row number, for the file of rows to correct.
+        self.bad_cells: dict[int, list] = {}
+        self.left_out: dict[int, list] = {}
+
+    def add(self, entry: dict) -> None:
+        self.counts[entry["action"]] += 1
+        if entry["action"] == DUPLICATE:
+            self.rows.append(entry)
+        elif self._detailed < self.DETAILED_ROWS:
+            self._detailed += 1
+            self.rows.append(entry)
+        else:
+            self.more += 1
+
+    @property
+    def duplicates(self) -> list[dict]:
+        return [row for row in self.rows if row["action"] == DUPLICATE]
+
+    def as_dict(self) -> dict:
+        return {**self.counts, "rows": self.rows, "more": self.more}
+
+
+class _NoDiff:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def compare_with(self, *args, **kwargs):
+        pass
+
+    def as_html(self):
+        return []
+
+
 class PlainErrorsMixin:
-    """Bad values of many-to-many columns are reported like the other columns,
-    before anything is saved (the library checks them only after saving).
-    The identifying column may be left out of a file: rows are then matched
-    by `get_instance`'s other natural keys. An import job sets `progress`
-    (called with the number of rows done after each row)."""
+    """The portal's rules for every flat import, on top of django-import-export:
+
+    - bad values of many-to-many columns are reported like the other columns,
+      before anything is saved (the library checks them only after saving);
+      every error is reported under a column of the file, once (a model
+      field's error under the column that sets it, `title` under `title_it`),
+      or for the row as a whole naming the column the file lacks;
+    - an empty cell is "not given": an existing object keeps its value;
+    - a row is unchanged when no cell it gives differs from what is stored;
+    - every row's outcome goes into `report` (an ImportReport), attached to
+      the import's result as `result.report`;
+    - the identifying column may be left out of a file: rows are then
+      matched by `get_instance`'s other keys;
+    - an import job sets `progress` (called with the number of rows done
+      after each row).
+
+    Staff's choices reach the resource as keyword arguments: what to do with
+    each possible duplicate (`duplicate_choices`, by row number as in a
+    spreadsheet: "new" or "update-<id>"; `duplicate_default` for rows
+    without one, as the command line's option says) and the state new
+    initiatives arrive in (`arrival_state`)."""
 
     progress = None
     rows_done = 0
+    # Columns an update never writes (an initiative's slug is in its public URLs).
+    KEPT_ON_UPDATE: tuple[str, ...] = ()
+
+    def __init__(self, *, duplicate_choices=None, duplicate_default=None, arrival_state=None, **kwargs):
+        super().__init__(**kwargs)
+        self.duplicate_choices = {int(row): str(choice) for row, choice in (duplicate_choices or {}).items()}
+        self.duplicate_default = duplicate_default or ""
+        self.arrival_state = arrival_state or ARRIVAL_STATES[0]
+        if self.arrival_state not in ARRIVAL_STATES:
+            raise ValueError(f"imported initiatives cannot arrive as {self.arrival_state!r}")
+        self.report = ImportReport()
+        self.current: dict = {}
+
+    # The import's and each row's course.
+
+    def before_import(self, dataset, **kwargs):
+        self.report.headers = list(dataset.headers or [])  # the file's own columns
+        for name in self._meta.import_id_fields:
+            if dataset.headers and name not in dataset.headers:
+                dataset.append_col([""] * len(dataset), header=name)
+        super().before_import(dataset, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        result.report = self.report
+        super().after_import(dataset, result, **kwargs)
 
     def import_row(self, row, instance_loader, **kwargs):
+        # The row as a spreadsheet numbers it (the header is row 1).
+        self.current = {"row": kwargs.get("row_number", 0) + 1}
         try:
-            return super().import_row(row, instance_loader, **kwargs)
+            row_result = super().import_row(row, instance_loader, **kwargs)
+            self.report_row(row, row_result, dry_run=kwargs.get("dry_run", False))
+            return row_result
         finally:
             self.rows_done += 1
             if self.progress is not None:
                 self.progress(self.rows_done)
 
-    def before_import(self, dataset, **kwargs):
-        for name in self._meta.import_id_fields:
-            if dataset.headers and name not in dataset.headers:
-                dataset.append_col([""] * len(dataset), header=name)
-        super().before_import(dataset, **kwargs)
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        self.current["new"] = new
+
+    @classmethod
+    def get_diff_class(cls):
+        return _NoDiff  # the preview is the report's, not the library's HTML diff of every column
+
+    # Cells, values and how they are shown.
+
+    @staticmethod
+    def is_given(field, row) -> bool:
+        return field.column_name in row and not _blank(row[field.column_name])
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if not self.current.get("new", True) and field.column_name in row and _blank(row[field.column_name]):
+            return  # not given: the object keeps its value
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def compared_fields(self, *, new: bool) -> list:
+        """The columns that may change an object (an update leaves some alone)."""
+        return [
+            field
+            for field in self.get_import_fields()
+            if not field.readonly and (new or field.attribute not in self.KEPT_ON_UPDATE)
+        ]
+
+    @staticmethod
+    def is_related(field) -> bool:
+        return isinstance(field.widget, widgets.ManyToManyWidget)
+
+    def column_value(self, field, instance, row=None):
+        """A column's value for `instance`: as the row sets it when `row` is
+        given (a related column is read from the row's cell, since it is
+        saved after the comparison), else as stored."""
+        if self.is_related(field):
+            if row is not None and self.is_given(field, row):
+                return list(field.clean(row))
+            return list(field.get_value(instance).all()) if instance.pk else []
+        return field.get_value(instance)
+
+    def comparable(self, field, value):
+        if isinstance(value, list):
+            return tuple(sorted(item.pk for item in value))
+        if isinstance(value, models.Model):
+            return value.pk
+        return value
+
+    def label(self, field) -> str:
+        """A column's name for people: the model field's, in the active language."""
+        try:
+            name = self._meta.model._meta.get_field(field.attribute).verbose_name
+        except FieldDoesNotExist:
+            name = {"partners": _("partners")}.get(field.attribute, field.column_name)
+        return capfirst(str(name))
+
+    def shown(self, field, value) -> str:
+        """A value as the preview shows it: labels, not codes, in the active
+        language; dates and numbers as the language writes them."""
+        if value is None or value == "" or value == []:
+            return ""
+        if isinstance(value, list | tuple):
+            return ", ".join(self.shown(field, item) for item in value)
+        if isinstance(field.widget, ChoicesWidget):
+            return field.widget.label(value)
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if isinstance(value, datetime.date):
+            return formats.date_format(value, "SHORT_DATE_FORMAT")
+        if isinstance(value, Decimal | int | float):
+            places = getattr(self._model_field(field), "decimal_places", None)
+            return formats.number_format(value, decimal_pos=places, force_grouping=True)
+        return str(value)
+
+    def _model_field(self, field):
+        try:
+            return self._meta.model._meta.get_field(field.attribute)
+        except FieldDoesNotExist:
+            return None
+
+    def note(self, text: str) -> None:
+        """Something the preview says about the row (not an error)."""
+        notes = self.current.setdefault("notes", [])
+        if text not in notes:
+            notes.append(text)
+
+    def change(self, field, before, after) -> dict:
+        return {
+            "column": field.column_name,
+            "label": self.label(field),
+            "before": self.shown(field, before),
+            "after": self.shown(field, after),
+        }
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """Unchanged when no cell the row gives differs from what is stored;
+        the differences are kept for the report."""
+        if import_validation_errors:
+            return False
+        new = self.current.get("new", True)
+        changes = []
+        for field in self.compared_fields(new=new):
+            if not self.is_given(field, row):
+                continue
+            after = self.column_value(field, instance, row)
+            before = None if new else self.column_value(field, original)
+            if new or self.comparable(field, after) != self.comparable(field, before):
+                changes.append(self.change(field, before, after))
+        self.current["changes"] = changes
+        return not new and not changes
+
+    def file_cells(self, row) -> list:
+        """A row's cells in the file's columns (not those the import added)."""
+        return list(row.values())[: len(self.report.headers)]
+
+    def report_row(self, row, row_result, *, dry_run: bool) -> None:
+        action = row_result.import_type
+        current = self.current
+        if action not in (NEW, UPDATE, SKIP):
+            self.report.bad_cells[current["row"]] = self.file_cells(row)  # the result lists its errors
+            return
+        if current.get("pending"):
+            action = DUPLICATE
+            if not dry_run:
+                self.report.left_out[current["row"]] = self.file_cells(row)
+        self.report.add(
+            {
+                "row": current["row"],
+                "action": action,
+                "title": row_result.object_repr or "",
+                "object_id": row_result.object_id if action in (UPDATE, SKIP) else None,
+                "changes": current.get("changes", []) if action in (NEW, UPDATE) else [],
+                "candidates": current.get("candidates", []),
+                "choice": current.get("choice", ""),
+                "notes": current.get("notes", []),
+            }
+        )
+
+    # Errors.
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -312,17 +712,53 @@ class PlainErrorsMixin:
                 raise
             errors = dict(exc.error_dict)
         for field in self.get_import_fields():
-            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+            if self.is_related(field) and field.column_name in row:
                 try:
                     field.clean(row)
                 except ValueError as exc:
-                    from django.core.exceptions import ValidationError
-
                     errors[field.attribute] = [ValidationError(str(exc), code="invalid")]
         if errors:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            raise ValidationError(self.errors_by_column(error.error_dict)) from None
+
+    def errors_by_column(self, error_dict: dict) -> dict:
+        """Each error under the file's column that sets its field, once: the
+        error of a translated field's base (`title`) under the column of the
+        default language (`title_it`), and an error about a column the file
+        lacks (or a field no column sets) for the row as a whole, naming it."""
+        columns = {field.attribute: field.column_name for field in self.get_import_fields()}
+        language = getattr(settings, "MODELTRANSLATION_DEFAULT_LANGUAGE", None) or settings.LANGUAGE_CODE
+        merged: dict[str, list] = {}
+        seen: dict[str, set] = {}
+        for key, errors in error_dict.items():
+            column = columns.get(key) or columns.get(f"{key}_{language}") or (key if key == NON_FIELD_ERRORS else None)
+            prefix = None
+            if column is None:
+                prefix = str(self._field_name(key))
+                column = NON_FIELD_ERRORS
+            elif column != NON_FIELD_ERRORS and self.report.headers and column not in self.report.headers:
+                prefix = _('The file has no column "%(column)s"') % {"column": column}
+                column = NON_FIELD_ERRORS
+            for error in errors:
+                text = " ".join(error.messages)
+                if prefix:
+                    text = f"{prefix}: {text}"
+                if text in seen.setdefault(column, set()):
+                    continue
+                seen[column].add(text)
+                merged.setdefault(column, []).append(ValidationError(text, code=error.code) if prefix else error)
+        return merged
+
+    def _field_name(self, name: str) -> str:
+        try:
+            return capfirst(str(self._meta.model._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            return name
 
 
 def m2m(model, column: str, render_attribute: str = "code") -> fields.Field:
@@ -332,10 +768,22 @@ def m2m(model, column: str, render_attribute: str = "code") -> fields.Field:
 
 
 class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.ModelResource):
-    """One row per initiative. An existing initiative is recognised by its
-    `slug`, or, when the slug is empty, by its Italian title and start date,
-    and is updated rather than created twice."""
+    """One row per initiative.
 
+    An existing initiative is recognised by a stable key only: its `slug`, or
+    the portal's `id` (an id that names no initiative is ignored: a file from
+    another portal carries its own). A row without one whose Italian title
+    (case, accents and apostrophes aside) is that of an existing initiative,
+    with no other start date, is a possible duplicate: unchanged if it would
+    change nothing, otherwise written only as staff choose (update it, or
+    create a new initiative), and left out without a choice.
+
+    New initiatives arrive as submitted or as drafts (`arrival_state`, or
+    what the row's `state` cell says of the two), never published, and
+    each arrival is recorded as a transition by the importing user. An
+    existing initiative's slug and state are never changed by an import."""
+
+    id = fields.Field(attribute="id", column_name="id", widget=widgets.IntegerWidget(), readonly=True)
     slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
     title_it = fields.Field(attribute="title_it", column_name="title_it", widget=TextWidget())
     title_en = fields.Field(attribute="title_en", column_name="title_en", widget=TextWidget(empty=None))
@@ -343,7 +791,9 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
     summary_en = fields.Field(attribute="summary_en", column_name="summary_en", widget=TextWidget(empty=None))
     start_date = fields.Field(attribute="start_date", column_name="start_date", widget=DateWidget())
     end_date = fields.Field(attribute="end_date", column_name="end_date", widget=DateWidget())
-    scale = fields.Field(attribute="scale", column_name="scale", widget=ChoicesWidget(Initiative.Scale))
+    scale = fields.Field(
+        attribute="scale", column_name="scale", widget=ChoicesWidget(Initiative.Scale, what=_lazy("scale"))
+    )
     website = fields.Field(attribute="website", column_name="website", widget=TextWidget())
     keywords = fields.Field(attribute="keywords", column_name="keywords", widget=TextWidget())
     budget = fields.Field(attribute="budget", column_name="budget", widget=NumberWidget())
@@ -357,7 +807,9 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
         attribute="media_audience", column_name="media_audience", widget=NumberWidget(integer=True)
     )
     impact_evaluated = fields.Field(attribute="impact_evaluated", column_name="impact_evaluated", widget=YesNoWidget())
-    state = fields.Field(attribute="state", column_name="state", widget=ChoicesWidget(Initiative.State))
+    state = fields.Field(
+        attribute="state", column_name="state", widget=ChoicesWidget(Initiative.State, what=_lazy("state"))
+    )
     departments = m2m(Department, "departments")
     sectors = m2m(Sector, "sectors")
     themes = m2m(Theme, "themes")
@@ -366,6 +818,8 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
     pe_categories = m2m(PublicEngagementCategory, "pe_categories")
     intervention_areas = m2m(InterventionArea, "intervention_areas", "name_it")
     partners = fields.Field(attribute="partners", column_name="partners", widget=PartnersWidget())
+
+    KEPT_ON_UPDATE = ("slug",)
 
     class Meta:
         model = Initiative
@@ -391,6 +845,7 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
             "state",
             *Initiative.EXCHANGED_CLASSIFICATIONS,
             "partners",
+            "id",
         )
         skip_unchanged = True
         report_skipped = True
@@ -406,6 +861,11 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
         Prefetch("partnerships", queryset=Partnership.objects.select_related("organisation")),
     )
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._titles: LabelIndex | None = None
+        self._arrivals: dict[int, str] = {}
+
     def get_queryset(self):
         return self.filter_export(Initiative.objects.order_by("pk"))
 
@@ -416,23 +876,161 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
         columns read prefetched in place of the changelist's own."""
         return queryset.originals().prefetch_related(None).prefetch_related(*self.EXPORT_PREFETCH)
 
+    # Which initiative a row is.
+
     def get_instance(self, instance_loader, row):
-        slug = _text(row.get("slug"))
-        if slug:
-            return Initiative.objects.originals().filter(slug=slug).first()
-        title, start = _text(row.get("title_it")), row.get("start_date")
+        originals = Initiative.objects.originals()
+        key, slug = _text(row.get("id")), _text(row.get("slug"))
+        by_id = None
+        if key:
+            if not key.isdigit():
+                raise ValidationError({"id": _('"%(value)s" is not an id: an id is a whole number.') % {"value": key}})
+            by_id = originals.filter(pk=int(key)).first()
+        if by_id is not None:
+            if slug and slug != by_id.slug:
+                raise ValidationError(
+                    {
+                        "slug": _('"%(slug)s" is not the slug of the initiative with id %(id)s (it is "%(own)s").')
+                        % {"slug": slug, "id": by_id.pk, "own": by_id.slug}
+                    }
+                )
+            return by_id
+        if slug and (by_slug := originals.filter(slug=slug).first()) is not None:
+            return by_slug
+        return self._possible_duplicate(row)
+
+    def _title_matches(self, row) -> list[Initiative]:
+        """The initiatives with the row's Italian title (case, accents and
+        apostrophes aside) and no other start date."""
+        title = _text(row.get("title_it"))
         if not title:
-            return None
+            return []
+        if self._titles is None:
+            self._titles = LabelIndex(
+                Initiative.objects.originals().only("pk", "title_it", "start_date"), lambda item: [item.title_it]
+            )
         try:
-            start = DateWidget().clean(start)
+            start = DateWidget().clean(row.get("start_date"))
         except ValueError:
+            start = None
+        pks = [item.pk for item in self._titles.find(title) if not (start and item.start_date not in (None, start))]
+        return list(Initiative.objects.originals().filter(pk__in=pks).order_by("pk")) if pks else []
+
+    def _possible_duplicate(self, row):
+        """The initiative a row without a stable key updates, or None for a
+        new one: an initiative it would leave unchanged, or the one staff
+        chose. Without a choice the row is pending (and not written)."""
+        candidates = self._title_matches(row)
+        if not candidates:
             return None
-        return Initiative.objects.originals().filter(title_it__iexact=title, start_date=start).first()
+        entries = []
+        for candidate in candidates:
+            comparison, differs = self._comparison(candidate, row)
+            if not differs:
+                return candidate  # the same initiative, unchanged
+            entries.append(
+                {
+                    "id": candidate.pk,
+                    "title": str(candidate),
+                    "slug": candidate.slug,
+                    "state": str(candidate.get_state_display()),
+                    "start_date": self.shown(self.fields["start_date"], candidate.start_date),
+                    "comparison": comparison,
+                }
+            )
+        self.current["candidates"] = entries
+        choice = self.duplicate_choices.get(self.current["row"], "")
+        if choice == CREATE_NEW or (not choice and self.duplicate_default == CREATE_NEW):
+            self.current["choice"] = CREATE_NEW
+            return None
+        chosen = next((c for c in candidates if choice == f"{UPDATE_PREFIX}{c.pk}"), None)
+        if chosen is None and not choice and self.duplicate_default == "update" and len(candidates) == 1:
+            chosen = candidates[0]
+        if chosen is not None:
+            self.current["choice"] = f"{UPDATE_PREFIX}{chosen.pk}"
+            return chosen
+        self.current["pending"] = True
+        return None
+
+    def _comparison(self, candidate: Initiative, row) -> tuple[list[dict], bool]:
+        """Field by field, what `candidate` holds and what the row would make
+        of it, and whether the row would change anything."""
+        copy = deepcopy(candidate)
+        current = self.current
+        self.current = {"row": current["row"], "new": False}
+        try:
+            with contextlib.suppress(ValidationError):  # the row's own course reports its errors
+                self.import_instance(copy, row)
+            comparison, differs = [], False
+            for field in self.compared_fields(new=False):
+                given = self.is_given(field, row)
+                existing = self.column_value(field, candidate)
+                try:
+                    value = self.column_value(field, copy, row) if given else None
+                    shown = self.shown(field, value) if given else ""
+                    different = given and self.comparable(field, value) != self.comparable(field, existing)
+                except ValueError:
+                    shown, different = _text(row[field.column_name]), True
+                differs = differs or different
+                comparison.append(
+                    {
+                        "column": field.column_name,
+                        "label": self.label(field),
+                        "existing": self.shown(field, existing),
+                        "file": shown,
+                        "given": given,
+                        "differs": different,
+                    }
+                )
+        finally:
+            self.current = current
+        return comparison, differs
+
+    # Writing a row.
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        new = self.current.get("new", True)
+        given = self.is_given(field, row)
+        if field.attribute == "partners":
+            if given:
+                instance.import_partners = field.clean(row)
+            return
+        if field.attribute == "slug" and not new:
+            return  # never renamed: the slug is in the initiative's public URLs
+        if field.attribute == "state":
+            self._import_state(instance, field.clean(row) if given else "", new=new)
+            return
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def _import_state(self, instance, state: str, *, new: bool) -> None:
+        """A new initiative arrives as the cell says when it says submitted
+        or draft, otherwise as chosen for the import; an existing one keeps
+        its state. A cell that asks for more is noted in the preview."""
+        shown = self.fields["state"].widget.label
+        if new:
+            arrival = state if state in ARRIVAL_STATES else self.arrival_state
+            self.current["state"] = arrival
+            if state and state != arrival:
+                self.note(
+                    _('The file says "%(state)s": an import never publishes, the initiative arrives as "%(arrival)s".')
+                    % {"state": shown(state), "arrival": shown(arrival)}
+                )
+        elif state and state != instance.state:
+            self.note(
+                _(
+                    'The file says "%(state)s": an import does not move an initiative through the review, '
+                    'it stays "%(current)s".'
+                )
+                % {"state": shown(state), "current": shown(instance.state)}
+            )
 
     def import_instance(self, instance, row, **kwargs):
         try:
             super().import_instance(instance, row, **kwargs)
         finally:
+            if self.current.get("new", True):
+                for name, value in imported_arrival_values(self.current.get("state") or self.arrival_state).items():
+                    setattr(instance, name, value)
             if not instance.slug:
                 instance.slug = unique_slug(Initiative, instance.title_it or "")
 
@@ -440,8 +1038,6 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
         """The model's validation (`clean_model_instances`), its rules between
         fields included (Initiative.cross_field_errors), those rules worded
         as the import's reports have always worded them."""
-        from django.core.exceptions import ValidationError
-
         try:
             super().validate_instance(instance, import_validation_errors, validate_unique)
         except ValidationError as error:
@@ -455,22 +1051,63 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
                         message.message = wording[message.code]
             raise
 
-    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if self.current.get("pending"):
+            # Not written without staff's choice, but checked as a new row would be.
+            self.validate_instance(instance, import_validation_errors)
+            return True
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def column_value(self, field, instance, row=None):
         if field.attribute == "partners":
-            if field.column_name in row:
-                instance.import_partners = field.clean(row)
-            return
-        super().import_field(field, instance, row, is_m2m, **kwargs)
+            if row is not None and self.is_given(field, row):
+                return list(field.clean(row))
+            return [p.organisation for p in self._partnerships(instance)] if instance.pk else []
+        return super().column_value(field, instance, row)
+
+    def comparable(self, field, value):
+        if field.attribute == "partners":
+            return tuple(item.pk for item in value or ())  # their order is the file's
+        return super().comparable(field, value)
+
+    @staticmethod
+    def _partnerships(initiative: Initiative):
+        return (
+            initiative.partnerships.filter(role=Partnership.IMPORT_ROLE)
+            .select_related("organisation")
+            .order_by("position", "pk")
+        )
 
     def save_m2m(self, instance, row, **kwargs):
         for field in self.get_import_fields():
-            if field.column_name not in row:
-                continue
-            if isinstance(field.widget, widgets.ManyToManyWidget):
+            if self.is_related(field) and self.is_given(field, row):
                 getattr(instance, field.attribute).set(field.clean(row))
         partners = getattr(instance, "import_partners", None)
         if partners is not None:
             self._set_partners(instance, partners)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        if self.current.get("new", True):
+            self._arrivals[instance.pk] = instance.state
+
+    def after_import(self, dataset, result, **kwargs):
+        """Record each new initiative's arrival in the workflow, by the
+        importing user, in the import's transaction."""
+        super().after_import(dataset, result, **kwargs)
+        if kwargs.get("dry_run"):
+            return
+        created = {row.object_id for row in result.rows if row.import_type == NEW}
+        by_state: dict[str, list[int]] = {}
+        for pk, state in self._arrivals.items():
+            if pk in created:
+                by_state.setdefault(state, []).append(pk)
+        user = kwargs.get("user")
+        source = kwargs.get("file_name") or _("an import")
+        for state, pks in by_state.items():
+            imported_arrivals_record(
+                initiative_ids=pks, state=state, by=user if getattr(user, "pk", None) else None, source=source
+            )
 
     @staticmethod
     def _set_partners(initiative: Initiative, organisations) -> None:
@@ -496,16 +1133,11 @@ class InitiativeResource(NeutralisedExportMixin, PlainErrorsMixin, resources.Mod
     def dehydrate_partners(self, initiative: Initiative) -> str:
         return JOIN.join(Partnership.names(initiative, (Partnership.IMPORT_ROLE,)))
 
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        if getattr(instance, "import_partners", None) is not None and original is not None and original.pk:
-            current = self.dehydrate_partners(original)
-            if current != JOIN.join(o.name for o in instance.import_partners):
-                return False
-        return super().skip_row(instance, original, row, import_validation_errors)
-
 
 class OrganisationResource(NeutralisedExportMixin, PlainErrorsMixin, resources.ModelResource):
-    """One row per organisation, recognised by its name."""
+    """One row per organisation, recognised by its name. A new
+    organisation whose country is not given has none (it is not assumed
+    Italian)."""
 
     name = fields.Field(attribute="name", column_name="name", widget=TextWidget())
     type = fields.Field(attribute="type", column_name="type", widget=NaturalKeyWidget(OrganisationType))
@@ -528,12 +1160,15 @@ class OrganisationResource(NeutralisedExportMixin, PlainErrorsMixin, resources.M
         return Organisation.objects.filter(name__iexact=name).first() if name else None
 
     def import_instance(self, instance, row, **kwargs):
+        new = self.current.get("new", True)
+        if new and not self.is_given(self.fields["country"], row):
+            instance.country = ""
         try:
             super().import_instance(instance, row, **kwargs)
         finally:
             if not instance.slug:
                 instance.slug = unique_slug(Organisation, instance.name or "")
-            instance.country = (instance.country or "IT").upper()
+            instance.country = (instance.country or "").upper()
 
 
 class PersonResource(NeutralisedExportMixin, PlainErrorsMixin, resources.ModelResource):
@@ -543,10 +1178,18 @@ class PersonResource(NeutralisedExportMixin, PlainErrorsMixin, resources.ModelRe
     first_name = fields.Field(attribute="first_name", column_name="first_name", widget=TextWidget())
     last_name = fields.Field(attribute="last_name", column_name="last_name", widget=TextWidget())
     department = fields.Field(attribute="department", column_name="department", widget=NaturalKeyWidget(Department))
-    role = fields.Field(attribute="role", column_name="role", widget=ChoicesWidget(Person.Role))
+    role = fields.Field(
+        attribute="role",
+        column_name="role",
+        widget=ChoicesWidget(Person.Role, synonyms=Person.ROLE_SYNONYMS, what=_lazy("role")),
+    )
     orcid = fields.Field(attribute="orcid", column_name="orcid", widget=TextWidget())
     # The language of the e-mails: "it" or "en" (or "Italiano", "English"...).
-    language = fields.Field(attribute="language", column_name="language", widget=ChoicesWidget(LANGUAGE_CHOICES))
+    language = fields.Field(
+        attribute="language",
+        column_name="language",
+        widget=ChoicesWidget(LANGUAGE_CHOICES, what=_lazy("language")),
+    )
 
     class Meta:
         model = Person
@@ -607,6 +1250,7 @@ EXAMPLES = {
         "pe_categories": "",
         "intervention_areas": "",
         "partners": "",
+        "id": "",
     },
     OrganisationResource: {
         "name": "Associazione Esempio APS",

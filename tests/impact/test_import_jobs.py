@@ -27,8 +27,12 @@ from tests.impact.test_imports import VisibleCells, snapshot
 
 pytestmark = pytest.mark.django_db
 
+# Two new initiatives, and one named by its slug: new, or an update of "Mostra" where it exists.
 GOOD = (
-    "title_it;start_date;departments\nOrti in città;01/03/2025;DIST\nScuola aperta;2025-01-01;DAD\nMostra;2025-02-01;\n"
+    "slug;title_it;start_date;departments;participants\n"
+    ";Orti in città;01/03/2025;DIST;\n"
+    ";Scuola aperta;2025-01-01;DAD;\n"
+    "mostra;Mostra;2025-02-01;;50\n"
 )
 BAD = "title_it;start_date;departments\nOrti in città;01/03/2025;DIST\nScuola aperta;2025-01-01;XYZ\n"
 
@@ -41,7 +45,7 @@ def job_for(text: str, *, name: str = "iniziative.csv", user=None) -> ImportJob:
 
 
 def test_a_job_runs_through_the_task_and_reports_its_counts(settings):
-    existing = InitiativeFactory(title_it="Mostra", start_date=datetime.date(2025, 2, 1), participants=1)
+    existing = InitiativeFactory(slug="mostra", title_it="Mostra", start_date=datetime.date(2025, 2, 1), participants=1)
     job = job_for(GOOD)
     assert job.state == ImportJob.State.PENDING
     assert Path(job.file.path).is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT) / "imports")
@@ -194,7 +198,7 @@ def test_a_large_upload_is_dry_run_by_a_job_not_in_the_request_and_writes_nothin
     client, staff, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.POPS_IMPORT_ASYNC_ROWS = 2
-    InitiativeFactory(title_it="Mostra", start_date=datetime.date(2025, 2, 1), participants=1)
+    InitiativeFactory(slug="mostra", title_it="Mostra", start_date=datetime.date(2025, 2, 1), participants=1)
     before = snapshot()
     dry_runs = []
     import_data = InitiativeResource.import_data
@@ -220,7 +224,12 @@ def test_a_large_upload_is_dry_run_by_a_job_not_in_the_request_and_writes_nothin
     job.refresh_from_db()
     assert dry_runs == [True]
     assert (job.phase, job.state, job.errors, job.processed_rows) == ("dry_run", "checked", [], 3)
-    assert job.preview == {"new": 2, "update": 1, "skip": 0}
+    assert {key: job.preview[key] for key in ("new", "update", "skip", "duplicate")} == {
+        "new": 2,
+        "update": 1,
+        "skip": 0,
+        "duplicate": 0,
+    }
     assert (job.created_rows, job.updated_rows) == (0, 0)  # nothing imported yet
     assert snapshot() == before and not LogEntry.objects.exists()
     assert Path(job.file.path).exists()  # kept for the confirmation
@@ -239,28 +248,32 @@ def test_the_type_and_size_of_a_large_upload_are_checked_before_any_job(client, 
     assert not ImportJob.objects.exists()
 
 
-def test_the_preview_of_a_large_file_lists_every_bad_row_and_cannot_be_confirmed(
+def test_the_preview_of_a_large_file_lists_every_bad_row_and_imports_the_valid_ones_only_when_asked(
     client, staff, settings, django_capture_on_commit_callbacks
 ):
     settings.POPS_IMPORT_ASYNC_ROWS = 1
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, MIXED)
     job = ImportJob.objects.get()
-    assert (job.phase, job.state, job.preview) == ("dry_run", "failed", {"new": 1, "update": 0, "skip": 0})
+    assert (job.phase, job.state) == ("dry_run", "checked")
+    assert (job.preview["new"], job.preview["update"], job.preview["skip"]) == (1, 0, 0)
+    assert job.preview["rejected"]  # the file of rows to correct
     assert not Initiative.objects.exists()
 
     assert response["Location"] == reverse("admin:impact_importjob_status", args=[job.pk])
     page = job_page(client, job).content.decode()
-    assert problem_rows(page) == [
-        ["3", "budget", '"mille" is not a number.'],
-        ["3", "departments", 'Unknown department "XYZ".'],
-        ["4", "end_date", "The end date is before the start date."],
-    ]
+    rows = problem_rows(page)
+    assert [row[:2] for row in rows] == [["3", "budget"], ["3", "departments"], ["4", "end_date"]]
+    assert rows[1][2].startswith('Unknown department "XYZ".')
     assert "Nothing has been imported: 2 rows have errors. Correct the file and upload it again." in page
     assert preview_counts(page)[0] == "1"
-    assert 'name="confirm"' not in page and reverse("admin:impact_importjob_confirm", args=[job.pk]) not in page
+    # All or nothing cannot be confirmed; the valid rows only can, explicitly.
+    assert 'name="confirm"' not in page and 'name="valid_rows_only"' in page
+    assert "Import the 1 valid row only" in page
     with translation.override("en"):
         assert f'href="{reverse("admin:initiatives_initiative_import")}"' in page  # upload a corrected file
+        rejected_url = reverse("admin:initiatives_initiative_import_rejected", args=[job.preview["rejected"]])
+    assert f'href="{rejected_url}"' in page
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         refused = confirm(client, job, follow=True)
@@ -269,17 +282,38 @@ def test_the_preview_of_a_large_file_lists_every_bad_row_and_cannot_be_confirmed
     with translation.override("en"):
         assert refused.redirect_chain == [(reverse("admin:impact_importjob_status", args=[job.pk]), 302)]
     [message] = [str(m) for m in refused.context["messages"]]
-    assert message == "This file cannot be imported: some rows have errors. Correct the file and upload it again."
+    assert message == (
+        "This file cannot be imported whole: some rows have errors. Import the valid rows only, "
+        "or correct the file and upload it again."
+    )
     job.refresh_from_db()
-    assert (job.phase, job.state) == ("dry_run", "failed")
+    assert (job.phase, job.state) == ("dry_run", "checked")
     assert not Initiative.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        confirm(client, job, data={"valid_rows_only": "on", "arrival_state": "draft"})
+
+    assert len(callbacks) == 1
+    job.refresh_from_db()
+    assert (job.phase, job.state, job.valid_rows_only, job.arrival_state) == ("import", "done", True, "draft")
+    assert (job.created_rows, job.updated_rows) == (1, 0)
+    assert list(Initiative.objects.values_list("title_it", "state")) == [("Buona", "draft")]
+    assert len(job.errors) == 3  # the rows left out, still listed
+    page = job_page(client, job).content.decode()
+    assert "Imported." in page and "2 rows with errors were left out" in page
+    download = client.get(rejected_url)
+    content = b"".join(download.streaming_content).decode("utf-8-sig")  # read to the end: closed
+    header, *lines = content.splitlines()
+    assert header == "title_it;start_date;end_date;budget;departments;problems"
+    assert [line.split(";")[0] for line in lines] == ["Una", "Due"]
+    assert "budget: " in lines[0] and "departments: Unknown department" in lines[0]
 
 
 def test_confirming_a_clean_preview_starts_the_write_job_which_imports_every_row(
     client, staff, settings, django_capture_on_commit_callbacks
 ):
     settings.POPS_IMPORT_ASYNC_ROWS = 2
-    existing = InitiativeFactory(title_it="Mostra", start_date=datetime.date(2025, 2, 1), participants=1)
+    existing = InitiativeFactory(slug="mostra", title_it="Mostra", start_date=datetime.date(2025, 2, 1), participants=1)
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, GOOD)
     job = ImportJob.objects.get()
@@ -338,7 +372,8 @@ def test_a_write_that_fails_after_a_clean_preview_leaves_the_database_as_before(
     assert not LogEntry.objects.exists()
     assert Path(job.file.path).exists()  # kept for the retention period
     page = job_page(client, job).content.decode()
-    assert problem_rows(page) == [["3", "departments", 'Unknown department "XTEST".']]
+    [[row, column, message]] = problem_rows(page)
+    assert (row, column) == ("3", "departments") and message.startswith('Unknown department "XTEST".')
     assert "the data changed in the meantime" in page and 'name="confirm"' not in page
 
 
@@ -401,10 +436,23 @@ def test_the_status_endpoint_of_a_dry_run_says_when_to_stop_polling(client, staf
 
     run_import_job.delay(job.pk)
 
-    failed = client.get(url).json()
+    checked = client.get(url).json()
+    # One good row: it may be imported alone (staff choose to, seeing the bad one).
+    assert (checked["state"], checked["finished"], checked["confirmable"]) == ("checked", True, True)
+    assert checked["preview"] == {"new": 1, "update": 0, "skip": 0, "duplicate": 0}
+    assert len(checked["errors"]) == 1 and "XYZ" in checked["errors"][0]
+
+    only_bad = imports.import_job_create(
+        kind="initiatives",
+        data=BAD.replace("DIST", "NOPE").encode(),
+        filename="g.csv",
+        total_rows=2,
+        user=staff,
+        dry_run=True,
+    )
+    run_import_job.delay(only_bad.pk)
+    failed = client.get(reverse("admin:impact_importjob_progress", args=[only_bad.pk])).json()
     assert (failed["state"], failed["finished"], failed["confirmable"]) == ("failed", True, False)
-    assert failed["preview"] == {"new": 1, "update": 0, "skip": 0}
-    assert len(failed["errors"]) == 1 and "XYZ" in failed["errors"][0]
 
 
 def test_only_who_uploaded_the_file_confirms_it_and_only_by_post(
@@ -504,7 +552,9 @@ def test_the_admin_imports_small_files_at_once(client, settings):
 
 # --- Admin history ------------------------------------------------------------------------
 
-UPDATE_AND_NEW = "title_it;start_date;departments\nOrti in città;01/03/2025;DAD\nNuova;2025-04-01;\n"
+UPDATE_AND_NEW = (
+    "slug;title_it;start_date;departments\norti-in-citta;Orti in città;01/03/2025;DAD\n;Nuova;2025-04-01;\n"
+)
 
 
 def history() -> list[tuple]:
