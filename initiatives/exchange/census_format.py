@@ -264,6 +264,8 @@ class Column:
         if kind == COORDINATE:
             return _coordinate(value)
         if kind == YESNO:
+            if not _text(value):
+                return None  # not given
             try:
                 return YesNoWidget().clean(value)
             except ValueError as exc:

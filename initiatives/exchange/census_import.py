@@ -50,6 +50,7 @@ from initiatives.exchange.census_export import (
     _cells,
     export_queryset,
     initiative_rows,
+    initiative_values,
     participation_values,
     partnership_values,
 )
@@ -484,7 +485,7 @@ def _plan(sheets: dict[str, RawSheet], *, filename: str, choices: dict) -> Censu
     people = _match_people(entries, present, problems, notices)
     organisations = _match_organisations(entries, present, problems, notices)
     _match_initiatives(entries, choices, problems)
-    _compare(entries, present, lookups)
+    _compare(entries, present, lookups, problems)
     plan = CensusPlan(
         filename=filename,
         sheets=set(sheets),
@@ -546,7 +547,13 @@ def _check_entries(entries: list[Entry], present: dict, problems: list) -> None:
     initiative_columns = present[INITIATIVES.name]
     for entry in entries:
         # The initiative's own fields, by the model's rules (cross-field ones included).
-        fields = {name: value for name, value in entry.values.items() if name in INITIATIVE_FIELDS}
+        fields = {
+            name: value
+            for name, value in entry.values.items()
+            if name in INITIATIVE_FIELDS
+            and not (value is None and not Initiative._meta.get_field(name).null)
+            or (name in INITIATIVE_FIELDS and _is_text(name))
+        }
         initiative = Initiative(
             **{name: ("" if value is None and _is_text(name) else value) for name, value in fields.items()}
         )
@@ -1118,7 +1125,7 @@ def _effective_partnership_row(row: dict) -> dict:
     return values
 
 
-def _compare(entries: list[Entry], present: dict, lookups: Lookups) -> None:
+def _compare(entries: list[Entry], present: dict, lookups: Lookups, problems: list) -> None:
     """The outcome of every checked initiative: new, or, for an existing
     one, updated or unchanged, comparing the rows as the workbook spells
     them (for people and organisations: as the register will have them)."""
@@ -1133,11 +1140,24 @@ def _compare(entries: list[Entry], present: dict, lookups: Lookups) -> None:
     # A page of existing initiatives at a time, compared and let go: memory
     # holds one page of the database's rows, not all of them.
     for page in _chunks(existing, 200):
-        current = {
-            initiative.pk: initiative_rows(initiative, lookups)
+        initiatives = {
+            initiative.pk: initiative
             for initiative in export_queryset(Initiative.objects.filter(pk__in=[e.target.pk for e in page]))
         }
+        current = {pk: initiative_rows(initiative, lookups) for pk, initiative in initiatives.items()}
         for entry in page:
+            # An empty cell is "not given": the initiative keeps its value.
+            stored = initiative_values(initiatives[entry.target.pk])
+            for name in present[INITIATIVES.name]:
+                if name in stored and name != "slug" and entry.values.get(name) in (None, "", []):
+                    entry.values[name] = stored[name]
+            # The rules between fields hold for what the initiative will be.
+            errors = Initiative.cross_field_errors({**stored, **entry.values})
+            for name, error in errors.items():
+                _problem(entry, problems, INITIATIVES.name, entry.row, name, error.messages[0])
+            if errors:
+                entry.outcome = INVALID
+                continue
             entry.changes = _differences(current[entry.target.pk], file_rows(entry, present, lookups), present)
             entry.outcome = UPDATE if entry.changes else UNCHANGED
 
@@ -1204,6 +1224,9 @@ def duplicate_comparisons(entries: list[Entry], plan: CensusPlan) -> dict[str, l
                 continue
             old, new = before[index], after[index]
             if old in (None, "") and new in (None, ""):
+                continue
+            if new in (None, ""):  # not given: an update keeps it
+                rows.append({"column": column.name, "existing": _shown(old), "file": _("(empty: kept)"), "same": True})
                 continue
             rows.append({"column": column.name, "existing": _shown(old), "file": _shown(new), "same": old == new})
         comparisons[entry.choice_key] = rows

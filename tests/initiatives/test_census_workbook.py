@@ -843,3 +843,33 @@ def test_a_hostile_workbook_uploaded_in_the_admin_fails_its_job_with_the_reason(
     assert job.errors and job.errors[0]["message"]
     html = client.get(reverse("admin:initiatives_initiative_census_job", args=[job.pk])).content.decode()
     assert job.errors[0]["message"].split()[0] in html
+
+
+def test_an_empty_cell_on_an_update_keeps_the_stored_value():
+    imported(workbook(**one_initiative()))
+    initiative = Initiative.objects.get(slug="orti-condivisi")
+    initiative.impact_evaluated = True
+    initiative.save()
+    sparse = {
+        "slug": "orti-condivisi",
+        "title_it": "Orti condivisi",
+        "summary_it": "",
+        "sdgs": "",
+        "impact_evaluated": "",
+    }
+    plan = census_plan(data=workbook(initiatives=[sparse]))
+    assert plan.totals[UNCHANGED] == 1, plan.totals  # not given is not "make it empty"
+    sparse["title_en"] = "Shared urban gardens"
+    sparse["end_date"] = "01/01/2020"  # before the stored start date
+    plan = census_plan(data=workbook(initiatives=[sparse]))
+    assert [(p.sheet, p.column) for p in plan.problems] == [("initiatives", "end_date")]
+    del sparse["end_date"]
+    plan, outcome = imported(workbook(initiatives=[sparse]))
+    assert outcome.updated == 1
+    initiative.refresh_from_db()
+    assert (initiative.title_en, initiative.summary_it, initiative.impact_evaluated) == (
+        "Shared urban gardens",
+        "Orti nei cortili",
+        True,
+    )
+    assert sorted(initiative.sdgs.values_list("number", flat=True)) == [2, 11]
