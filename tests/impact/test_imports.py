@@ -455,8 +455,8 @@ def test_a_confirmed_import_is_all_or_nothing_when_a_row_no_longer_validates(cli
 
     staff = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(staff)
-    DepartmentFactory(code="XTEST")
     existing = InitiativeFactory(title_it="Già presente", participants=5)
+    DepartmentFactory(code="XTEST")  # after: no one the factory made may work in it (it is deleted below)
     before = snapshot()
     with translation.override("en"):
         url = reverse("admin:initiatives_initiative_import")
