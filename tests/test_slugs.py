@@ -43,3 +43,14 @@ def test_the_census_services_and_the_import_use_the_one_rule():
     from initiatives.services import initiatives
 
     assert steps.unique_slug is resources.unique_slug is initiatives.unique_slug is unique_slug
+
+
+def test_a_bulk_import_asks_a_set_of_taken_slugs_instead_of_the_database(django_assert_num_queries):
+    from initiatives.models import Initiative
+    from pops.slugs import unique_slug
+
+    taken = {"orti", "orti-2"}
+    with django_assert_num_queries(0):
+        assert unique_slug(Initiative, "Orti", taken=taken) == "orti-3"
+        assert unique_slug(Initiative, "Orti", taken=taken) == "orti-4"
+    assert {"orti-3", "orti-4"} <= taken

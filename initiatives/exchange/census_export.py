@@ -340,6 +340,3 @@ def _write_legend(book: XlsxBook, lookups: Lookups) -> None:
     for name, (choices, synonyms) in CHOICES.items():
         for value, label in choices.choices:
             book.append(LEGEND, [name, value, "", str(label), " | ".join(synonyms.get(value, ()))])
-
-
-__all__ = ["MANY", "write_census_workbook", "write_census_template", "initiative_rows", "export_queryset"]

@@ -77,6 +77,7 @@ from initiatives.exchange.census_format import (
 from initiatives.models import Initiative, Participation, Person, Place
 from initiatives.services.workflow import ARRIVAL_STATES, imported_arrival_values, imported_arrivals_record
 from initiatives.showcase.cache import showcase_cache_invalidate
+from pops.slugs import unique_slug
 from pops.vocabulary import normalise_label
 from stakeholders.models import Organisation, Partnership
 
@@ -741,14 +742,15 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
         )
     for chunk in _chunks(orcids):
         found.update({p.pk: p for p in Person.objects.filter(orcid__in=chunk).select_related("department")})
+    # Only rows with no key, e-mail or ORCID are matched by name.
     nameless = {
-        normalise_label(row.get("last_name"))
+        row["last_name"]
         for _e, row in rows
-        if not (row.get("person") or row.get("email") or row.get("orcid"))
+        if row.get("last_name") and not (row.get("person") or row.get("email") or row.get("orcid"))
     }
     by_name: dict[str, list[Person]] = defaultdict(list)
     if nameless:
-        for chunk in _chunks({row.get("last_name") for _e, row in rows if row.get("last_name")}):
+        for chunk in _chunks(nameless):
             for person in Person.objects.filter(last_name__in=chunk).select_related("department"):
                 found.setdefault(person.pk, person)
     for person in found.values():
@@ -801,7 +803,7 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
         )
         plan = new_by.get(identity)
         if plan is None:
-            slug = _free_slug(row.get("person") or _person_label(row), taken, Person)
+            slug = unique_slug(Person, row.get("person") or _person_label(row), taken=taken)
             plan = new_by[identity] = PersonPlan(person=Person(slug=slug), new=True)
             plans[("new", identity)] = plan
         plan.rows.append((entry, row))
@@ -894,19 +896,6 @@ def _settle_person(plan: PersonPlan, notices: list) -> None:
         )
 
 
-def _free_slug(text: str, taken: set, model) -> str:
-    """A slug nobody has, reserved in `taken` (the rule of pops.slugs, on a set)."""
-    max_length = model._meta.get_field("slug").max_length
-    base = slugify(text)[:max_length].strip("-") or model._meta.model_name
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        suffix = f"-{n}"
-        slug = base[: max_length - len(suffix)].rstrip("-") + suffix
-    taken.add(slug)
-    return slug
-
-
 def _match_organisations(entries: list[Entry], present: dict, problems: list, notices: list) -> list[OrganisationPlan]:
     if PARTNERSHIPS.name not in present:
         return []
@@ -974,7 +963,7 @@ def _match_organisations(entries: list[Entry], present: dict, problems: list, no
                 )
                 continue
             organisation = Organisation(
-                slug=_free_slug(row.get("organisation_key") or row["organisation"], taken, Organisation),
+                slug=unique_slug(Organisation, row.get("organisation_key") or row["organisation"], taken=taken),
                 name=row["organisation"],
                 type=row["type"],
                 type_other=row.get("type_other") or "",
@@ -1089,40 +1078,46 @@ def _match_initiatives(entries: list[Entry], choices: dict, problems: list) -> N
                 _("The key “%(key)s” belongs to a working copy, not to an initiative that can be updated.")
                 % {"key": entry.key},
             )
-        entry.slug = _free_slug(entry.key or entry.values.get("title_it") or "", taken, Initiative)
+        entry.slug = unique_slug(Initiative, entry.key or entry.values.get("title_it") or "", taken=taken)
+
+
+def _participation(row: dict, **extra) -> Participation | None:
+    """The participation a people row describes (None when its person could
+    not be matched): compared with the stored one, then written."""
+    plan: PersonPlan = row.get("_person")
+    if plan is None:
+        return None
+    return Participation(
+        person=plan.person,
+        role=row.get("role") or Participation.Role.MEMBER,
+        contribution=row.get("contribution") or "",
+        can_edit=bool(row.get("co_author")),
+        **extra,
+    )
+
+
+def _partnership(row: dict, **extra) -> Partnership | None:
+    """The partnership a partnerships row describes (None when its
+    organisation could not be matched)."""
+    plan: OrganisationPlan = row.get("_organisation")
+    if plan is None:
+        return None
+    return Partnership(
+        organisation=plan.organisation,
+        role=row.get("role") or Partnership.Role.PARTNER,
+        funding_call=row.get("funding_call") or "",
+        **extra,
+    )
 
 
 def _effective_people_row(row: dict) -> dict:
-    plan: PersonPlan = row.get("_person")
-    values = dict(row)
-    if plan is not None:
-        values.update(
-            participation_values(
-                Participation(
-                    person=plan.person,
-                    role=row.get("role") or Participation.Role.MEMBER,
-                    contribution=row.get("contribution") or "",
-                    can_edit=bool(row.get("co_author")),
-                )
-            )
-        )
-    return values
+    participation = _participation(row)
+    return {**row, **participation_values(participation)} if participation else dict(row)
 
 
 def _effective_partnership_row(row: dict) -> dict:
-    plan: OrganisationPlan = row.get("_organisation")
-    values = dict(row)
-    if plan is not None:
-        values.update(
-            partnership_values(
-                Partnership(
-                    organisation=plan.organisation,
-                    role=row.get("role") or Partnership.Role.PARTNER,
-                    funding_call=row.get("funding_call") or "",
-                )
-            )
-        )
-    return values
+    partnership = _partnership(row)
+    return {**row, **partnership_values(partnership)} if partnership else dict(row)
 
 
 def _compare(entries: list[Entry], present: dict, lookups: Lookups, problems: list) -> None:
@@ -1442,28 +1437,9 @@ def _write_children(writable: list[Entry], plan: CensusPlan, *, user) -> None:
 
 def _child(model, initiative: Initiative, row: dict, position: int):
     if model is Participation:
-        plan = row.get("_person")
-        if plan is None:
-            return None
-        return Participation(
-            initiative=initiative,
-            person=plan.person,
-            role=row.get("role") or Participation.Role.MEMBER,
-            contribution=row.get("contribution") or "",
-            can_edit=bool(row.get("co_author")),
-            position=position,
-        )
+        return _participation(row, initiative=initiative, position=position)
     if model is Partnership:
-        plan = row.get("_organisation")
-        if plan is None:
-            return None
-        return Partnership(
-            initiative=initiative,
-            organisation=plan.organisation,
-            role=row.get("role") or Partnership.Role.PARTNER,
-            funding_call=row.get("funding_call") or "",
-            position=position,
-        )
+        return _partnership(row, initiative=initiative, position=position)
     if model is Place:
         return Place(initiative=initiative, **_place_fields(row))
     if model is Product:

@@ -19,9 +19,9 @@ import logging
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,12 @@ from initiatives.exchange.census_import import (
     census_plan,
     rejected_rows_workbook,
 )
-from initiatives.exchange.imports import import_job_discard_file
+from initiatives.exchange.imports import (
+    import_job_discard_file,
+    import_job_finish,
+    import_jobs_close_overdue,
+    import_time_limit_message,
+)
 from initiatives.models import Initiative
 from initiatives.services.workflow import ARRIVAL_STATES
 
@@ -77,6 +82,7 @@ def census_job_plan(job: ImportJob):
 def census_job_run(*, job_id: int) -> str:
     """Run a pending census job (dry run or import); returns its final state.
     Whatever goes wrong ends the job FAILED with a sentence, never RUNNING."""
+    import_jobs_close_overdue()
     claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
         state=ImportJob.State.RUNNING, started_at=timezone.now()
     )
@@ -91,7 +97,7 @@ def _census_job_run(job: ImportJob) -> str:
     valid_only = job.valid_rows_only
     errors: list[dict] = []
     preview: dict = job.preview or {}
-    created = updated = unchanged = 0
+    total = 0
     try:
         plan = census_job_plan(job)
         preview = plan.summary()
@@ -107,46 +113,50 @@ def _census_job_run(job: ImportJob) -> str:
                 confirmable = not plan.problems
             if not confirmable:
                 errors = preview["problems"] or [_message(_("Nothing in this file can be imported."))]
+        elif not plan.can_write(valid_only=valid_only):
+            errors = preview["problems"] or [
+                _message(_("The possible duplicates need a choice: nothing was imported."))
+            ]
         else:
-            if not plan.can_write(valid_only=valid_only):
-                errors = preview["problems"] or [
-                    _message(_("The possible duplicates need a choice: nothing was imported."))
-                ]
-            else:
+            # The outcome is committed with the rows, and only while the job
+            # still runs (one closed meanwhile as overdue imports nothing).
+            with transaction.atomic():
                 outcome = census_apply(
                     plan, user=job.user, arrival=job.arrival_state or ARRIVAL_STATES[0], valid_only=valid_only
                 )
-                created, updated, unchanged = outcome.created, outcome.updated, outcome.unchanged
+                if not import_job_finish(
+                    job,
+                    state=ImportJob.State.DONE,
+                    errors=[],
+                    preview=preview,
+                    total_rows=total,
+                    processed_rows=total,
+                    created_rows=outcome.created,
+                    updated_rows=outcome.updated,
+                    skipped_rows=outcome.unchanged,
+                ):
+                    transaction.set_rollback(True)
+            if job.state == ImportJob.State.DONE:
+                import_job_discard_file(job)
+            return job.state
     except CensusFileError as exc:
         errors, total = [_message(str(exc))], 0
     except ValidationError as exc:
         errors, total = [_message(" ".join(exc.messages))], 0
     except SoftTimeLimitExceeded:
-        minutes = settings.POPS_IMPORT_JOB_TIME_LIMIT // 60
-        errors, total = (
-            [
-                _message(
-                    _("The import took longer than %(minutes)d minutes; nothing was imported.") % {"minutes": minutes}
-                )
-            ],
-            0,
-        )
+        errors, total = [_message(import_time_limit_message())], 0
     except Exception:
         logger.exception("Census import job %s failed", job.pk)
         errors, total = [_message(_("The import failed unexpectedly; nothing was imported."))], 0
-    job.errors = errors
-    job.preview = preview
-    job.total_rows = job.processed_rows = total
-    job.finished_at = timezone.now()
-    if job.phase == ImportJob.Phase.DRY_RUN:
-        # A dry run with bad rows stays confirmable when only valid rows are wanted.
-        job.state = ImportJob.State.FAILED if errors else ImportJob.State.CHECKED
-    else:
-        job.state = ImportJob.State.FAILED if errors else ImportJob.State.DONE
-        job.created_rows, job.updated_rows, job.skipped_rows = created, updated, unchanged
-    job.save()
-    if job.state == ImportJob.State.DONE:
-        import_job_discard_file(job)
+    dry_run_passed = job.phase == ImportJob.Phase.DRY_RUN and not errors
+    import_job_finish(
+        job,
+        state=ImportJob.State.CHECKED if dry_run_passed else ImportJob.State.FAILED,
+        errors=errors,
+        preview=preview,
+        total_rows=total,
+        processed_rows=total,
+    )
     return job.state
 
 

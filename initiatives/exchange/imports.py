@@ -580,7 +580,7 @@ class ImportTimeLimitExceeded(Exception):
     also where tasks run in-process, without Celery's time limits)."""
 
 
-def _time_limit_message() -> str:
+def import_time_limit_message() -> str:
     minutes = max(1, -(-settings.POPS_IMPORT_JOB_TIME_LIMIT // 60))
     return ngettext(
         "The import took longer than %(minutes)d minute and was stopped; nothing was imported.",
@@ -613,7 +613,7 @@ def _stopped_by_time_limit(result) -> bool:
     return any(isinstance(error.error, SoftTimeLimitExceeded) for error in errors)
 
 
-def _finish(job: ImportJob, **outcome) -> bool:
+def import_job_finish(job: ImportJob, **outcome) -> bool:
     """Write a running job's outcome; False when it is no longer running
     (closed meanwhile as overdue: that outcome stands)."""
     outcome["finished_at"] = timezone.now()
@@ -659,11 +659,11 @@ def import_job_run(*, job_id: int) -> str:
             _run_job(job, deadline=deadline)
         except Exception as exc:  # escaped the run: the time limit while writing the outcome, a database error
             if isinstance(exc, ImportTimeLimitExceeded | SoftTimeLimitExceeded):
-                message = _time_limit_message()
+                message = import_time_limit_message()
             else:
                 logger.exception("Import job %s failed", job.pk)
                 message = _("The import failed unexpectedly; nothing was imported.")
-            _finish(job, state=ImportJob.State.FAILED, errors=[_problem(message)])
+            import_job_finish(job, state=ImportJob.State.FAILED, errors=[_problem(message)])
     cache.delete(job_progress_key(job.pk))
     if job.state == ImportJob.State.DONE:
         import_job_discard_file(job)
@@ -719,7 +719,7 @@ def _run_job(job: ImportJob, *, deadline: float) -> None:
                 # overdue (reported as stopped, nothing imported) writes nothing.
                 import_log_entries(result=result, model=resource._meta.model, user=job.user)
                 counts = report.counts if report is not None else {}
-                if not _finish(
+                if not import_job_finish(
                     job,
                     state=ImportJob.State.DONE,
                     errors=errors,
@@ -736,7 +736,7 @@ def _run_job(job: ImportJob, *, deadline: float) -> None:
     except ValidationError as exc:
         errors, report = [_problem(message) for message in exc.messages], None
     except (ImportTimeLimitExceeded, SoftTimeLimitExceeded):
-        errors, report = [_problem(_time_limit_message())], None
+        errors, report = [_problem(import_time_limit_message())], None
     except Exception:
         logger.exception("Import job %s failed", job.pk)
         errors, report = [_problem(_("The import failed unexpectedly; nothing was imported."))], None
@@ -756,7 +756,7 @@ def _run_job(job: ImportJob, *, deadline: float) -> None:
             skipped_rows=0,
             preview={**job.preview, "rejected": rejected, "left_out": 0},
         )
-    _finish(job, **outcome)
+    import_job_finish(job, **outcome)
 
 
 def import_jobs_close_overdue(*, now: datetime.datetime | None = None) -> int:
@@ -768,7 +768,7 @@ def import_jobs_close_overdue(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=settings.POPS_IMPORT_JOB_TIME_LIMIT + IMPORT_JOB_GRACE_SECONDS)
     return ImportJob.objects.filter(state=ImportJob.State.RUNNING, started_at__lt=cutoff).update(
-        state=ImportJob.State.FAILED, finished_at=now, errors=[_problem(_time_limit_message())]
+        state=ImportJob.State.FAILED, finished_at=now, errors=[_problem(import_time_limit_message())]
     )
 
 
