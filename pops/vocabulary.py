@@ -5,6 +5,8 @@ import re
 import unicodedata
 
 from django.db import models
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -149,3 +151,164 @@ def choice_index(choices, synonyms=None) -> LabelIndex:
         return spellings + list(synonyms.get(value, ()))
 
     return LabelIndex(choices.values, names)
+
+
+# --- Naming an entry in an import, and saying what went wrong -----------------------------
+
+# A list short enough to print whole in a message about a value it lacks.
+LISTED_IN_FULL = 12
+
+
+def _quoted(values) -> str:
+    return ", ".join(f'"{value}"' for value in values)
+
+
+class Lookup:
+    """The entries of one list as an import file names them, and the messages
+    about a cell that names none or several of them: the one place where
+    both imports (the flat CSV and the census workbook) match a value.
+
+    `entries` is the list (or a callable that reads it, on first use: the
+    list is read once per import, never per cell); `names(entry)` every
+    spelling of an entry; `shown(entry)` how a message writes it; `what` what
+    an entry is ("department"). With `editions`, entries carry `valid_from`
+    and `valid_to` (ANVUR's lists, one edition per reporting year): a code
+    that several editions share names the one in force in `year`, else the
+    newest. `listed=False` never prints the list whole (a register such as
+    the organisations); `hint` replaces the suggestions (the SDGs' "1 to
+    17"); `advice` follows every message about an unknown value."""
+
+    def __init__(
+        self,
+        entries,
+        names,
+        *,
+        what,
+        shown=str,
+        editions: bool = False,
+        listed: bool = True,
+        hint="",
+        advice="",
+    ):
+        self._source = entries
+        self._names = names
+        self._index = None
+        self.what = what
+        self.shown = shown
+        self.editions = editions
+        self.listed = listed
+        self._hint = hint
+        self._advice = advice
+
+    @classmethod
+    def of_choices(cls, choices, synonyms=None, *, what, advice=""):
+        """A TextChoices class as a list: each choice by its code, its label
+        in every language and the synonyms the model keeps beside it."""
+        index = choice_index(choices, synonyms)
+        labels = dict(choices.choices)
+        lookup = cls(index.entries, None, what=what, shown=lambda code: str(labels.get(code, code)), advice=advice)
+        lookup._index = index
+        return lookup
+
+    @property
+    def index(self) -> LabelIndex:
+        if self._index is None:
+            source = self._source() if callable(self._source) else self._source
+            self._index = LabelIndex(source, self._names)
+        return self._index
+
+    @property
+    def entries(self) -> list:
+        return self.index.entries
+
+    def find(self, text, *, year: int | None = None) -> list:
+        """The entries `text` names (more than one: it is ambiguous)."""
+        found = self.index.find(text)
+        if len(found) > 1 and self.editions:
+            in_force = [
+                entry
+                for entry in found
+                if year is not None and entry.valid_from <= year and (entry.valid_to is None or year <= entry.valid_to)
+            ]
+            if in_force:
+                found = in_force
+            else:
+                newest = max(entry.valid_from for entry in found)
+                found = [entry for entry in found if entry.valid_from == newest]
+        return found
+
+    def allowed(self) -> list[str] | None:
+        """Every value one may write, when there are few enough to list."""
+        if not self.listed:
+            return None
+        shown = list(dict.fromkeys(str(self.shown(entry)) for entry in self.entries))
+        return shown if len(shown) <= LISTED_IN_FULL else None
+
+    def closest(self, text) -> list[str]:
+        """The (at most three) entries nearest to a value that names none."""
+        found = []
+        for spelling in self.index.closest(text, n=6):
+            for entry in self.find(spelling):
+                name = str(self.shown(entry))
+                if name not in found:
+                    found.append(name)
+        return found[:3]
+
+    def hint(self, unknown: list[str]) -> str:
+        """What to write instead of values that name nothing."""
+        if self._hint:
+            return str(self._hint)
+        allowed = self.allowed()
+        if allowed:
+            return gettext("Write one of: %(allowed)s.") % {"allowed": ", ".join(allowed)}
+        hints = []
+        for value in unknown:
+            closest = self.closest(value)
+            if not closest:
+                continue
+            suggestions = get_text_list([f'"{name}"' for name in closest], gettext("or"))
+            if len(unknown) == 1:
+                hints.append(gettext("Did you mean %(suggestions)s?") % {"suggestions": suggestions})
+            else:
+                hints.append(
+                    gettext('For "%(value)s", did you mean %(suggestions)s?')
+                    % {"value": value, "suggestions": suggestions}
+                )
+        return " ".join(hints)
+
+    def unknown_message(self, unknown: list[str]) -> str:
+        if len(unknown) == 1:
+            head = gettext('Unknown %(what)s "%(value)s".') % {"what": self.what, "value": unknown[0]}
+        else:
+            head = gettext("Unknown %(what)s %(names)s.") % {"what": self.what, "names": _quoted(unknown)}
+        return " ".join(part for part in (head, self.hint(unknown), str(self._advice)) if part)
+
+    def ambiguous_message(self, text, entries) -> str:
+        head = gettext('"%(value)s" names more than one %(what)s.') % {"value": text, "what": self.what}
+        could_be = gettext("It could be: %(entries)s.") % {"entries": _quoted(self.shown(e) for e in entries)}
+        return f"{head} {could_be}"
+
+    def get(self, text, *, year: int | None = None):
+        """The one entry `text` names, or a ValueError saying why not."""
+        found = self.find(text, year=year)
+        if not found:
+            raise ValueError(self.unknown_message([text]))
+        if len(found) > 1:
+            raise ValueError(self.ambiguous_message(text, found))
+        return found[0]
+
+    def get_many(self, parts, *, year: int | None = None) -> list:
+        """The entries several values name, each once, or one ValueError
+        naming every value that names none or several."""
+        found, unknown, ambiguous = [], [], []
+        for part in parts:
+            entries = self.find(part, year=year)
+            if not entries:
+                unknown.append(part)
+            elif len(entries) > 1:
+                ambiguous.append(self.ambiguous_message(part, entries))
+            elif entries[0] not in found:
+                found.append(entries[0])
+        if unknown or ambiguous:
+            raise ValueError(" ".join(([self.unknown_message(unknown)] if unknown else []) + ambiguous))
+        return found

@@ -2,12 +2,13 @@
 and the synonyms kept on each entry, ignoring case, accents and apostrophes."""
 
 import pytest
+from django.utils import translation
 
 from actionplan.models import InterventionArea
 from impact.models import Impact
 from initiatives.models import Participation, Person
 from pops.reference_data import load_reference_data
-from pops.vocabulary import LabelIndex, choice_index, normalise_label, vocabulary_names
+from pops.vocabulary import LabelIndex, Lookup, choice_index, normalise_label, vocabulary_names
 from stakeholders.models import OrganisationType, Partnership
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,46 @@ def test_an_area_name_with_a_typographic_apostrophe_is_found():
 )
 def test_choices_as_people_write_them(choices, synonyms, written, value):
     assert choice_index(choices, synonyms).find(written) == [value]
+
+
+# --- One Lookup for both imports ----------------------------------------------------------
+
+
+class _Edition:
+    def __init__(self, code, valid_from, valid_to=None):
+        self.code, self.valid_from, self.valid_to = code, valid_from, valid_to
+
+    def __repr__(self):
+        return f"{self.code}({self.valid_from})"
+
+
+def test_a_code_several_editions_share_names_the_one_in_force_else_the_newest():
+    old, new = _Edition("5", 2020, 2024), _Edition("5", 2025)
+    lookup = Lookup([old, new], lambda e: [e.code], what="category", editions=True)
+    assert lookup.find("5", year=2022) == [old]
+    assert lookup.find("5", year=2026) == [new]
+    assert lookup.find("5") == [new]  # no year: the newest edition
+    assert lookup.find("5", year=2010) == [new]  # in force in no edition: the newest
+
+
+def test_lookup_messages_list_a_short_list_and_suggest_within_a_long_one():
+    with translation.override("en"):
+        short = Lookup(["alfa", "beta"], lambda e: [e], what="letter", advice="See the legend.")
+        with pytest.raises(ValueError) as excinfo:
+            short.get("gamma")
+        assert str(excinfo.value) == 'Unknown letter "gamma". Write one of: alfa, beta. See the legend.'
+        long = Lookup([f"voce {n}" for n in range(20)] + ["sostenibilità"], lambda e: [e], what="entry")
+        with pytest.raises(ValueError) as excinfo:
+            long.get("sostenibilta ambientale")
+        assert 'Did you mean "sostenibilità"?' in str(excinfo.value)
+        twice = Lookup(["a", "b"], lambda e: ["same"], what="entry")
+        with pytest.raises(ValueError, match="names more than one entry"):
+            twice.get("same")
+
+
+def test_lookup_many_reports_every_bad_value_at_once_and_keeps_each_entry_once():
+    lookup = Lookup.of_choices(Partnership.Role, Partnership.ROLE_SYNONYMS, what="role")
+    assert lookup.get_many(["partner", "Partner", "funder"]) == [Partnership.Role.PARTNER, Partnership.Role.FUNDER]
+    with translation.override("en"), pytest.raises(ValueError) as excinfo:
+        lookup.get_many(["partner", "astronaut", "pilot"])
+    assert 'Unknown role "astronaut", "pilot".' in str(excinfo.value)

@@ -38,7 +38,7 @@ from actionplan.models import InterventionArea, PerformanceObjective, StrategicO
 from impact.models import SDG, FieldOfAction, Impact, ProductCategory, PublicEngagementCategory
 from initiatives.exchange.resources import DateWidget, NumberWidget, YesNoWidget, _text
 from initiatives.models import Department, Initiative, Participation, Person, Priority, Sector, SupportKind, Theme
-from pops.vocabulary import LabelIndex, choice_index, normalise_label, vocabulary_names
+from pops.vocabulary import Lookup, normalise_label, vocabulary_names
 from stakeholders.models import OrganisationType, Partnership, TargetGroup
 
 SEPARATOR = "|"
@@ -107,6 +107,17 @@ VOCABULARIES = {
     "product_categories": Vocabulary("product_categories", ProductCategory, lambda e: e.code),
 }
 
+# What a message calls a value of each choice.
+CHOICE_NAMES = {
+    "scale": gettext_lazy("scale"),
+    "state": gettext_lazy("state"),
+    "position": gettext_lazy("position"),
+    "participation_role": gettext_lazy("role in the initiative"),
+    "partnership_role": gettext_lazy("role of the organisation"),
+    "impact_kind": gettext_lazy("kind of impact"),
+    "impact_category": gettext_lazy("impact category"),
+}
+
 CHOICES = {
     "scale": (Initiative.Scale, {}),
     "state": (
@@ -125,20 +136,38 @@ CHOICES = {
 }
 
 
+# Said after every message about a value that names no entry.
+SEE_THE_LEGEND = gettext_lazy("The legend sheet lists every allowed value.")
+
+
 class Lookups:
     """The vocabularies and choices of one import or export, read once
-    (a handful of queries, however many rows)."""
+    (a handful of queries, however many rows); each is a `pops.vocabulary.Lookup`,
+    the matching and messages the flat import uses too."""
 
     def __init__(self):
         self.entries = {name: vocab.entries() for name, vocab in VOCABULARIES.items()}
         self.by_pk = {name: {e.pk: e for e in entries} for name, entries in self.entries.items()}
-        self.indexes = {name: LabelIndex(self.entries[name], vocab.names) for name, vocab in VOCABULARIES.items()}
         # The edition entries whose code another edition shares: written with their year.
         self.shared_codes = {}
         for name in ("fields_of_action", "pe_categories"):
             codes = [e.code for e in self.entries[name]]
             self.shared_codes[name] = {code for code in codes if codes.count(code) > 1}
-        self.choices = {name: choice_index(choices, synonyms) for name, (choices, synonyms) in CHOICES.items()}
+        self.lookups = {
+            name: Lookup(
+                self.entries[name],
+                vocab.names,
+                what=vocab.model._meta.verbose_name,
+                shown=lambda entry, name=name: self.render(name, entry),
+                editions=name in self.shared_codes,
+                advice=SEE_THE_LEGEND,
+            )
+            for name, vocab in VOCABULARIES.items()
+        }
+        self.choices = {
+            name: Lookup.of_choices(choices, synonyms, what=CHOICE_NAMES[name], advice=SEE_THE_LEGEND)
+            for name, (choices, synonyms) in CHOICES.items()
+        }
 
     def render(self, vocabulary: str, entry) -> str:
         if vocabulary in self.shared_codes and entry.code in self.shared_codes[vocabulary]:
@@ -146,52 +175,18 @@ class Lookups:
         return str(VOCABULARIES[vocabulary].render(entry))
 
     def find(self, vocabulary: str, text: str, *, year: int | None = None):
-        """The entry a cell names, or CellError saying what was allowed."""
-        found = self.indexes[vocabulary].find(text)
-        if len(found) > 1 and vocabulary in self.shared_codes:
-            # Several editions of ANVUR's lists: the one in force in the year.
-            in_force = [
-                e
-                for e in found
-                if year is not None and e.valid_from <= year and (e.valid_to is None or year <= e.valid_to)
-            ]
-            found = in_force or sorted(found, key=lambda e: -e.valid_from)[:1]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise CellError(
-                _("“%(value)s” names more than one entry (%(entries)s): write its code.")
-                % {"value": text, "entries": ", ".join(self.render(vocabulary, e) for e in found[:5])}
-            )
-        raise CellError(
-            self._unknown(
-                text, self.indexes[vocabulary], [self.render(vocabulary, e) for e in self.entries[vocabulary]]
-            )
-        )
+        """The entry a cell names (of ANVUR's lists, the edition in force in
+        `year`), or CellError saying what was allowed."""
+        try:
+            return self.lookups[vocabulary].get(text, year=year)
+        except ValueError as error:
+            raise CellError(str(error)) from None
 
     def choice(self, name: str, text: str) -> str:
-        found = self.choices[name].find(text)
-        if len(found) == 1:
-            return found[0]
-        choices = CHOICES[name][0]
-        raise CellError(self._unknown(text, self.choices[name], list(choices.values)))
-
-    @staticmethod
-    def _unknown(text: str, index: LabelIndex, allowed: list[str]) -> str:
-        closest = index.closest(text)
-        if closest:
-            return _(
-                "“%(value)s” is not an allowed value. Did you mean %(closest)s? (The legend sheet lists them all.)"
-            ) % {
-                "value": text,
-                "closest": _(" or ").join(f"“{c}”" for c in closest),
-            }
-        if len(allowed) <= 12:
-            return _("“%(value)s” is not an allowed value; write one of: %(allowed)s.") % {
-                "value": text,
-                "allowed": ", ".join(allowed),
-            }
-        return _("“%(value)s” is not an allowed value: the legend sheet lists them all.") % {"value": text}
+        try:
+            return self.choices[name].get(text)
+        except ValueError as error:
+            raise CellError(str(error)) from None
 
 
 # --- Cells ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import formats
-from django.utils.text import capfirst, get_text_list
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from import_export import fields, resources, widgets
@@ -50,14 +50,13 @@ from initiatives.models import (
 from initiatives.services.workflow import ARRIVAL_STATES, imported_arrival_values, imported_arrivals_record
 from pops.slugs import unique_slug
 from pops.spreadsheets import FORMULA_TRIGGERS, neutralise
-from pops.vocabulary import LabelIndex, choice_index, normalise_label, vocabulary_names
+from pops.vocabulary import LabelIndex, Lookup, normalise_label, vocabulary_names
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
 SEPARATOR = "|"
 JOIN = " | "
 # A vocabulary this small is named whole in the message about a value it
 # does not know; a larger one by the three entries closest to the value.
-LISTED_IN_FULL = 12
 # The staff's answer about a possible duplicate: create a new row, or update one.
 CREATE_NEW = "new"
 UPDATE_PREFIX = "update-"
@@ -77,128 +76,42 @@ def _blank(value) -> bool:
     return _text(value) == ""
 
 
-def _quoted(values) -> str:
-    return ", ".join(f'"{value}"' for value in values)
-
-
 # --- Matching what people write ----------------------------------------------------------
 
 
-class Lookup:
-    """The entries of one model as a file names them, read once per import
-    (a LabelIndex: no query per cell), and the messages about a value that
-    names none or several of them."""
-
-    def __init__(self, model):
-        self.model = model
-        self._index = None
-
-    # How each model's entries may be written, and how a message shows them.
-    def _queryset(self):
-        if self.model in (FieldOfAction, PublicEngagementCategory):
-            return self.model.objects.order_by("-valid_from", "position", "code")
-        if self.model is Organisation:
-            return Organisation.objects.only("pk", "name", "slug").order_by("name", "pk")
-        return self.model._default_manager.all()
-
-    def _names(self, entry) -> list[str]:
-        if self.model is SDG:
-            return [str(entry.number), entry.name_it or "", entry.name_en or "", str(entry)]
-        if self.model is Organisation:
-            return [entry.name, entry.slug]
-        return vocabulary_names(entry)
-
-    def shown(self, entry) -> str:
-        """An entry as a message names it, in the active language."""
-        if self.model is SDG:
-            return str(entry.number)
-        if self.model in (Department, FieldOfAction, PublicEngagementCategory):
-            return entry.code
-        return str(entry)
-
-    @property
-    def index(self) -> LabelIndex:
-        if self._index is None:
-            self._index = LabelIndex(self._queryset(), self._names)
-        return self._index
-
-    @property
-    def what(self) -> str:
-        return str(self.model._meta.verbose_name)
-
-    @property
-    def what_plural(self) -> str:
-        return str(self.model._meta.verbose_name_plural)
-
-    def find(self, text: str) -> list:
-        """The entries `text` names; of a vocabulary in editions, the newest
-        edition's only."""
-        found = self.index.find(text)
-        if len(found) > 1 and self.model in (FieldOfAction, PublicEngagementCategory):
-            newest = max(entry.valid_from for entry in found)
-            found = [entry for entry in found if entry.valid_from == newest]
-        return found
-
-    def allowed(self) -> list[str] | None:
-        """Every value one may write, when there are few enough to list (a
-        register, such as the organisations, is never listed whole)."""
-        if self.model is Organisation:
-            return None
-        shown = list(dict.fromkeys(self.shown(entry) for entry in self.index.entries))
-        return shown if len(shown) <= LISTED_IN_FULL else None
-
-    def closest(self, text: str) -> list[str]:
-        """The (at most three) entries nearest to a value that names none."""
-        found = []
-        for spelling in self.index.closest(text, n=6):
-            for entry in self.find(spelling):
-                name = self.shown(entry)
-                if name not in found:
-                    found.append(name)
-        return found[:3]
-
-    def hint(self, unknown: list[str]) -> str:
-        """What to write instead of values that name nothing."""
-        if self.model is SDG:
-            return _("Write the goal's number, from 1 to 17.")
-        allowed = self.allowed()
-        if allowed:
-            return _("Write one of: %(allowed)s.") % {"allowed": ", ".join(allowed)}
-        hints = []
-        for value in unknown:
-            closest = self.closest(value)
-            if not closest:
-                continue
-            suggestions = get_text_list([f'"{name}"' for name in closest], _("or"))
-            if len(unknown) == 1:
-                hints.append(_("Did you mean %(suggestions)s?") % {"suggestions": suggestions})
-            else:
-                hints.append(
-                    _('For "%(value)s", did you mean %(suggestions)s?') % {"value": value, "suggestions": suggestions}
-                )
-        if self.model is Organisation:
-            hints.append(_("Organisations must exist before an import names them: import them first."))
-        return " ".join(hints)
-
-    def unknown_message(self, unknown: list[str]) -> str:
-        if len(unknown) == 1:
-            head = _('Unknown %(what)s "%(value)s".') % {"what": self.what, "value": unknown[0]}
-        else:
-            head = _("Unknown %(what)s %(names)s.") % {"what": self.what, "names": _quoted(unknown)}
-        return f"{head} {self.hint(unknown)}".strip()
-
-    def ambiguous_message(self, text: str, entries) -> str:
-        head = _('"%(value)s" names more than one %(what)s.') % {"value": text, "what": self.what}
-        return f"{head} {_('It could be: %(entries)s.') % {'entries': _quoted(self.shown(e) for e in entries)}}"
-
-    def get(self, text: str):
-        """The one entry `text` names, or a ValueError saying why not."""
-        found = self.find(text)
-        if not found:
-            raise ValueError(self.unknown_message([text]))
-        if len(found) > 1:
-            raise ValueError(self.ambiguous_message(text, found))
-        return found[0]
+def lookup_of(model) -> Lookup:
+    """How the flat import names the entries of `model` (read once per
+    import, on first use): codes, labels and synonyms, an SDG by its number,
+    an organisation by its name or key, ANVUR's lists by edition."""
+    editions = model in (FieldOfAction, PublicEngagementCategory)
+    if editions:
+        entries = lambda: model.objects.order_by("-valid_from", "position", "code")  # noqa: E731
+    elif model is Organisation:
+        entries = lambda: Organisation.objects.only("pk", "name", "slug").order_by("name", "pk")  # noqa: E731
+    else:
+        entries = model._default_manager.all
+    if model is SDG:
+        names = lambda entry: [str(entry.number), entry.name_it or "", entry.name_en or "", str(entry)]  # noqa: E731
+        shown = lambda entry: str(entry.number)  # noqa: E731
+    elif model is Organisation:
+        names, shown = (lambda entry: [entry.name, entry.slug]), str
+    else:
+        names = vocabulary_names
+        shown = (lambda entry: entry.code) if model in (Department, FieldOfAction, PublicEngagementCategory) else str
+    return Lookup(
+        entries,
+        names,
+        what=model._meta.verbose_name,
+        shown=shown,
+        editions=editions,
+        listed=model is not Organisation,
+        hint=_lazy("Write the goal's number, from 1 to 17.") if model is SDG else "",
+        advice=(
+            _lazy("Organisations must exist before an import names them: import them first.")
+            if model is Organisation
+            else ""
+        ),
+    )
 
 
 # --- Widgets ---------------------------------------------------------------------------
@@ -329,14 +242,14 @@ class ChoicesWidget(widgets.Widget):
         self.choices_class = choices_class
         self.synonyms = synonyms or {}
         self.what = what
-        self._index = None
+        self._lookup = None
         super().__init__(**kwargs)
 
     @property
-    def index(self) -> LabelIndex:
-        if self._index is None:
-            self._index = choice_index(self.choices_class, self.synonyms)
-        return self._index
+    def lookup(self) -> Lookup:
+        if self._lookup is None:
+            self._lookup = Lookup.of_choices(self.choices_class, self.synonyms, what=self.what or _lazy("value"))
+        return self._lookup
 
     def label(self, code) -> str:
         """A choice's label in the active language."""
@@ -347,26 +260,7 @@ class ChoicesWidget(widgets.Widget):
 
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
-        if not text:
-            return ""
-        found = self.index.find(text)
-        if len(found) == 1:
-            return found[0]
-        what = self.what or _("value")
-        if found:
-            head = _('"%(value)s" names more than one %(what)s.') % {"value": text, "what": what}
-            raise ValueError(f"{head} {_('It could be: %(entries)s.') % {'entries': _quoted(self.labels(found))}}")
-        message = _('Unknown %(what)s "%(value)s".') % {"what": what, "value": text}
-        allowed = self.labels()
-        if len(allowed) <= LISTED_IN_FULL:
-            hint = _("Write one of: %(allowed)s.") % {"allowed": ", ".join(allowed)}
-        else:
-            closest = dict.fromkeys(
-                self.label(code) for spelling in self.index.closest(text) for code in self.index.find(spelling)
-            )
-            suggestions = get_text_list([f'"{name}"' for name in closest], _("or"))
-            hint = _("Did you mean %(suggestions)s?") % {"suggestions": suggestions} if closest else ""
-        raise ValueError(f"{message} {hint}".strip())
+        return self.lookup.get(text) if text else ""
 
     def render(self, value, obj=None, **kwargs):
         return value or ""
@@ -377,7 +271,7 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
 
     def __init__(self, model, render_attribute: str = "code", **kwargs):
         self.render_attribute = render_attribute
-        self.lookup = Lookup(model)
+        self.lookup = lookup_of(model)
         super().__init__(model, **kwargs)
 
     def clean(self, value, row=None, **kwargs):
@@ -395,28 +289,14 @@ class NaturalKeysWidget(widgets.ManyToManyWidget):
 
     def __init__(self, model, render_attribute: str = "code", **kwargs):
         self.render_attribute = render_attribute
-        self.lookup = Lookup(model)
+        self.lookup = lookup_of(model)
         super().__init__(model, separator=SEPARATOR, **kwargs)
 
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if not text:
             return []
-        found, unknown, ambiguous = [], [], []
-        for part in (p.strip() for p in text.split(SEPARATOR)):
-            if not part:
-                continue
-            entries = self.lookup.find(part)
-            if not entries:
-                unknown.append(part)
-            elif len(entries) > 1:
-                ambiguous.append(self.lookup.ambiguous_message(part, entries))
-            elif entries[0] not in found:
-                found.append(entries[0])
-        if unknown or ambiguous:
-            message = [self.lookup.unknown_message(unknown)] if unknown else []
-            raise ValueError(" ".join(message + ambiguous))
-        return found
+        return self.lookup.get_many([p.strip() for p in text.split(SEPARATOR) if p.strip()])
 
     def render(self, value, obj=None, **kwargs):
         if value is None:

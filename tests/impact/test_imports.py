@@ -191,7 +191,7 @@ def test_xlsx_files_are_read_with_native_dates_and_numbers():
 
 
 def test_a_file_mixing_good_and_bad_rows_imports_nothing_and_names_every_bad_row():
-    existing = InitiativeFactory(title_it="Già presente", budget=Decimal("100"), external_funding=None)
+    existing = InitiativeFactory(title_it="Già presente", budget=Decimal("100"), external_funding=None, end_date=None)
     before = snapshot()
     text = HEADER + (
         ",Buona riga,2025-01-01,,,,,DIST,,\n"

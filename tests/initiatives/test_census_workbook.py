@@ -374,16 +374,21 @@ def test_a_pe_category_of_another_edition_is_chosen_by_the_reporting_year():
     assert rows[1][header.index("pe_categories")] == "5 (2030)"
 
 
-def test_a_value_that_matches_nothing_names_the_closest_ones_in_the_users_language():
+def test_a_value_that_matches_nothing_says_what_to_write_in_the_users_language():
     sheets = one_initiative()
+    # A short list is written out whole; a long one gets the nearest entries.
     sheets["partnerships"][0]["type"] = "impresa prfit"
+    sheets["initiatives"][0]["intervention_areas"] = "Sostenibilta"
     with translation.override("it"):
         plan = census_plan(data=workbook(**sheets))
-    problem = next(p for p in plan.problems if p.column == "type")
-    assert (problem.sheet, problem.row) == ("partnerships", 2)
-    assert "impresa profit" in problem.message
-    with translation.override("it"):
+        problem = next(p for p in plan.problems if p.column == "type")
+        assert (problem.sheet, problem.row) == ("partnerships", 2)
+        assert '"impresa prfit"' in problem.message and "imprese-profit" in problem.message
+        assert "legenda" in problem.message.lower()
         assert "Foglio" in str(problem) or "foglio" in str(problem).lower()
+        area = InterventionArea.objects.get(code="sostenibilita")
+        message = next(p for p in plan.problems if p.column == "intervention_areas").message
+        assert f'"{area.code}"' in message and message.count('"') <= 2 + 6
 
 
 # --- Bad rows: named, and nothing written ------------------------------------------------------
