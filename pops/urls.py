@@ -10,6 +10,7 @@ from pops import views
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("health/", views.health, name="health"),
     path("api/", include("initiatives.api.urls")),
     path("opendata/", include("initiatives.exchange.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),

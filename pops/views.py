@@ -1,13 +1,20 @@
-"""Project-level views: the container's health check and robots.txt."""
+"""Project-level views: the health checks and robots.txt."""
+
+import logging
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pops.cache import cache_status
+
+logger = logging.getLogger(__name__)
+
+# How long /health/ waits for the broker before calling it unavailable.
+BROKER_TIMEOUT_SECONDS = 2
 
 
 @never_cache
@@ -21,6 +28,46 @@ def healthz(request: HttpRequest) -> JsonResponse:
         cursor.execute("SELECT 1")
     cache = cache_status()
     return JsonResponse({"status": "ok" if cache == "ok" else "degraded", "database": "ok", "cache": cache})
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.warning("health: the database does not answer", exc_info=True)
+        return "unavailable"
+    return "ok"
+
+
+def _broker_status() -> str:
+    """ "ok" when Celery's broker accepts a connection; "eager" on the
+    embedded default, where tasks run in the web process and no broker is
+    needed."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    from kombu import Connection
+
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT_SECONDS) as broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS)
+    except Exception:  # kombu raises the transport's own errors, of many kinds
+        logger.warning("health: the broker does not answer", exc_info=True)
+        return "unavailable"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Readiness for the compose health checks and monitoring: the database,
+    the shared cache and Celery's broker, each "ok" (the broker "eager" on
+    the embedded default) or "unavailable"; 200 when all answer, 503 naming
+    what failed. /healthz stays the liveness probe (the process serves)."""
+    checks = {"database": _database_status(), "cache": cache_status(), "broker": _broker_status()}
+    failed = sorted(name for name, status in checks.items() if status == "unavailable")
+    body = {"status": "unavailable" if failed else "ok", **checks, "failed": failed}
+    return JsonResponse(body, status=503 if failed else 200)
 
 
 def robots_txt(request: HttpRequest) -> HttpResponse:

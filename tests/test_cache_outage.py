@@ -110,3 +110,9 @@ def test_when_the_cache_answers_again_the_showcase_starts_afresh(redis_down):
     store.__dict__["_cache"] = Answering()  # Redis is back
     assert store.get("anything") is None
     assert store.make_key(VERSION_KEY) in written
+
+
+def test_readiness_names_the_cache_when_it_is_down(client, redis_down):
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "unavailable" and response.json()["failed"] == ["cache"]
