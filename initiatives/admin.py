@@ -385,7 +385,7 @@ class CampaignInvitationAdmin(admin.ModelAdmin):
     list_select_related = ("person", "campaign")
     search_fields = ("person__last_name", "person__email")
     autocomplete_fields = ("campaign", "person")
-    readonly_fields = ("token",)
+    # The link secret is not editable, so never shown: nothing here opens a personal link.
 
 
 @admin.register(Participation)
@@ -422,6 +422,9 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("subject", "to")
     readonly_fields = ("created_at", "sent_at", "attempts", "last_error")
+    # Bodies carry personal links (campaigns, co-author invitations): the
+    # admin shows who was written to and whether it went, never the text.
+    exclude = ("body",)
 
 
 @admin.register(CoauthorInvitation)
@@ -431,7 +434,7 @@ class CoauthorInvitationAdmin(admin.ModelAdmin):
     list_select_related = ("initiative", "invited_by")
     search_fields = ("email", "initiative__title_it")
     autocomplete_fields = ("initiative", "invited_by", "accepted_by")
-    readonly_fields = ("token", "created_at")
+    readonly_fields = ("created_at",)
 
 
 @admin.register(FormDraft)

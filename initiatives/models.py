@@ -4,7 +4,7 @@ Vocabularies (departments, sectors, themes, ...) are editable by staff and
 loaded from fixtures/reference by `load_reference_data`.
 """
 
-import secrets
+import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pops.links import link_matches, link_pk, link_token, new_secret
 from pops.vocabulary import Vocabulary
 
 # --- Vocabularies -----------------------------------------------------------
@@ -261,15 +262,47 @@ class CensusCampaign(models.Model):
 
 
 def _new_token() -> str:
-    return secrets.token_urlsafe(24)
+    """A row's link secret (the name early migrations refer to)."""
+    return new_secret()
 
 
-class CampaignInvitation(models.Model):
-    """One person invited to a campaign, reached through a personal link."""
+class PersonalLink(models.Model):
+    """A row reached through a personal link sent by e-mail (see pops.links):
+    the row keeps a random secret, the link carries a code made from it with
+    the site's key, so nothing the admin or a backup shows opens the link."""
+
+    LINK_PURPOSE = ""
+
+    secret = models.CharField(_("link secret"), max_length=64, default=_new_token, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def link_token(self) -> str:
+        return link_token(self.LINK_PURPOSE, self.pk, self.secret)
+
+    @classmethod
+    def by_link(cls, token: str, queryset=None):
+        """The row a personal link names, or None (unknown, or not its code)."""
+        pk = link_pk(token)
+        if pk is None:
+            return None
+        row = (queryset if queryset is not None else cls._default_manager).filter(pk=pk).first()
+        if row is None or not link_matches(cls.LINK_PURPOSE, token, row.pk, row.secret):
+            return None
+        return row
+
+
+class CampaignInvitation(PersonalLink):
+    """One person invited to a campaign, reached through a personal link,
+    which opens until the campaign closes and POPS_CAMPAIGN_LINK_GRACE_DAYS
+    more (a late answer is still welcome; a 2023 link in 2026 is not)."""
+
+    LINK_PURPOSE = "campaign-invitation"
 
     campaign = models.ForeignKey(CensusCampaign, models.CASCADE, related_name="invitations", verbose_name=_("campaign"))
     person = models.ForeignKey(Person, models.CASCADE, related_name="invitations", verbose_name=_("person"))
-    token = models.CharField(_("token"), max_length=64, unique=True, default=_new_token, editable=False)
     invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
     last_reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
@@ -286,6 +319,12 @@ class CampaignInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} — {self.person}"
+
+    def link_expires_on(self):
+        return self.campaign.closes_on + datetime.timedelta(days=settings.POPS_CAMPAIGN_LINK_GRACE_DAYS)
+
+    def link_is_valid(self, today=None) -> bool:
+        return (today or timezone.localdate()) <= self.link_expires_on()
 
 
 # --- Initiatives --------------------------------------------------------------
@@ -767,8 +806,12 @@ class StateTransition(models.Model):
         return f"{self.initiative}: {self.from_state} → {self.to_state}"
 
 
-class CoauthorInvitation(models.Model):
-    """An invitation, sent by e-mail, to edit an initiative as a co-author."""
+class CoauthorInvitation(PersonalLink):
+    """An invitation, sent by e-mail, to edit an initiative as a co-author:
+    its link opens for POPS_COAUTHOR_INVITATION_DAYS, and only for the account
+    with the address it was sent to."""
+
+    LINK_PURPOSE = "coauthor-invitation"
 
     initiative = models.ForeignKey(
         Initiative, models.CASCADE, related_name="coauthor_invitations", verbose_name=_("initiative")
@@ -777,7 +820,6 @@ class CoauthorInvitation(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
     )
-    token = models.CharField(_("token"), max_length=64, unique=True, default=_new_token, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -803,6 +845,16 @@ class CoauthorInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.initiative}"
+
+    def link_expires_at(self):
+        return self.created_at + datetime.timedelta(days=settings.POPS_COAUTHOR_INVITATION_DAYS)
+
+    def link_is_valid(self, now=None) -> bool:
+        return (now or timezone.now()) < self.link_expires_at()
+
+    def is_for(self, user) -> bool:
+        """Whether `user` is the account the invitation was sent to."""
+        return bool(user.is_authenticated and (user.email or "").lower() == self.email.lower())
 
 
 class FormDraft(models.Model):

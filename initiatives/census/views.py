@@ -10,7 +10,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -226,7 +226,13 @@ def invite_coauthor(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = get_object_or_404(CoauthorInvitation.objects.select_related("initiative"), token=token)
+    """A co-author invitation's link: only the account it was sent to sees
+    which initiative it is about and may accept it, while it is valid."""
+    invitation = CoauthorInvitation.by_link(token, CoauthorInvitation.objects.select_related("initiative"))
+    if invitation is None:
+        raise Http404
+    if not invitation.link_is_valid():
+        return _link_expired(request)
     if request.method == "POST":
         try:
             services.coauthor_accept(invitation=invitation, user=request.user)
@@ -235,7 +241,13 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("census:dashboard")
         messages.success(request, _("You are now a co-author of this initiative."))
         return redirect("census:review", invitation.initiative.pk)
-    return render(request, "census/accept_invitation.html", {"invitation": invitation})
+    return render(
+        request, "census/accept_invitation.html", {"invitation": invitation, "for_you": invitation.is_for(request.user)}
+    )
+
+
+def _link_expired(request: HttpRequest) -> HttpResponse:
+    return render(request, "census/link_expired.html", status=410)
 
 
 @login_required
@@ -252,8 +264,16 @@ def organisation_suggestions(request: HttpRequest) -> JsonResponse:
 
 def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
     """The personal link of a campaign e-mail: first visit recorded; a person
-    without a password yet is taken to choose one, the others to sign in."""
-    invitation = get_object_or_404(CampaignInvitation.objects.select_related("person__user"), token=token)
+    without a password yet is taken to choose one (Django's reset token, which
+    the new password spends: once it is set, the link only leads to the
+    sign-in), the others to sign in. It stops opening after the campaign."""
+    invitation = CampaignInvitation.by_link(
+        token, CampaignInvitation.objects.select_related("person__user", "campaign")
+    )
+    if invitation is None:
+        raise Http404
+    if not invitation.link_is_valid():
+        return _link_expired(request)
     if invitation.opened_at is None:
         invitation.opened_at = timezone.now()
         invitation.save(update_fields=["opened_at"])

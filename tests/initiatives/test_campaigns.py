@@ -43,7 +43,7 @@ def test_invitations_reach_the_target_population_once_with_a_personal_link(
     assert sent == len(expected)
     assert {m.to[0] for m in mail.outbox} == expected
     assert outsider.email not in {m.to[0] for m in mail.outbox}
-    token = CampaignInvitation.objects.get(person=listed).token
+    token = CampaignInvitation.objects.get(person=listed).link_token
     assert any(token in m.body for m in mail.outbox)
     assert campaign_invite(campaign=campaign) == 0  # nobody twice
 
@@ -52,7 +52,7 @@ def test_the_personal_link_lets_a_person_without_a_password_choose_one(client, c
     person = PersonFactory(department=Department.objects.get(code="DIST"))
     campaign_invite(campaign=campaign)
     invitation = CampaignInvitation.objects.get(person=person)
-    response = client.get(reverse("census:campaign-link", args=[invitation.token]))
+    response = client.get(reverse("census:campaign-link", args=[invitation.link_token]))
     assert "/accounts/reset/" in response["Location"]
     invitation.refresh_from_db()
     assert invitation.opened_at is not None

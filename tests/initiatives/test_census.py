@@ -290,11 +290,11 @@ def test_a_coauthor_invitation_lets_a_colleague_edit(client, cast, django_captur
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("census:invite", args=[initiative.pk]), {"email": "other@polito.it"})
     invitation = CoauthorInvitation.objects.get()
-    assert invitation.token in mail.outbox[0].body
+    assert invitation.link_token in mail.outbox[0].body
 
     client.force_login(users["other"])
     assert client.get(census_urls(initiative)["step"]).status_code == 404
-    client.post(reverse("census:accept-invitation", args=[invitation.token]))
+    client.post(reverse("census:accept-invitation", args=[invitation.link_token]))
     assert client.get(census_urls(initiative)["step"]).status_code == 200
 
 
@@ -302,7 +302,7 @@ def test_an_invitation_cannot_be_taken_by_someone_else(client, cast):
     initiative, users = cast
     invitation = CoauthorInvitation.objects.create(initiative=initiative, email="someone@polito.it")
     client.force_login(users["other"])
-    response = client.post(reverse("census:accept-invitation", args=[invitation.token]), follow=True)
+    response = client.post(reverse("census:accept-invitation", args=[invitation.link_token]), follow=True)
     assert response.redirect_chain == [(reverse("census:dashboard"), 302)]
     with translation.override("it"):
         assert str(INVITATION_NOT_FOR_YOU) in [str(message) for message in response.context["messages"]]
@@ -318,7 +318,7 @@ def test_an_invitation_is_accepted_once(client, cast):
     with pytest.raises(PermissionDenied, match=str(INVITATION_USED)):
         coauthor_accept(invitation=invitation, user=users["other"])
     client.force_login(users["other"])
-    response = client.post(reverse("census:accept-invitation", args=[invitation.token]), follow=True)
+    response = client.post(reverse("census:accept-invitation", args=[invitation.link_token]), follow=True)
     assert response.redirect_chain == [(reverse("census:dashboard"), 302)]
     with translation.override("it"):
         assert str(INVITATION_USED) in [str(message) for message in response.context["messages"]]
