@@ -72,7 +72,7 @@ def _key_prefix() -> str:
 
 
 def _cache_key(name: str, *parts: str, prefix: str = "") -> str:
-    digest = hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16] if parts else "-"
+    digest = hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()[:16] if parts else "-"
     return f"{prefix or _key_prefix()}:{name}:{digest}"
 
 
@@ -120,7 +120,7 @@ def cache_public_page(view):
     def wrapper(request, *args, **kwargs):
         if not _page_cacheable(request):
             return view(request, *args, **kwargs)
-        url = hashlib.sha1(request.build_absolute_uri().encode()).hexdigest()
+        url = hashlib.sha1(request.build_absolute_uri().encode(), usedforsecurity=False).hexdigest()
         key = f"{_key_prefix()}:page:{url}"
         hit = cache.get(key)
         if hit is not None:
