@@ -328,8 +328,10 @@ def _display(obj, name: str) -> str | list[str]:
         return str(_("Yes") if value else _("No"))
     if isinstance(value, datetime.date):
         return date_format(value)
-    if isinstance(value, Decimal | int):
-        return number_format(value)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)  # 12000.00 € reads as 12,000 (12.000 in Italian)
+    if isinstance(value, Decimal | int) and name != "year":
+        return number_format(value, force_grouping=True)
     return str(value)
 
 
@@ -373,7 +375,7 @@ def _section_rows(initiative: Initiative, name: str, formset_class) -> list[list
             for p in initiative.partnerships.all()
         ]
     return [
-        _row(form_class, {field_name: _display(row, field_name) for field_name in form_class._meta.fields})
+        _row(form_class, {field_name: _display(row, field_name) for field_name in form_class.base_fields})
         for row in getattr(initiative, name).all()
     ]
 
