@@ -35,7 +35,7 @@
     var fields = row.querySelector("[data-row-fields]");
     var remove = document.createElement("button");
     remove.type = "button";
-    remove.className = "btn btn-outline-danger btn-sm";
+    remove.className = "btn btn-outline-danger btn-sm align-self-start";
     remove.textContent = box.getAttribute("data-remove-label");
     var removed = document.createElement("p");
     removed.className = "census-removed mb-0";
