@@ -31,6 +31,7 @@ NEW_ORGANISATION_TYPE = _("“%(name)s” is not in the register yet: choose its
 COORDINATES_PAIR = _("Give both latitude and longitude, or neither.")
 # The empty choice of every single-choice list, instead of Django's "---------".
 EMPTY_CHOICE = _("— choose —")
+DJANGO_EMPTY_LABEL = "---------"
 
 
 class GroupedCheckboxes(forms.CheckboxSelectMultiple):
@@ -83,12 +84,13 @@ class StyledMixin:
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+            # Django's "---------" becomes words; an empty label a form chose stays.
             if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
-                if field.empty_label is not None:
+                if field.empty_label == DJANGO_EMPTY_LABEL:
                     field.empty_label = EMPTY_CHOICE
             elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
                 choices = list(field.choices)
-                if choices and choices[0][0] == "":
+                if choices and choices[0] == ("", DJANGO_EMPTY_LABEL):
                     field.choices = [("", EMPTY_CHOICE), *choices[1:]]
 
 

@@ -164,6 +164,8 @@ def test_single_choices_offer_a_meaningful_empty_choice(client, researcher, draf
         content = client.get(step_url(draft, step)).content.decode()
         assert "---------" not in content
     assert "— choose —" in client.get(step_url(draft, "what")).content.decode()
+    who = client.get(step_url(draft, "who")).content.decode()
+    assert "— none —" in who and "— only for a new organisation —" in who  # the forms' own words stay
 
 
 def test_the_impact_values_have_translatable_meaningful_labels():
