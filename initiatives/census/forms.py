@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory, inlineformset_factory
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from actionplan.models import InterventionArea, StrategicObjective
@@ -27,6 +29,46 @@ ONE_LEAD = _("Exactly one person must be the lead contact.")
 DUPLICATE_PERSON = _("This person is listed twice.")
 NEW_ORGANISATION_TYPE = _("“%(name)s” is not in the register yet: choose its type so it can be added.")
 COORDINATES_PAIR = _("Give both latitude and longitude, or neither.")
+# The empty choice of every single-choice list, instead of Django's "---------".
+EMPTY_CHOICE = _("— choose —")
+DJANGO_EMPTY_LABEL = "---------"
+
+
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in a fieldset per group (a vision, a pillar), for lists too
+    long to read as one: the groups give the eye somewhere to go, and every
+    box is a native checkbox, so it works by keyboard and without JavaScript.
+
+    Rendered with the project's templates (the form renderer only knows
+    Django's own)."""
+
+    template_name = "census/widgets/grouped_checkboxes.html"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return mark_safe(render_to_string(self.template_name, self.get_context(name, value, attrs)))
+
+
+def grouped_choices(rows, group) -> list[tuple[str, list[tuple[int, str]]]]:
+    """[(group label, [(pk, label), ...]), ...] in the rows' order."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for row in rows:
+        groups.setdefault(str(group(row)), []).append((row.pk, str(row)))
+    return list(groups.items())
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return department_label(obj)
+
+
+class DepartmentMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return department_label(obj)
+
+
+def department_label(department) -> str:
+    """“DIST — Interuniversity Department of …”: the acronym people use, and the name for those who do not."""
+    return f"{department.code} — {department.name}" if department.name else department.code
 
 
 class StyledMixin:
@@ -42,6 +84,14 @@ class StyledMixin:
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+            # Django's "---------" becomes words; an empty label a form chose stays.
+            if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
+                if field.empty_label == DJANGO_EMPTY_LABEL:
+                    field.empty_label = EMPTY_CHOICE
+            elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
+                choices = list(field.choices)
+                if choices and choices[0] == ("", DJANGO_EMPTY_LABEL):
+                    field.choices = [("", EMPTY_CHOICE), *choices[1:]]
 
 
 class StepForm(StyledMixin, forms.ModelForm):
@@ -75,6 +125,7 @@ class WhoForm(StepForm):
             "departments": Checkboxes,
             "target_groups": Checkboxes,
         }
+        field_classes = {"departments": DepartmentMultipleChoiceField}
         labels = {
             "title_it": _("Title (Italian)"),
             "title_en": _("Title (English)"),
@@ -125,7 +176,7 @@ class PersonForm(StyledMixin, forms.Form):
         help_text=_("Type the full e-mail: someone already in the register is recognised by it."),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "data-person-email": ""}),
     )
-    department = forms.ModelChoiceField(
+    department = DepartmentChoiceField(
         label=_("Department"), queryset=Department.objects.active(), required=False, empty_label=_("— none —")
     )
     role = forms.ChoiceField(
@@ -235,8 +286,8 @@ class WhatForm(StepForm):
             "support_kinds": Checkboxes,
             "pe_categories": Checkboxes,
             "fields_of_action": Checkboxes,
-            "intervention_areas": forms.SelectMultiple(attrs={"size": 10}),
-            "strategic_objectives": forms.SelectMultiple(attrs={"size": 8}),
+            "intervention_areas": GroupedCheckboxes,
+            "strategic_objectives": GroupedCheckboxes,
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
@@ -264,8 +315,13 @@ class WhatForm(StepForm):
         self.fields["support_kinds"].queryset = SupportKind.objects.active()
         self.fields["pe_categories"].queryset = PublicEngagementCategory.objects.active().for_year(year)
         self.fields["fields_of_action"].queryset = FieldOfAction.objects.active().for_year(year)
-        self.fields["intervention_areas"].queryset = InterventionArea.objects.with_vision()
-        self.fields["strategic_objectives"].queryset = StrategicObjective.objects.select_related("pillar")
+        # Grouped by the vision or pillar they belong to; the rows are read once here.
+        areas = self.fields["intervention_areas"]
+        areas.queryset = InterventionArea.objects.with_vision()
+        areas.widget.choices = grouped_choices(areas.queryset, lambda area: area.vision)
+        objectives = self.fields["strategic_objectives"]
+        objectives.queryset = StrategicObjective.objects.select_related("pillar")
+        objectives.widget.choices = grouped_choices(objectives.queryset, lambda objective: objective.pillar)
         self.fields["scale"].required = False
 
     def clean(self):
@@ -351,6 +407,11 @@ class ImpactForm(StyledMixin, forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "measured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {
+            "baseline": _("Starting value (baseline)"),
+            "target": _("Value aimed for (target)"),
+            "value": _("Value measured"),
         }
         help_texts = {
             "indicator": _("How you measure it, e.g. “households involved”."),

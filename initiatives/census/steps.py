@@ -7,10 +7,15 @@ A step is a form on the initiative plus the formsets of its repeating parts;
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django import forms as django_forms
 from django.db import transaction
+from django.forms.utils import ErrorDict, ErrorList
 from django.http import QueryDict
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.services.campaigns import campaign_open_now
@@ -68,6 +73,83 @@ STEPS = [
     ),
 ]
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+
+
+@dataclass(frozen=True)
+class Section:
+    """How a step's repeating part speaks to the researcher."""
+
+    title: str
+    intro: str
+    add_label: str
+    row_label: str
+
+
+SECTIONS = {
+    "people": Section(
+        _("People"),
+        _(
+            "Who runs the initiative: exactly one lead contact, and the team. People already in the register are "
+            "recognised by their e-mail."
+        ),
+        _("Add a person"),
+        _("Person"),
+    ),
+    "partners": Section(
+        _("Partners"),
+        _("Organisations you work with or for: partners, co-designers, funders, beneficiaries, clients."),
+        _("Add an organisation"),
+        _("Organisation"),
+    ),
+    "places": Section(
+        _("Places"),
+        _("Where the initiative happens. Coordinates put it on the map."),
+        _("Add a place"),
+        _("Place"),
+    ),
+    "products": Section(
+        _("Products"),
+        _("What the initiative produces: reports, tools, events, spaces, data…"),
+        _("Add a product"),
+        _("Product"),
+    ),
+    "impacts": Section(
+        _("Expected and achieved impacts"),
+        _("The change the initiative aims at or has achieved, with an indicator to measure it."),
+        _("Add an impact"),
+        _("Impact"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of a step's error summary: where the problem is, and what it is."""
+
+    target: str  # the id of the element the link moves focus to
+    label: str
+    message: str
+
+
+def _field_target(bound_field) -> str:
+    # A list of checkboxes is reached at its first box (as GOV.UK does).
+    if isinstance(bound_field.field.widget, django_forms.CheckboxSelectMultiple) and bound_field.subwidgets:
+        return bound_field.subwidgets[0].id_for_label
+    return bound_field.auto_id
+
+
+def _form_errors(form, *, anchor: str, prefix_label: str = "") -> list[ErrorLink]:
+    links = []
+    for name, errors in form.errors.items():
+        if name == "__all__":
+            links.extend(ErrorLink(anchor, prefix_label, str(message)) for message in errors)
+            continue
+        bound_field = form[name]
+        label = f"{prefix_label}: {bound_field.label}" if prefix_label else str(bound_field.label)
+        links.extend(ErrorLink(_field_target(bound_field), label, str(message)) for message in errors)
+    return links
+
+
 # The classifications the census asks for, each in its step's form.
 CLASSIFICATIONS = tuple(
     name for step in STEPS for name in step.form_class._meta.fields if name in Initiative.CLASSIFICATIONS
@@ -147,11 +229,41 @@ class StepForms:
         return valid
 
     @property
+    def sections(self) -> list[tuple[str, object, Section]]:
+        return [(name, formset, SECTIONS[name]) for name, formset in self.formsets.items()]
+
+    def error_links(self) -> list[ErrorLink]:
+        """Every problem of the step, in page order, each with the id to link to:
+        the field, the first box of a list, or the box that shows a row's or a
+        list's own message (ids set in the templates)."""
+        links = _form_errors(self.form, anchor="main-errors")
+        for name, formset in self.formsets.items():
+            section = SECTIONS[name]
+            links.extend(
+                ErrorLink(f"{formset.prefix}-errors", str(section.title), str(message))
+                for message in formset.non_form_errors()
+            )
+            for number, form in enumerate(formset.forms, start=1):
+                if formset.can_delete and formset._should_delete_form(form):
+                    continue
+                links.extend(
+                    _form_errors(form, anchor=f"{form.prefix}-errors", prefix_label=f"{section.row_label} {number}")
+                )
+        return links
+
+    @property
     def error_count(self) -> int:
-        count = len(self.form.errors)
+        return len(self.error_links())
+
+    def hide_errors(self) -> None:
+        """Forget the validation errors (kept values stay): a restored draft is
+        shown as typed, and judged only when saved."""
+        self.form._errors = ErrorDict()
         for formset in self.formsets.values():
-            count += len(formset.non_form_errors()) + sum(len(errors) for errors in formset.errors)
-        return count
+            formset._non_form_errors = ErrorList()
+            formset._errors = [ErrorDict() for _form in formset.forms]
+            for form in formset.forms:
+                form._errors = ErrorDict()
 
     @transaction.atomic
     def save(self) -> Initiative:
@@ -177,3 +289,125 @@ class StepForms:
         form_draft_discard(user=self.user, initiative=None, step=self.step.slug)
         form_draft_discard(user=self.user, initiative=self.initiative, step=self.step.slug)
         return self.initiative
+
+
+# --- What the researcher entered, step by step (the review page) ---------------
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    label: str
+    value: str | list[str]  # "" when nothing was entered; a list for several choices
+    is_url: bool = False
+    rows: list[list[tuple[str, str]]] = field(default_factory=list)  # a repeating part: its rows' filled fields
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+
+@dataclass(frozen=True)
+class SummaryStep:
+    step: Step
+    items: list[SummaryItem]
+
+
+def _display(obj, name: str) -> str | list[str]:
+    """A model field's value as the researcher reads it."""
+    model_field = obj._meta.get_field(name)
+    value = getattr(obj, name)
+    if model_field.many_to_many:
+        if name == "departments":
+            return [forms.department_label(department) for department in value.all()]
+        return [str(row) for row in value.all()]
+    if model_field.choices:
+        return str(getattr(obj, f"get_{name}_display")())
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, datetime.date):
+        return date_format(value)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)  # 12000.00 € reads as 12,000 (12.000 in Italian)
+    if isinstance(value, Decimal | int) and name != "year":
+        return number_format(value, force_grouping=True)
+    return str(value)
+
+
+def _row(labels_from, values: dict[str, str | list[str]]) -> list[tuple[str, str]]:
+    fields = labels_from.base_fields
+    return [
+        (str(fields[name].label), ", ".join(value) if isinstance(value, list) else value)
+        for name, value in values.items()
+        if value
+    ]
+
+
+def _section_rows(initiative: Initiative, name: str, formset_class) -> list[list[tuple[str, str]]]:
+    form_class = formset_class.form
+    if name == "people":
+        return [
+            _row(
+                form_class,
+                {
+                    "first_name": p.person.first_name,
+                    "last_name": p.person.last_name,
+                    "email": p.person.email,
+                    "department": forms.department_label(p.person.department) if p.person.department else "",
+                    "role": p.get_role_display(),
+                    "contribution": p.contribution,
+                    "can_edit": str(_("Yes")) if p.can_edit else "",
+                },
+            )
+            for p in initiative.participations.all()
+        ]
+    if name == "partners":
+        return [
+            _row(
+                form_class,
+                {
+                    "name": p.organisation.name,
+                    "type": str(p.organisation.type) if p.organisation.type_id else "",
+                    "role": p.get_role_display(),
+                },
+            )
+            for p in initiative.partnerships.all()
+        ]
+    return [
+        _row(form_class, {field_name: _display(row, field_name) for field_name in form_class.base_fields})
+        for row in getattr(initiative, name).all()
+    ]
+
+
+def initiative_summary(initiative: Initiative) -> list[SummaryStep]:
+    """Every field the census form records, step by step, with its value; the
+    labels are the form's, so the review reads as the steps did. Reads the
+    relations `SUMMARY_PREFETCH` names."""
+    result = []
+    for step in STEPS:
+        fields = step.form_class.base_fields
+        items = [
+            SummaryItem(
+                str(fields[name].label),
+                _display(initiative, name),
+                is_url=isinstance(fields[name], django_forms.URLField),
+            )
+            for name in step.form_class._meta.fields
+        ]
+        items.extend(
+            SummaryItem(str(SECTIONS[name].title), "", rows=_section_rows(initiative, name, formset_class))
+            for name, formset_class in step.formsets.items()
+        )
+        result.append(SummaryStep(step, items))
+    return result
+
+
+SUMMARY_PREFETCH = (
+    *CLASSIFICATIONS,
+    "places",
+    "products__category",
+    "impacts",
+    "participations__person__department",
+    "partnerships__organisation__type",
+)

@@ -28,7 +28,7 @@ from stakeholders.models import Organisation
 
 from ..models import CampaignInvitation, CoauthorInvitation, FormDraft, Initiative, Person, StateTransition
 from .forms import InviteForm
-from .steps import CLASSIFICATIONS, STEPS, STEPS_BY_SLUG, StepForms, next_step, querydict
+from .steps import STEPS, STEPS_BY_SLUG, SUMMARY_PREFETCH, StepForms, initiative_summary, next_step, querydict
 
 State = Initiative.State
 
@@ -53,6 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _step_context(request, step, forms: StepForms, initiative, *, restored=False, show_errors=True) -> dict:
+    error_links = forms.error_links() if show_errors and forms.form.is_bound else []
     return {
         "steps": STEPS,
         "step": step,
@@ -60,6 +61,13 @@ def _step_context(request, step, forms: StepForms, initiative, *, restored=False
         "initiative": initiative,
         "restored": restored,
         "show_errors": show_errors,
+        "error_links": error_links,
+        "error_intro": ngettext(
+            "Nothing was saved: please correct the problem marked below.",
+            "Nothing was saved: please correct the %(count)s problems marked below.",
+            len(error_links),
+        )
+        % {"count": len(error_links)},
         "autosave_url": reverse("census:autosave", args=[initiative.pk, step.slug])
         if initiative
         else reverse("census:autosave-new"),
@@ -73,33 +81,38 @@ def _step_context(request, step, forms: StepForms, initiative, *, restored=False
     }
 
 
+def _saved_message(initiative) -> str:
+    if initiative.revision_of_id:
+        # A working copy of a published initiative (services.initiative_start_update).
+        return _(
+            "Saved in your proposed update. The public keeps seeing the published version until you submit the "
+            "update and POPS staff approve it."
+        )
+    return _("Saved. Nothing is public until POPS staff publish the initiative.")
+
+
 def _render_step(request, step, initiative):
     if request.method == "POST":
         forms = StepForms(step, initiative=initiative, user=request.user, data=request.POST, files=request.FILES)
         if forms.is_valid():
             initiative = forms.save()
-            messages.success(request, _("Saved. Nothing is public until POPS staff publish the initiative."))
+            messages.success(request, _saved_message(initiative))
             following = next_step(step)
             if "continue" in request.POST:
                 if following:
                     return redirect("census:step", initiative.pk, following.slug)
                 return redirect("census:review", initiative.pk)
             return redirect("census:step", initiative.pk, step.slug)
-        messages.error(
-            request,
-            ngettext(
-                "Nothing was saved: please correct the problem marked below.",
-                "Nothing was saved: please correct the %(count)s problems marked below.",
-                forms.error_count,
-            )
-            % {"count": forms.error_count},
-        )
+        # Not valid: what was typed becomes the step's draft, so that it is
+        # still there when the researcher comes back to the step (an autosave
+        # only runs a moment after typing stops, and may never have run).
+        services.form_draft_save(user=request.user, initiative=initiative, step=step.slug, data=_typed(request))
         return render(request, "census/step.html", _step_context(request, step, forms, initiative), status=400)
 
     draft = FormDraft.objects.filter(user=request.user, initiative=initiative, step=step.slug).first()
     if draft and (initiative is None or draft.updated_at > initiative.updated_at):
         forms = StepForms(step, initiative=initiative, user=request.user, data=querydict(draft.data))
-        forms.is_valid()  # bound, so the typed values show; errors stay hidden until saving
+        forms.hide_errors()  # bound, so the typed values show; judged only when saved
         return render(
             request,
             "census/step.html",
@@ -107,6 +120,11 @@ def _render_step(request, step, initiative):
         )
     forms = StepForms(step, initiative=initiative, user=request.user)
     return render(request, "census/step.html", _step_context(request, step, forms, initiative))
+
+
+def _typed(request: HttpRequest) -> dict[str, list[str]]:
+    """The fields of a posted step as a draft keeps them."""
+    return {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
 
 
 @login_required
@@ -135,8 +153,7 @@ def autosave(request: HttpRequest, pk: int | None = None, step: str = "who") -> 
         raise Http404
     if initiative is not None and not permissions.can_edit(request.user, initiative):
         raise PermissionDenied
-    data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
-    draft = services.form_draft_save(user=request.user, initiative=initiative, step=step, data=data)
+    draft = services.form_draft_save(user=request.user, initiative=initiative, step=step, data=_typed(request))
     return JsonResponse({"saved_at": draft.updated_at.isoformat()})
 
 
@@ -148,12 +165,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         Initiative.objects.filter(pk=initiative.pk)
         .select_related("revision_of")
         .prefetch_related(
-            *CLASSIFICATIONS,
-            "places",
-            "products__category",
-            "impacts",
-            "participations__person__department",
-            "partnerships__organisation__type",
+            *SUMMARY_PREFETCH,
             Prefetch("transitions", queryset=StateTransition.objects.select_related("by").order_by("-at", "-id")),
         )
         .get()
@@ -165,6 +177,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "steps": STEPS,
             "initiative": initiative,
+            "summary": initiative_summary(initiative),
             "editable": editable,
             "missing": services.missing_for_submission(initiative) if editable else [],
             "can_propose_update": permissions.can_propose_update(request.user, initiative),

@@ -18,11 +18,73 @@
       rows.insertAdjacentHTML("beforeend", html);
       total.value = index + 1;
       var added = rows.lastElementChild;
+      enhanceRemove(added);
       var first = added.querySelector("input:not([type=hidden]), select, textarea");
       if (first) first.focus();
       scheduleSave();
     });
   });
+
+  // A row's "remove" checkbox becomes a button; the row folds away, with an
+  // undo, and goes when the step is saved.
+  function enhanceRemove(row) {
+    var box = row.querySelector("[data-remove]");
+    if (!box || box.hasAttribute("data-enhanced")) return;
+    box.setAttribute("data-enhanced", "");
+    var checkbox = box.querySelector("input[type=checkbox]");
+    var fields = row.querySelector("[data-row-fields]");
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "btn btn-outline-danger btn-sm align-self-start";
+    remove.textContent = box.getAttribute("data-remove-label");
+    var removed = document.createElement("p");
+    removed.className = "census-removed mb-0";
+    removed.setAttribute("role", "status");
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "btn btn-link btn-sm";
+    undo.textContent = box.getAttribute("data-undo-label");
+    box.classList.add("d-none");
+    box.insertAdjacentElement("afterend", remove);
+    remove.insertAdjacentElement("afterend", removed);
+    function show(isRemoved) {
+      checkbox.checked = isRemoved;
+      row.classList.toggle("is-removed", isRemoved);
+      if (fields) fields.hidden = isRemoved;
+      remove.hidden = isRemoved;
+      removed.textContent = isRemoved ? box.getAttribute("data-removed-text") + " " : "";
+      if (isRemoved) removed.appendChild(undo);
+    }
+    remove.addEventListener("click", function () {
+      show(true);
+      undo.focus();
+      checkbox.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    undo.addEventListener("click", function () {
+      show(false);
+      remove.focus();
+      checkbox.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    if (checkbox.checked) show(true);
+  }
+  form.querySelectorAll("[data-row]").forEach(enhanceRemove);
+
+  // The error summary: focused when the page opens, so it is read first; each
+  // link moves the focus to its field, scrolled so that its label shows.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("[data-error-link]");
+      if (!link) return;
+      var target = document.getElementById(link.getAttribute("data-error-link"));
+      if (!target) return;
+      event.preventDefault();
+      var around = target.closest("fieldset, .form-group, .form-check") || target;
+      around.scrollIntoView({ block: "start" });
+      target.focus({ preventScroll: true });
+    });
+  }
 
   // Organisation suggestions from the register.
   var datalist = document.getElementById("organisation-suggestions");
@@ -58,14 +120,19 @@
   };
   var text = messages[document.documentElement.lang] || messages.it;
 
+  var inflight = null;  // the autosave request on its way, if any
+  var submitting = false;
+
   function scheduleSave() {
+    if (submitting) return;
     clearTimeout(timer);
     timer = setTimeout(save, 1500);
   }
 
   function save() {
+    if (submitting) return;
     var data = new FormData(form);
-    fetch(url, { method: "POST", body: data, credentials: "same-origin", redirect: "manual" })
+    var request = fetch(url, { method: "POST", body: data, credentials: "same-origin", redirect: "manual" })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
@@ -80,12 +147,31 @@
         data.forEach(function (value, key) { if (typeof value === "string") (entries[key] = entries[key] || []).push(value); });
         try { localStorage.setItem(storageKey, JSON.stringify(entries)); } catch (e) { /* storage full or disabled */ }
         status.textContent = text.offline;
-      });
+      })
+      .then(function () { if (inflight === request) inflight = null; });
+    inflight = request;
   }
 
   form.addEventListener("input", scheduleSave);
   form.addEventListener("change", scheduleSave);
-  form.addEventListener("submit", function () { clearTimeout(timer); localStorage.removeItem(storageKey); });
+  // The submit carries everything typed, and the server keeps it as the
+  // step's draft when it is not valid yet. An autosave still on its way
+  // could land after it with older text and replace that draft: the submit
+  // waits for it (a few seconds at most) and no autosave starts after it.
+  form.addEventListener("submit", function (event) {
+    clearTimeout(timer);
+    submitting = true;
+    localStorage.removeItem(storageKey);
+    if (!inflight) return;
+    event.preventDefault();
+    var submitter = event.submitter;
+    var waited = inflight;
+    inflight = null;
+    Promise.race([waited, new Promise(function (resolve) { setTimeout(resolve, 4000); })]).then(function () {
+      if (form.requestSubmit) form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+      else form.submit();
+    });
+  });
 
   // Text kept in the browser after a failed autosave: put it back.
   var kept = localStorage.getItem(storageKey);
