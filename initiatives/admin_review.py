@@ -151,7 +151,6 @@ def conversation_context(initiative) -> dict:
     return {"thread": thread(initiative), "thread_reaches_nobody": not any(author_emails(initiative))}
 
 
-@require_POST
 def review_message(model_admin, request, object_id):
     """Staff write to the authors in the initiative's thread."""
     if not model_admin.has_review_permission(request):
@@ -229,7 +228,7 @@ def review_urls(model_admin):
         ),
         path(
             "<path:object_id>/review/message/",
-            wrap(lambda request, object_id: review_message(model_admin, request, object_id)),
+            wrap(require_POST(lambda request, object_id: review_message(model_admin, request, object_id))),
             name="initiatives_initiative_review_message",
         ),
         path(
