@@ -147,3 +147,11 @@ def test_staff_read_and_answer_the_thread_on_the_review_page(page, researcher):
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations"
     )
     assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+    # A sign-out link opened by GET (an old bookmark) asks, and the button signs out.
+    page.goto(page.base_url + "/en/accounts/logout/")
+    screenshot(page, "front-door-logout-confirm")
+    no_violations(page)
+    page.click("main form[action$='/accounts/logout/'] button")
+    page.wait_for_url(page.base_url + "/en/")
+    assert "You are signed out" in page.locator("main").inner_text()
