@@ -12,10 +12,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from initiatives.services.conversation import message_post, thread
 from initiatives.services.initiatives import missing_for_submission
 from initiatives.services.review import changes_since_approved, possible_duplicates
 from initiatives.services.workflow import (
@@ -135,8 +137,32 @@ def review(model_admin, request, object_id):
         # Requests for changes, publication, rejection would reach nobody.
         "nobody_to_write_to": any(notifies_authors(initiative, t) for t in targets)
         and not any(author_emails(initiative)),
+        **conversation_context(initiative),
     }
     return TemplateResponse(request, "admin/initiatives/review.html", context)
+
+
+# --- The conversation with the authors (beside the decision) ---------------------------
+
+
+def conversation_context(initiative) -> dict:
+    """What the review page's thread shows: every message, oldest first, and
+    whether anyone can be e-mailed."""
+    return {"thread": thread(initiative), "thread_reaches_nobody": not any(author_emails(initiative))}
+
+
+def review_message(model_admin, request, object_id):
+    """Staff write to the authors in the initiative's thread."""
+    if not model_admin.has_review_permission(request):
+        raise PermissionDenied
+    initiative = get_object_or_404(Initiative, pk=object_id)
+    try:
+        message_post(initiative=initiative, by=request.user, body=request.POST.get("body", ""), from_staff=True)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Message sent to the authors."))
+    return redirect(reverse("admin:initiatives_initiative_review", args=[initiative.pk]) + "#conversation")
 
 
 NOBODY_E_MAILED = gettext_lazy(
@@ -199,6 +225,11 @@ def review_urls(model_admin):
             "review-queue/",
             wrap(require_safe(lambda request: review_queue(model_admin, request))),
             name="initiatives_initiative_review_queue",
+        ),
+        path(
+            "<path:object_id>/review/message/",
+            wrap(require_POST(lambda request, object_id: review_message(model_admin, request, object_id))),
+            name="initiatives_initiative_review_message",
         ),
         path(
             "<path:object_id>/review/",

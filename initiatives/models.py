@@ -806,6 +806,30 @@ class StateTransition(models.Model):
         return f"{self.initiative}: {self.from_state} → {self.to_state}"
 
 
+class InitiativeMessage(models.Model):
+    """A message of the conversation kept on an initiative between its
+    authors and POPS staff (`services.conversation`). The messages staff
+    write when they move it (a request for changes, a rejection) stay on
+    their `StateTransition`; the thread shows both, oldest first."""
+
+    initiative = models.ForeignKey(Initiative, models.CASCADE, related_name="messages", verbose_name=_("initiative"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("author")
+    )
+    body = models.TextField(_("message"))
+    from_staff = models.BooleanField(_("from POPS staff"), default=False)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["initiative", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.initiative}: {self.body[:40]}"
+
+
 class CoauthorInvitation(PersonalLink):
     """An invitation, sent by e-mail, to edit an initiative as a co-author:
     its link opens for POPS_COAUTHOR_INVITATION_DAYS, and only for the account

@@ -19,6 +19,8 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    # Before Django's own: a GET asks to confirm rather than answering 405.
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("census/", include("initiatives.census.urls")),
     path("", include("initiatives.showcase.urls")),

@@ -1,11 +1,16 @@
-"""Project-level views: the health checks and robots.txt."""
+"""Project-level views: the health checks, robots.txt and signing out."""
 
 import logging
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -77,3 +82,23 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         lines += [f"Disallow: /{code}/admin/", f"Disallow: /{code}/census/"]
     lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+class LogoutView(auth_views.LogoutView):
+    """Signing out is a POST (Django's own view, with its CSRF check); a GET,
+    from an old bookmark or a link, answers with a page holding the button
+    instead of Django's 405. Then the home page, with a word saying so."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        return TemplateResponse(request, "registration/logout_confirm.html", {})
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:
+            messages.success(request, _("You are signed out. See you soon!"))
+        return response

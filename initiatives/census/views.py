@@ -19,14 +19,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from initiatives.services import conversation, permissions
 from initiatives.services import initiatives as services
-from initiatives.services import permissions
 from initiatives.services.campaigns import campaign_record_response
 from initiatives.services.review import possible_duplicates
-from initiatives.services.workflow import initiative_transition
+from initiatives.services.workflow import allowed_targets, initiative_transition
 from stakeholders.models import Organisation
 
-from ..models import CampaignInvitation, CoauthorInvitation, FormDraft, Initiative, Person, StateTransition
+from ..models import (
+    CampaignInvitation,
+    CoauthorInvitation,
+    FormDraft,
+    Initiative,
+    InitiativeMessage,
+    Participation,
+    Person,
+    StateTransition,
+)
 from .forms import InviteForm
 from .steps import STEPS, STEPS_BY_SLUG, SUMMARY_PREFETCH, StepForms, initiative_summary, next_step, querydict
 
@@ -35,21 +44,81 @@ State = Initiative.State
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """“My initiatives”: everything the researcher takes part in, and what staff asked."""
-    initiatives = (
+    """“My initiatives”: everything the researcher takes part in, what they
+    may do with each, and the latest word from staff."""
+    initiatives = list(
         Initiative.objects.editable_by(request.user)
         .select_related("revision_of")
         .prefetch_related(
             Prefetch(
                 "transitions",
                 queryset=StateTransition.objects.exclude(message="").order_by("-at", "-id"),
-                to_attr="messages_from_staff",
+                to_attr="transitions_with_message",
             ),
-            "revisions",
+            Prefetch(
+                "messages",
+                queryset=InitiativeMessage.objects.filter(from_staff=True).order_by("-created_at", "-id"),
+                to_attr="staff_messages",
+            ),
+            # Read by the permission rules (is_author) instead of a query per row.
+            Prefetch("participations", queryset=Participation.objects.select_related("person")),
         )
         .order_by("-updated_at")
     )
+    for initiative in initiatives:
+        initiative.may_delete = permissions.can_delete(request.user, initiative)
+        initiative.may_withdraw = State.DRAFT in allowed_targets(initiative, request.user)
+        initiative.may_converse = permissions.can_converse(request.user, initiative)
+        initiative.latest_from_staff = conversation.latest_from_staff(
+            initiative.transitions_with_message, initiative.staff_messages
+        )
     return render(request, "census/dashboard.html", {"initiatives": initiatives})
+
+
+@login_required
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page, then the draft goes for good."""
+    initiative = permissions.initiative_for(request.user, pk)
+    if not permissions.can_delete(request.user, initiative):
+        raise PermissionDenied(str(services.NOT_DELETABLE))
+    if request.method == "POST":
+        services.initiative_delete_draft(initiative=initiative, by=request.user)
+        messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": initiative.title})
+        return redirect("census:dashboard")
+    return render(request, "census/delete.html", {"initiative": initiative})
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a submission back: it is a draft again (a recorded move)."""
+    initiative = permissions.initiative_for(request.user, pk)
+    try:
+        initiative_transition(initiative=initiative, to=State.DRAFT, by=request.user)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("“%(title)s” is a draft again: edit it and submit it when it is ready.") % {"title": initiative.title},
+        )
+    return redirect("census:dashboard")
+
+
+@login_required
+@require_POST
+def message(request: HttpRequest, pk: int) -> HttpResponse:
+    """A researcher writes to POPS staff in the initiative's thread."""
+    initiative = permissions.initiative_for_conversation(request.user, pk)
+    try:
+        conversation.message_post(
+            initiative=initiative, by=request.user, body=request.POST.get("body", ""), from_staff=False
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Message sent: POPS staff are notified by e-mail."))
+    return redirect(reverse("census:review", args=[initiative.pk]) + "#conversation")
 
 
 def _step_context(request, step, forms: StepForms, initiative, *, restored=False, show_errors=True) -> dict:
@@ -186,6 +255,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "pending_update": initiative.revisions.first() if initiative.state == State.PUBLISHED else None,
             # Only published look-alikes: other people's drafts stay private.
             "similar": [i for i in possible_duplicates(initiative) if i.state == State.PUBLISHED] if editable else [],
+            "thread": conversation.thread(initiative) if permissions.can_converse(request.user, initiative) else None,
         },
     )
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from initiatives.models import CoauthorInvitation, FormDraft, Initiative, Participation, Person
 from initiatives.services.notifications import email_queue
+from initiatives.services.permissions import can_delete
 from pops.slugs import unique_slug
 from stakeholders.models import Organisation, OrganisationType, Partnership
 
@@ -185,8 +186,28 @@ def initiative_apply_update(*, copy: Initiative) -> Initiative:
     for name in RELATED:
         getattr(original, name).all().delete()
         getattr(copy, name).all().update(initiative=original)
+    # The conversation about the update stays with the initiative it was about.
+    copy.messages.all().update(initiative=original)
     copy.delete()
     return original
+
+
+NOT_DELETABLE = gettext_lazy("Only a draft that was never published can be deleted, and only by one of its authors.")
+
+
+@transaction.atomic
+def initiative_delete_draft(*, initiative: Initiative, by) -> None:
+    """Delete a draft for good, with everything that hangs on it (people's
+    participations, partners, places, what was autosaved), when `by` may
+    (`permissions.can_delete`). The state is read again under a row lock:
+    a draft submitted meanwhile in another tab is not deleted.
+
+    Raises PermissionDenied otherwise."""
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if not can_delete(by, initiative):
+        raise PermissionDenied(str(NOT_DELETABLE))
+    initiative._change_reason = "draft deleted by its author"
+    initiative.delete()
 
 
 # --- Co-authors -----------------------------------------------------------------

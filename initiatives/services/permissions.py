@@ -19,6 +19,7 @@ but never write.
 
 from django.contrib.auth import get_permission_codename
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from initiatives.models import CampaignInvitation, CensusCampaign, Initiative, Participation
@@ -36,6 +37,13 @@ def is_author(user, initiative: Initiative) -> bool:
         return False
     if initiative.created_by_id == user.pk:
         return True
+    if "participations" in getattr(initiative, "_prefetched_objects_cache", {}):
+        # A list ("My initiatives") prefetches them: no query per row.
+        return any(
+            p.person.user_id == user.pk
+            for p in initiative.participations.all()
+            if p.role == Participation.Role.LEAD or p.can_edit
+        )
     return (
         initiative.participations.filter(person__user=user)
         .filter(Q(role=Participation.Role.LEAD) | Q(can_edit=True))
@@ -76,6 +84,31 @@ def can_edit(user, initiative: Initiative) -> bool:
 
 def can_propose_update(user, initiative: Initiative) -> bool:
     return initiative.state == Initiative.State.PUBLISHED and is_author(user, initiative)
+
+
+def can_delete(user, initiative: Initiative) -> bool:
+    """Only a draft that was never public, by one of its authors: what was
+    ever published (an archived initiative, say) is history staff keep, and
+    a submitted one is in staff's hands. Discarding the draft of a proposed
+    update leaves the published original as it is."""
+    return (
+        initiative.state == Initiative.State.DRAFT and initiative.published_at is None and is_author(user, initiative)
+    )
+
+
+def can_converse(user, initiative: Initiative) -> bool:
+    """The message thread kept on an initiative is between the people who may
+    edit it (creator, lead contact, co-authors) and staff reviewers."""
+    return is_author(user, initiative) or is_staff_reviewer(user)
+
+
+def initiative_for_conversation(user, pk: int) -> Initiative:
+    """The initiative if the user may read and write its thread; 404
+    otherwise, so a mere member learns nothing of it either."""
+    initiative = initiative_for(user, pk)
+    if not can_converse(user, initiative):
+        raise Http404
+    return initiative
 
 
 def can_invite(user, initiative: Initiative) -> bool:

@@ -2,9 +2,10 @@
 which, in one table, and the service that performs a move.
 
     draft ──author──▶ submitted ──staff──▶ published ──staff──▶ archived
-                        │   ▲                  ▲                    │
-                  staff │   │ author           └───────staff────────┘
-                        ▼   │
+      ▲                 │ │ ▲                  ▲                    │
+      └──author─────────┘ │ │ author           └───────staff────────┘
+         (withdrawn)      │ │
+                   staff  ▼ │
                  changes_requested         submitted ──staff──▶ rejected
 """
 
@@ -41,11 +42,17 @@ class Rule:
     needs_message: bool = False
     # The e-mail template sent after the move, and to whom ("staff" or "authors").
     notify: tuple[str, str] | None = None
+    # Whether staff may make an author's move on an initiative nobody can
+    # sign in as an author of (see `_acts_as`).
+    stand_in: bool = True
 
 
 TRANSITIONS: dict[tuple[str, str], Rule] = {
     (State.DRAFT, State.SUBMITTED): Rule(AUTHOR, notify=("submitted", STAFF)),
     (State.CHANGES_REQUESTED, State.SUBMITTED): Rule(AUTHOR, notify=("submitted", STAFF)),
+    # The authors take a submission back (to correct it before staff look).
+    # Only they: staff decide on a submission, they never need to withdraw it.
+    (State.SUBMITTED, State.DRAFT): Rule(AUTHOR, notify=("withdrawn", STAFF), stand_in=False),
     (State.SUBMITTED, State.CHANGES_REQUESTED): Rule(STAFF, needs_message=True, notify=("changes_requested", AUTHOR)),
     (State.SUBMITTED, State.PUBLISHED): Rule(STAFF, notify=("published", AUTHOR)),
     (State.SUBMITTED, State.REJECTED): Rule(STAFF, needs_message=True, notify=("rejected", AUTHOR)),
@@ -89,14 +96,20 @@ def imported_arrivals_record(*, initiative_ids, state: str, by, source: str, now
     return len(records)
 
 
-def _acts_as(actor: str, user, initiative: Initiative) -> bool:
+def _acts_as(actor: str, user, initiative: Initiative, *, stand_in: bool = True) -> bool:
     """Whether `user` is `actor` for this initiative. Staff stand in for the
     authors of an initiative nobody can sign in as an author of (an imported
     one, or one staff created in the admin): otherwise its draft could never
     be submitted, nor its changes sent back for review."""
     if actor == STAFF:
         return is_staff_reviewer(user)
-    return is_author(user, initiative) or (is_staff_reviewer(user) and not has_author_account(initiative))
+    if is_author(user, initiative):
+        return True
+    return stand_in and is_staff_reviewer(user) and not has_author_account(initiative)
+
+
+def _may(rule: Rule, user, initiative: Initiative) -> bool:
+    return _acts_as(rule.actor, user, initiative, stand_in=rule.stand_in)
 
 
 def actors_of(user, initiative: Initiative) -> set[str]:
@@ -106,7 +119,14 @@ def actors_of(user, initiative: Initiative) -> set[str]:
 def allowed_targets(initiative: Initiative, user) -> list[str]:
     """The states this user may move the initiative to, in table order."""
     actors = actors_of(user, initiative)
-    return [to for (frm, to), rule in TRANSITIONS.items() if frm == initiative.state and rule.actor in actors]
+    targets = []
+    for (frm, to), rule in TRANSITIONS.items():
+        if frm != initiative.state or rule.actor not in actors:
+            continue
+        if rule.actor == AUTHOR and not rule.stand_in and not is_author(user, initiative):
+            continue  # a stand-in, for a move only the authors make
+        targets.append(to)
+    return targets
 
 
 def author_emails(initiative: Initiative) -> list[str]:
@@ -138,7 +158,7 @@ def initiative_transition(
         fields=["state", "revision_of", "submitted_at", "published_at"],
     )
     rule = TRANSITIONS.get((initiative.state, to))
-    if rule is None or not _acts_as(rule.actor, by, initiative):
+    if rule is None or not _may(rule, by, initiative):
         raise PermissionDenied(NOT_ALLOWED % {"from": State(initiative.state).label, "to": State(to).label})
     message = (message or "").strip()
     if rule.needs_message and not message:

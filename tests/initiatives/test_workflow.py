@@ -24,6 +24,7 @@ S = Initiative.State
 EXPECTED = {
     (S.DRAFT, S.SUBMITTED): {"creator", "lead", "coauthor"},
     (S.CHANGES_REQUESTED, S.SUBMITTED): {"creator", "lead", "coauthor"},
+    (S.SUBMITTED, S.DRAFT): {"creator", "lead", "coauthor"},
     (S.SUBMITTED, S.CHANGES_REQUESTED): {"staff"},
     (S.SUBMITTED, S.PUBLISHED): {"staff"},
     (S.SUBMITTED, S.REJECTED): {"staff"},
