@@ -376,6 +376,8 @@ LOGGING = {
 # Every import is all-or-nothing: one bad row rolls the whole file back.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Cover images larger than this are refused (pops/uploads.py).
+POPS_COVER_MAX_BYTES = env.int("POPS_COVER_MAX_BYTES", 5 * 1024 * 1024, validate=validate.Range(min=1))
 # Uploaded import files larger than this are refused before they are read.
 POPS_IMPORT_MAX_BYTES = env.int("POPS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 # Files with more rows than this are imported by a Celery task.
