@@ -17,7 +17,9 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import BadRequest
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import AnonRateThrottle
 
@@ -131,23 +133,39 @@ class SessionLifetimeMiddleware:
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `rate` requests (django-ratelimit's "N/period") per client
-    address, counted on the URL names given, for the HTTP methods given."""
+    """At most `rate` requests (the setting's django-ratelimit "count/period")
+    per client address, or per signed-in user where `per_user` (a campus
+    shares few addresses), on the URL names given, for the methods given."""
 
     setting: str
     url_names: tuple[str, ...]
     methods: tuple[str, ...] = ("POST",)
+    per_user: bool = False
+    json: bool = False
 
 
 LIMITS = (
+    # On top of django-axes' lockouts, which count failures only.
     Limit("POPS_RATE_LOGIN", ("login", "admin:login")),
     Limit("POPS_RATE_PASSWORD_RESET", ("password_reset",)),
-    Limit("POPS_RATE_SUGGESTIONS", ("census:organisation-suggestions", "census:person-suggestions"), ("GET",)),
-    Limit("POPS_RATE_INVITATIONS", ("census:invite",)),
+    Limit(
+        "POPS_RATE_SUGGESTIONS",
+        ("census:organisation-suggestions", "census:person-suggestions"),
+        ("GET",),
+        per_user=True,
+        json=True,
+    ),
+    Limit("POPS_RATE_INVITATIONS", ("census:invite",), per_user=True),
 )
 
 
 def _ip_key(group, request) -> str:
+    return client_ip(request)
+
+
+def _user_key(group, request) -> str:
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
     return client_ip(request)
 
 
@@ -170,14 +188,18 @@ class RateLimitMiddleware:
         usage = get_usage(
             request,
             group=limit.setting,
-            key=_ip_key,
+            key=_user_key if limit.per_user else _ip_key,
             rate=getattr(settings, limit.setting),
             method=list(limit.methods),
             increment=True,
         )
-        if usage and usage["should_limit"]:
-            return too_many_requests(request, usage["time_left"])
-        return None
+        if not (usage and usage["should_limit"]):
+            return None
+        if limit.json:
+            response = JsonResponse({"error": gettext("Too many requests: try again in a minute.")}, status=429)
+            response["Retry-After"] = str(max(1, usage["time_left"]))
+            return response
+        return too_many_requests(request, usage["time_left"])
 
 
 def reset_allowed_for(request, email: str) -> bool:
