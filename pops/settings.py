@@ -362,7 +362,15 @@ if POPS_BEHIND_PROXY:
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", True)
+    # HSTS is off until SECURE_HSTS_SECONDS says how long (a year, 31536000,
+    # once HTTPS is known to work); the two flags apply only then.
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", True)
+    # Plain-http requests are redirected to https; only behind the proxy can
+    # the app tell them apart. The container's health probe speaks plain http.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", POPS_BEHIND_PROXY)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {
