@@ -9,6 +9,7 @@ tells it. Every limit and lifetime is a setting read from the environment
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -26,17 +27,24 @@ from rest_framework.throttling import AnonRateThrottle
 # --- The client's address ---------------------------------------------------------
 
 
-def client_ip(request) -> str:
+def _address(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
     """The address of the client. Behind the portal's own reverse proxy
     (POPS_BEHIND_PROXY) it is the last entry of X-Forwarded-For, the one the
-    proxy appended: earlier entries come from the client and prove nothing.
-    Otherwise the socket's peer, whatever headers say."""
+    proxy wrote: earlier entries come from the client and prove nothing.
+    Otherwise the socket's peer, whatever headers say. None when there is none
+    (a request built in code)."""
     if settings.POPS_BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+        forwarded = _address(request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1])
+        if forwarded:
+            return forwarded
+    return _address(request.META.get("REMOTE_ADDR") or "")
 
 
 # --- Refusals -----------------------------------------------------------------
@@ -67,6 +75,10 @@ def login_username(request, credentials) -> str:
 # --- NUL bytes -------------------------------------------------------------------
 
 
+# Paths whose clients expect JSON, errors included.
+JSON_PATHS = ("/api/",)
+
+
 class RejectNulMiddleware:
     """A NUL byte in a query parameter or a form field is never meaningful and
     PostgreSQL cannot store or compare it (a 500 where it reached a query):
@@ -79,6 +91,8 @@ class RejectNulMiddleware:
         for data in (request.GET, request.POST):
             for key, values in data.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
+                    if request.path.startswith(JSON_PATHS):
+                        return JsonResponse({"detail": gettext("A parameter holds a NUL byte.")}, status=400)
                     raise BadRequest("NUL byte in the request parameters.")
         return self.get_response(request)
 
@@ -160,13 +174,13 @@ LIMITS = (
 
 
 def _ip_key(group, request) -> str:
-    return client_ip(request)
+    return client_ip(request) or ""
 
 
 def _user_key(group, request) -> str:
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    return client_ip(request)
+    return client_ip(request) or ""
 
 
 class RateLimitMiddleware:
@@ -225,7 +239,7 @@ class ApiThrottle(AnonRateThrottle):
         return settings.POPS_RATE_API if getattr(settings, "RATELIMIT_ENABLE", True) else None
 
     def get_ident(self, request):
-        return client_ip(request)
+        return client_ip(request) or ""
 
     def allow_request(self, request, view):
         # The rate is read per request (settings may change, tests do).

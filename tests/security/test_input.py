@@ -46,3 +46,14 @@ def test_a_nul_byte_in_a_form_field_answers_400(client):
 def test_the_same_urls_without_the_nul_byte_answer(client):
     for url in GET_URLS[:3]:
         assert client.get(url.replace("%00", "x")).status_code == 200
+
+
+def test_the_api_refuses_a_nul_byte_in_json(client):
+    response = client.get("/api/initiatives/?search=a%00")
+    assert response.status_code == 400 and "detail" in response.json()
+
+
+def test_the_api_schema_says_parameters_hold_no_nul_byte(client):
+    schema = client.get("/api/schema/?format=json").json()
+    search = next(p for p in schema["paths"]["/api/initiatives/"]["get"]["parameters"] if p["name"] == "search")
+    assert search["schema"]["pattern"] == "^[^\\x00]*$"
