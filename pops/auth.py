@@ -12,9 +12,11 @@ the address has an account.
 
 import logging
 
+from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 
 from pops.security import reset_allowed_for
@@ -48,9 +50,35 @@ class EmailBackend(ModelBackend):
         return None
 
 
+@shared_task
+def send_reset_email(subject: str, body: str, from_email: str | None, to_email: str, html: str | None) -> None:
+    """Send a reset e-mail (a task: the request does not wait for SMTP, so its
+    time does not tell whether the address has an account). Not through the
+    outbox, whose rows staff can read: the link in it sets a password."""
+    message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()
+
+
 class ThrottledPasswordResetForm(PasswordResetForm):
     """Django's reset form (the same "sent" page whatever the address), which
-    sends at most POPS_RATE_PASSWORD_RESET_EMAIL e-mails to one address."""
+    sends at most POPS_RATE_PASSWORD_RESET_EMAIL e-mails to one address, in
+    the background."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        from django.template import loader
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
+        try:
+            send_reset_email.delay(subject, body, from_email, to_email, html)
+        except Exception:  # broker unreachable: send now rather than never
+            logger.warning("Could not enqueue a password-reset e-mail; sending it now.", exc_info=True)
+            send_reset_email(subject, body, from_email, to_email, html)
 
     def save(self, *args, request=None, **kwargs):
         if request is not None and not reset_allowed_for(request, self.cleaned_data["email"]):

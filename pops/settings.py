@@ -246,6 +246,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Tasks outside the apps' tasks.py modules.
+CELERY_IMPORTS = ["pops.auth"]
 CELERY_BEAT_SCHEDULE = {
     # The outbox guarantees delivery: anything not sent (Redis down, SMTP
     # error) is picked up again here.

@@ -155,3 +155,13 @@ def test_one_address_asking_too_many_resets_is_answered_429(client):
         for n in range(11)
     ]
     assert statuses == [302] * 10 + [429]
+
+
+def test_the_reset_e_mail_carries_its_link_and_never_enters_the_outbox(client):
+    from initiatives.models import OutboundEmail
+
+    user = UserFactory()
+    client.post("/it/accounts/password_reset/", {"email": user.email}, REMOTE_ADDR="10.1.3.1")
+    (message,) = mail.outbox
+    assert message.to == [user.email] and "/accounts/reset/" in message.body
+    assert not OutboundEmail.objects.exists()
