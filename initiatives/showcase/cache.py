@@ -96,27 +96,29 @@ def cached(name: str, compute, *parts: str):
 MAX_CACHED_PAGE = 50
 
 
-def _valid_values(filterset_class) -> dict[str, frozenset[str] | None]:
-    """Each filter's valid values (codes of a vocabulary, choices), or None
-    for free text; per showcase version, so that checking a query string
-    costs no query."""
+def _free_text(filter_) -> bool:
+    field = filter_.field
+    return getattr(field, "queryset", None) is None and getattr(field, "choices", None) is None
+
+
+def _valid_values(filterset_class, name: str) -> frozenset[str] | None:
+    """The valid values of one filter (codes of a vocabulary, choices), or
+    None for free text or an unknown name; per showcase version, so that
+    checking a query string costs a query once per filter and version."""
+    filter_ = filterset_class.base_filters.get(name)
+    if filter_ is None:
+        return None
 
     def compute():
-        filters = filterset_class(queryset=filterset_class._meta.model._default_manager.none()).filters
-        values = {}
-        for name, filter_ in filters.items():
-            field = filter_.field
-            queryset = getattr(field, "queryset", None)
-            if queryset is not None:
-                attribute = field.to_field_name or "pk"
-                values[name] = frozenset(str(v) for v in queryset.values_list(attribute, flat=True))
-            elif getattr(field, "choices", None) is not None:
-                values[name] = frozenset(str(value) for value, _label in field.choices)
-            else:
-                values[name] = None
-        return values
+        field = filter_.field
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None:
+            return frozenset(str(v) for v in queryset.values_list(field.to_field_name or "pk", flat=True))
+        if getattr(field, "choices", None) is not None:
+            return frozenset(str(value) for value, _label in field.choices)
+        return None
 
-    return cached(f"valid-values:{filterset_class.__name__}", compute)
+    return cached(f"valid-values:{filterset_class.__name__}:{name}", compute)
 
 
 def canonical_query(request, filterset_class=None) -> str | None:
@@ -128,18 +130,25 @@ def canonical_query(request, filterset_class=None) -> str | None:
         return ""
     if filterset_class is None:
         return None
-    valid = _valid_values(filterset_class)
     items = set()
     for name, values in request.GET.lists():
+        if name != "page" and name not in filterset_class.base_filters:
+            return None
         for value in values:
-            if not value:
-                continue
-            if name == "page":
-                if not (value.isascii() and value.isdigit() and value[0] != "0" and int(value) <= MAX_CACHED_PAGE):
-                    return None
-            elif name not in valid or valid[name] is None or value not in valid[name]:
+            if value:
+                items.add((name, value))
+    # Refusals that cost no query first: pages, free text; then the values.
+    for name, value in items:
+        if name == "page":
+            if not (value.isascii() and value.isdigit() and value[0] != "0" and int(value) <= MAX_CACHED_PAGE):
                 return None
-            items.add((name, value))
+        elif _free_text(filterset_class.base_filters[name]):
+            return None
+    for name, value in items:
+        if name != "page":
+            valid = _valid_values(filterset_class, name)
+            if valid is None or value not in valid:
+                return None
     return urlencode(sorted(items))
 
 
