@@ -8,4 +8,9 @@ class InitiativesConfig(AppConfig):
 
     def ready(self):
         from initiatives import signals  # noqa: F401 (connects the receivers)
-        from pops import checks  # noqa: F401 (registers the start-up checks)
+        from pops import (
+            checks,  # noqa: F401 (registers the start-up checks)
+            security,
+        )
+
+        security.connect_receivers()

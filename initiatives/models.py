@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pops.links import link_matches, link_pk, link_token, new_secret
+from pops.uploads import CoverImageField
 from pops.vocabulary import Vocabulary
 
 # --- Vocabularies -----------------------------------------------------------
@@ -469,7 +470,8 @@ class Initiative(models.Model):
     )
     scale = models.CharField(_("scale"), max_length=20, choices=Scale.choices, blank=True)
     website = models.URLField(_("website"), blank=True)
-    cover_image = models.ImageField(_("cover image"), upload_to="initiatives/covers/", blank=True)
+    # Checked, re-encoded and renamed on upload; deleted when replaced (pops/uploads.py).
+    cover_image = CoverImageField(_("cover image"), upload_to="initiatives/covers/", blank=True)
     cover_alt = models.CharField(
         _("cover image description"),
         max_length=255,

@@ -1,5 +1,6 @@
 """Admin building blocks shared by the apps."""
 
+from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -46,3 +47,46 @@ class EditionAdmin(VocabularyAdmin):
 def register_vocabularies(site: admin.AdminSite, models, admin_class=VocabularyAdmin) -> None:
     for model in models:
         site.register(model, admin_class)
+
+
+# --- Login lockouts (django-axes) -------------------------------------------------
+# Registered here rather than by axes (AXES_ENABLE_ADMIN = False): this module is
+# imported by every app's admin, so autodiscovery registers them once, read-only.
+
+
+class AccessAttemptAdmin(admin.ModelAdmin):
+    """Failed logins by username and address. Deleting a row unlocks it."""
+
+    list_display = ("attempt_time", "username", "ip_address", "path_info", "failures_since_start")
+    list_filter = ("attempt_time", "path_info")
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "attempt_time"
+    fields = readonly_fields = (
+        "username",
+        "ip_address",
+        "user_agent",
+        "path_info",
+        "attempt_time",
+        "failures_since_start",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AccessLogAdmin(AccessAttemptAdmin):
+    """Successful logins and their logouts."""
+
+    list_display = ("attempt_time", "logout_time", "username", "ip_address", "path_info")
+    list_filter = ("attempt_time", "logout_time", "path_info")
+    fields = readonly_fields = ("username", "ip_address", "user_agent", "path_info", "attempt_time", "logout_time")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.register(AccessAttempt, AccessAttemptAdmin)
+admin.site.register(AccessLog, AccessLogAdmin)

@@ -9,6 +9,7 @@ Every variable is parsed by `environs`, which fails at start-up with a message
 naming the variable when a value is malformed.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "actionplan",
     "initiatives",
     "stakeholders",
@@ -66,14 +68,20 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a parameter (pops/security.py).
+    "pops.security.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pops.security.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "pops.security.RateLimitMiddleware",
+    # Last, as django-axes asks: turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pops.urls"
@@ -221,7 +229,14 @@ else:
         },
     }
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# A Redis of its own for the broker (CELERY_BROKER_URL) keeps queued tasks
+# out of the cache's eviction (compose: `broker`, which evicts nothing, beside
+# `redis`, which drops the least recently used keys); REDIS_URL otherwise.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "") or REDIS_URL or "memory://"
+if urlsplit(CELERY_BROKER_URL).scheme not in ("redis", "rediss", "unix", "memory"):
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_URL: unsupported scheme in {CELERY_BROKER_URL!r}; use redis://host:port/db."
+    )
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -231,6 +246,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Tasks outside the apps' tasks.py modules.
+CELERY_IMPORTS = ["pops.auth"]
 CELERY_BEAT_SCHEDULE = {
     # The outbox guarantees delivery: anything not sent (Redis down, SMTP
     # error) is picked up again here.
@@ -287,8 +304,10 @@ POPS_MAP_TILE_ATTRIBUTION = env.str(
 )
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any attempt for a locked-out username or address.
+    "axes.backends.AxesStandaloneBackend",
+    # E-mail or username, with the same work whether or not the account exists.
     "pops.auth.EmailBackend",
-    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "census:dashboard"
@@ -296,11 +315,68 @@ LOGOUT_REDIRECT_URL = "home"
 # Password-reset links stay valid for three days.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
-if PRODUCTION:
+# Brute-force protection (django-axes, failures stored in the database): after
+# POPS_LOGIN_FAILURE_LIMIT failed logins for one username, or from one address,
+# every further attempt is refused (429), the right password included, until
+# staff delete the lock in the admin ("Access attempts") or the cool-off ends.
+AXES_FAILURE_LIMIT = env.int("POPS_LOGIN_FAILURE_LIMIT", 5, validate=validate.Range(min=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("POPS_LOGIN_COOLOFF_MINUTES", 30, validate=validate.Range(min=1)))
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Registered read-only in pops/admin.py; staff unlock by deleting an attempt.
+AXES_ENABLE_ADMIN = False
+AXES_USERNAME_CALLABLE = "pops.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "pops.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "pops.security.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+
+# Rate limits per client address (django-ratelimit's "count/period", counted in
+# the default cache; see pops/security.py LIMITS), each answered with 429 and
+# Retry-After. While the cache is unreachable nothing is limited but logins
+# (whose lockouts are in the database).
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", True)
+RATELIMIT_FAIL_OPEN = True
+POPS_RATE_LOGIN = env.str("POPS_RATE_LOGIN", "20/m")
+POPS_RATE_PASSWORD_RESET = env.str("POPS_RATE_PASSWORD_RESET", "10/h")
+# Reset e-mails to one address, however many addresses ask.
+POPS_RATE_PASSWORD_RESET_EMAIL = env.str("POPS_RATE_PASSWORD_RESET_EMAIL", "3/h")
+POPS_RATE_SUGGESTIONS = env.str("POPS_RATE_SUGGESTIONS", "120/m")
+POPS_RATE_INVITATIONS = env.str("POPS_RATE_INVITATIONS", "20/h")
+POPS_RATE_API = env.str("POPS_RATE_API", "600/m")
+
+# Sessions: a new key at login (django.contrib.auth), a cookie that ends with
+# the browser, and an end after POPS_SESSION_IDLE_SECONDS without a request or
+# POPS_SESSION_MAX_SECONDS after login (pops.security.SessionLifetimeMiddleware).
+# Logging out, changing the password and disabling the account end it too.
+POPS_SESSION_IDLE_SECONDS = env.int("POPS_SESSION_IDLE_SECONDS", 60 * 60, validate=validate.Range(min=60))
+POPS_SESSION_MAX_SECONDS = env.int("POPS_SESSION_MAX_SECONDS", 12 * 3600, validate=validate.Range(min=60))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The stored session outlives neither bound.
+SESSION_COOKIE_AGE = POPS_SESSION_MAX_SECONDS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Behind the portal's reverse proxy (docker-compose.yml's `proxy`), and only
+# then, X-Forwarded-Proto says whether the visitor used HTTPS and the last
+# X-Forwarded-For entry is the visitor's address. Without a proxy that sets
+# them, a client could forge both.
+POPS_BEHIND_PROXY = env.bool("POPS_BEHIND_PROXY", False)
+if POPS_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if PRODUCTION:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", True)
+    # HSTS is off until SECURE_HSTS_SECONDS says how long (a year, 31536000,
+    # once HTTPS is known to work); the two flags apply only then.
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", True)
+    # Plain-http requests are redirected to https; only behind the proxy can
+    # the app tell them apart. The container's health probe speaks plain http.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", POPS_BEHIND_PROXY)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {
@@ -314,6 +390,8 @@ LOGGING = {
 # Every import is all-or-nothing: one bad row rolls the whole file back.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Cover images larger than this are refused (pops/uploads.py).
+POPS_COVER_MAX_BYTES = env.int("POPS_COVER_MAX_BYTES", 5 * 1024 * 1024, validate=validate.Range(min=1))
 # Uploaded import files larger than this are refused before they are read.
 POPS_IMPORT_MAX_BYTES = env.int("POPS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 # Files with more rows than this are imported by a Celery task.
@@ -346,6 +424,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
+    # Per client address, at POPS_RATE_API (pops.security.ApiThrottle).
+    "DEFAULT_THROTTLE_CLASSES": ["pops.security.ApiThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PoliTO per il Sociale — open data API",
@@ -356,4 +436,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "initiatives.api.schema.no_nul_in_parameters",
+    ],
 }

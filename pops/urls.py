@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from initiatives.showcase.sitemaps import sitemaps
 from pops import views
+from pops.auth import ThrottledPasswordResetForm
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -21,6 +23,11 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     # Before Django's own: a GET asks to confirm rather than answering 405.
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("census/", include("initiatives.census.urls")),
     path("", include("initiatives.showcase.urls")),

@@ -38,6 +38,9 @@ def _isolated_settings(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Rate limits count in a cache that outlives each test: the suite as a
+    # whole would exceed them. tests/test_security.py turns them on.
+    settings.RATELIMIT_ENABLE = False
     # A request under /en/ leaves English active in the thread: start each test
     # in the default language, as a fresh process would.
     translation.activate(settings.LANGUAGE_CODE)

@@ -11,6 +11,7 @@ is named in `VIEW_ONLY_MAY`; any other page must refuse it.
 from __future__ import annotations
 
 import pytest
+from axes.models import AccessAttempt, AccessLog
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group, Permission
@@ -135,6 +136,8 @@ def world():
     CoauthorInvitation.objects.create(initiative=submitted, email="coautrice@example.org")
     FormDraft.objects.create(user=UserFactory(), initiative=submitted, step="who")
     OutboundEmail.objects.create(to="someone@example.org", subject="Oggetto", body="Testo")
+    AccessAttempt.objects.create(username="someone@example.org", ip_address="10.0.0.1", failures_since_start=1)
+    AccessLog.objects.create(username="someone@example.org", ip_address="10.0.0.1")
     export_record(kind=ExportRecord.Kind.RESOURCE, fmt="csv", filters={}, row_count=1)
     job = import_job_create(
         kind="initiatives",

@@ -15,7 +15,25 @@ class PublicAutoSchema(AutoSchema):
         if self.view.action == "list":
             responses.setdefault("400", {**error, "description": str(_("Invalid filter value."))})
         responses.setdefault("404", {**error, "description": str(_("Not found."))})
+        responses.setdefault("429", {**error, "description": str(_("Too many requests: see Retry-After."))})
         return responses
+
+
+# A NUL byte in any parameter is refused with a 400 (pops.security.RejectNulMiddleware).
+NO_NUL = "^[^\\x00]*$"
+
+
+def no_nul_in_parameters(result, generator, request, public):
+    """drf-spectacular post-processing hook: every string parameter says it
+    holds no NUL byte."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                for node in (schema, schema.get("items", {})):
+                    if node.get("type") == "string" and "enum" not in node:
+                        node.setdefault("pattern", NO_NUL)
+    return result
 
 
 class InitiativeFilterExtension(OpenApiFilterExtension):

@@ -5,9 +5,11 @@ JSON-LD and as RDF/XML."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -70,8 +72,17 @@ def public_rows() -> Iterator[list]:
         yield [value(initiative) for _name, value in COLUMNS]
 
 
+# Anonymous downloads are recorded once per format per this many seconds, not
+# once each: a flood of downloads must not write a row per request.
+RECORD_EVERY = 60 * 60
+
+
 def _record(fmt: str, count: int) -> None:
-    export_record(kind=ExportRecord.Kind.OPEN_DATA, fmt=fmt, filters={}, row_count=count, source="public")
+    """Write down that the open data were downloaded in this format (at most
+    once per RECORD_EVERY: the proxy's log counts each download)."""
+    window = int(time.time()) // RECORD_EVERY
+    if cache.add(f"opendata:recorded:{fmt}:{window}", True, RECORD_EVERY):
+        export_record(kind=ExportRecord.Kind.OPEN_DATA, fmt=fmt, filters={}, row_count=count, source="public")
 
 
 @require_GET

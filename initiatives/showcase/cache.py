@@ -7,7 +7,10 @@ its own), so nothing has to enumerate keys. The token is kept in the cache
 every process shares (`pops.cache.versions()`: Redis in production, a file on
 the embedded default), so a page cached by one process is retired by a
 publication in another. Whole public pages are cached the
-same way for anonymous visitors (`cache_public_page`), keyed by their full URL.
+same way for anonymous visitors (`cache_public_page`), keyed by their URL with
+its query string in canonical form: only a query string made of known
+parameters with valid values is cached (`canonical_query`), so that arbitrary
+ones cannot fill the cache.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -88,6 +92,65 @@ def cached(name: str, compute, *parts: str):
 
 # --- Whole pages -----------------------------------------------------------------
 
+# Pages of a list beyond this one are rendered afresh (and not kept).
+MAX_CACHED_PAGE = 50
+
+
+def _free_text(filter_) -> bool:
+    field = filter_.field
+    return getattr(field, "queryset", None) is None and getattr(field, "choices", None) is None
+
+
+def _valid_values(filterset_class, name: str) -> frozenset[str] | None:
+    """The valid values of one filter (codes of a vocabulary, choices), or
+    None for free text or an unknown name; per showcase version, so that
+    checking a query string costs a query once per filter and version."""
+    filter_ = filterset_class.base_filters.get(name)
+    if filter_ is None:
+        return None
+
+    def compute():
+        field = filter_.field
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None:
+            return frozenset(str(v) for v in queryset.values_list(field.to_field_name or "pk", flat=True))
+        if getattr(field, "choices", None) is not None:
+            return frozenset(str(value) for value, _label in field.choices)
+        return None
+
+    return cached(f"valid-values:{filterset_class.__name__}:{name}", compute)
+
+
+def canonical_query(request, filterset_class=None) -> str | None:
+    """The query string of `request` sorted, without empty values, when every
+    parameter is one of `filterset_class` (or "page", a page number up to
+    MAX_CACHED_PAGE) with a valid value; None when the page must not be cached
+    (an unknown parameter or value, a free-text search)."""
+    if not request.GET:
+        return ""
+    if filterset_class is None:
+        return None
+    items = set()
+    for name, values in request.GET.lists():
+        if name != "page" and name not in filterset_class.base_filters:
+            return None
+        for value in values:
+            if value:
+                items.add((name, value))
+    # Refusals that cost no query first: pages, free text; then the values.
+    for name, value in items:
+        if name == "page":
+            if not (value.isascii() and value.isdigit() and value[0] != "0" and int(value) <= MAX_CACHED_PAGE):
+                return None
+        elif _free_text(filterset_class.base_filters[name]):
+            return None
+    for name, value in items:
+        if name != "page":
+            valid = _valid_values(filterset_class, name)
+            if valid is None or value not in valid:
+                return None
+    return urlencode(sorted(items))
+
 
 def _page_cacheable(request) -> bool:
     return (
@@ -111,16 +174,26 @@ def _response_cacheable(request, response) -> bool:
     )
 
 
-def cache_public_page(view):
+def cache_public_page(view=None, *, filterset=None):
     """Serve a public GET page from the cache to anonymous visitors, keyed by
-    its absolute URL (query string included), language and showcase version:
-    `showcase_cache_invalidate()` retires every cached page at once."""
+    its URL (query string in canonical form, see `canonical_query`; a page
+    with any other query string is rendered afresh and not kept), language
+    and showcase version: `showcase_cache_invalidate()` retires every cached
+    page at once. `filterset` names the FilterSet whose parameters the page
+    takes; without it, only the page without a query string is cached."""
+    if view is None:
+        return functools.partial(cache_public_page, filterset=filterset)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not _page_cacheable(request):
             return view(request, *args, **kwargs)
-        url = hashlib.sha1(request.build_absolute_uri().encode(), usedforsecurity=False).hexdigest()
+        query = canonical_query(request, filterset)
+        if query is None:
+            return view(request, *args, **kwargs)
+        url = hashlib.sha1(
+            f"{request.build_absolute_uri(request.path)}?{query}".encode(), usedforsecurity=False
+        ).hexdigest()
         key = f"{_key_prefix()}:page:{url}"
         hit = cache.get(key)
         if hit is not None:

@@ -137,9 +137,13 @@ FACET_LABELS = {name: capfirst(label) for name, label in FACET_LABELS.items()}
 
 
 def filter_key(filterset: InitiativeFilter) -> str:
-    """The filter state, normalised (sorted, without page and sort)."""
+    """The filter state, normalised (sorted, without page and sort), of the
+    filters that apply: an unknown parameter or an invalid value, which the
+    results ignore, does not make another key (nor fill the cache)."""
     data = filterset.data
-    items = sorted((k, v) for k in data for v in data.getlist(k) if k not in ("page", "sort") and v)
+    filterset.is_valid()
+    applied = set(filterset.filters) - set(filterset.form.errors) - {"sort"}
+    items = sorted({(k, v) for k in data if k in applied for v in data.getlist(k) if v})
     return "&".join(f"{k}={v}" for k, v in items)
 
 

@@ -34,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cache_public_page
+@cache_public_page(filterset=InitiativeFilter)
 def initiative_list(request: HttpRequest) -> HttpResponse:
     filterset = InitiativeFilter(request.GET, queryset=Initiative.objects.public())
     facets, _count = showcase.facets_and_count(filterset)
@@ -106,7 +106,7 @@ def initiative_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cache_public_page
+@cache_public_page(filterset=InitiativeFilter)
 @require_GET
 def initiative_map_data(request: HttpRequest) -> JsonResponse:
     filterset = InitiativeFilter(request.GET, queryset=Initiative.objects.public())
