@@ -63,13 +63,13 @@ USER 10001:10001
 
 EXPOSE 8000
 
-# /healthz runs a DB query and returns {"status":"ok"}. slim has no curl, so
+# /health/ asks the database, the cache and the broker (503 naming what failed). slim has no curl, so
 # use urllib. The Host header is the first ALLOWED_HOSTS entry (leading "." or
 # "*" stripped, "localhost" as fallback): a bare 127.0.0.1 would be rejected
 # with 400 by Django's host validation whenever ALLOWED_HOSTS is a real domain.
 # urlopen raises on any non-2xx status or timeout, which exits non-zero.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os,sys,urllib.request as r; h=os.environ.get('ALLOWED_HOSTS','').split(',')[0].strip().lstrip('*.') or 'localhost'; sys.exit(0 if r.urlopen(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=5).status == 200 else 1)"]
+    CMD ["python", "-c", "import os,sys,urllib.request as r; h=os.environ.get('ALLOWED_HOSTS','').split(',')[0].strip().lstrip('*.') or 'localhost'; sys.exit(0 if r.urlopen(r.Request('http://127.0.0.1:8000/health/', headers={'Host': h}), timeout=5).status == 200 else 1)"]
 
 # gthread workers (--threads > 1): 3 processes x 4 threads suits a small VM;
 # override with `command:` for bigger hosts. Each thread may hold a persistent

@@ -376,7 +376,7 @@ if PRODUCTION:
     # Plain-http requests are redirected to https; only behind the proxy can
     # the app tell them apart. The container's health probe speaks plain http.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", POPS_BEHIND_PROXY)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {

@@ -1,6 +1,8 @@
 """X-Forwarded-* are trusted only behind the portal's own proxy, and compose
 publishes nothing but that proxy; Redis memory is bounded."""
 
+import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -90,3 +92,14 @@ def test_compose_validates_its_file():
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_web_health_check_asks_the_readiness_endpoint_which_the_https_redirect_spares():
+    probe = " ".join(SERVICES["web"]["healthcheck"]["test"])
+    assert "127.0.0.1:8000/health/" in probe
+    assert "127.0.0.1:8000/health/" in (ROOT / "Dockerfile").read_text()
+    # The production branch of the settings (the probe speaks plain http).
+    source = (ROOT / "pops" / "settings.py").read_text()
+    assigned = next(line for line in source.splitlines() if line.strip().startswith("SECURE_REDIRECT_EXEMPT ="))
+    exempt = ast.literal_eval(assigned.split("=", 1)[1].strip())
+    assert any(re.match(pattern, "health/") for pattern in exempt)
