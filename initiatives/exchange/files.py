@@ -140,8 +140,16 @@ def check_xlsx(data: bytes) -> None:
 
 def _reason(exc: BaseException) -> str:
     """What went wrong inside a workbook, in words (never the exception's name)."""
+    from defusedxml import DefusedXmlException
     from openpyxl.utils.exceptions import InvalidFileException
 
+    cause = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            # openpyxl parses through defusedxml (a dependency for this
+            # reason), and wraps what it raises.
+            return _("its XML declares entities or a document type, which are refused as unsafe")
+        cause = cause.__cause__ or cause.__context__
     if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
         return _("its archive is damaged")
     if isinstance(exc, KeyError):
