@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from actionplan.models import InterventionArea
@@ -63,7 +64,11 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
         survivor = survivor_of(slug)
         if survivor is None:
             raise
-        return HttpResponsePermanentRedirect(survivor.get_absolute_url())
+        response = HttpResponsePermanentRedirect(survivor.get_absolute_url())
+        # Browsers keep a permanent redirect for good unless told otherwise:
+        # an undone merge must give the address back at once.
+        patch_cache_control(response, no_cache=True)
+        return response
     places = [
         {"lat": float(p.latitude), "lng": float(p.longitude), "title": str(p)}
         for p in initiative.places.all()

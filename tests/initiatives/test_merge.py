@@ -301,6 +301,7 @@ def test_the_old_address_answers_301_to_the_survivor_and_again_after_the_undo(cl
     merge = merging.initiatives_merge(survivor=a, other=b, fields={}, sets={}, by=curator)
     response = client.get(old)
     assert response.status_code == 301 and response["Location"] == a.get_absolute_url()
+    assert "no-cache" in response["Cache-Control"]  # an undo must reach browsers that followed it
     english = client.get(f"/en/initiatives/{b.slug}/")
     assert english.status_code == 301 and english["Location"].startswith("/en/")
     assert client.get(a.get_absolute_url()).status_code == 200
