@@ -212,9 +212,8 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
             # A revert from the history loads a past version whole: its state
             # and dates would replace the current ones, bypassing the workflow.
             # So would a merge's mark (undone from the merges page only).
-            current = (
-                Initiative.objects.filter(pk=obj.pk).values(*WORKFLOW_FIELDS, "merged_into", "merged_at").first() or {}
-            )
+            kept = (*WORKFLOW_FIELDS, "merged_into_id", "merged_at")
+            current = Initiative.objects.filter(pk=obj.pk).values(*kept).first() or {}
             for name, value in current.items():
                 setattr(obj, name, value)
         else:

@@ -510,3 +510,19 @@ def test_organisations_of_a_merged_initiative_only_count_through_the_survivor(cu
     own = b.partnerships.exclude(organisation__in=a.partnerships.values("organisation")).get().organisation
     merging.initiatives_merge(survivor=a, other=b, fields={}, sets={"partnerships": SURVIVOR}, by=curator)
     assert own not in Organisation.objects.with_published_initiatives()
+
+
+def test_reverting_the_merged_initiative_from_its_history_keeps_it_merged(rf, curator):
+    """A past version loaded whole would bring it back without undoing the
+    merge: the admin keeps the merge's mark as it keeps the workflow's."""
+    from django.contrib import admin
+
+    a, b = pair()
+    merging.initiatives_merge(survivor=a, other=b, fields={}, sets={}, by=curator)
+    past = b.history.order_by("history_date").first().instance
+    assert past.merged_into_id is None
+    request = rf.post("/")
+    request.user = curator
+    admin.site._registry[Initiative].save_model(request, past, form=None, change=True)
+    b.refresh_from_db()
+    assert b.merged_into == a and b.merged_at is not None
