@@ -125,7 +125,7 @@ def merge_compare(model_admin, request, object_id):
     if posted and not problems and form.is_valid():
         survivor, other = form.survivor_and_other()
         fields, sets = form.answers()
-        if request.POST.get("confirm") == "yes":
+        if "confirm" in request.POST:
             try:
                 merge = merging.initiatives_merge(
                     survivor=survivor, other=other, fields=fields, sets=sets, by=request.user

@@ -85,7 +85,7 @@ def test_a_curator_compares_merges_follows_the_old_address_and_undoes(curator_pa
     assert old_address in page.locator("#merge-published-warning").inner_text()
     screenshot(page, f"{name}-confirm")
     assert axe_violations(page) == []
-    page.click("#merge-confirm button[name=confirm]")
+    page.click("#merge-confirm input[name=confirm]")
     page.wait_for_url("**/merges/**", timeout=30_000)
     screenshot(page, f"{name}-list")
     assert axe_violations(page) == []
@@ -103,7 +103,8 @@ def test_a_curator_compares_merges_follows_the_old_address_and_undoes(curator_pa
     page.goto(url(page, "admin:initiatives_initiative_merges"))
     page.click(f"#merge-{InitiativeMerge.objects.get().pk} a.button")
     screenshot(page, f"{name}-undo")
-    page.click("#undo-confirm button[type=submit]")
+    assert axe_violations(page) == []
+    page.click("#undo-confirm input[type=submit]")
     page.wait_for_url("**/merges/")
     assert InitiativeMerge.objects.get().undone_at is not None
     response = page.goto(page.base_url + old_address)

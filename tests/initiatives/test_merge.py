@@ -408,7 +408,7 @@ def test_the_action_opens_the_comparison_of_exactly_two(client, curator):
     c = InitiativeFactory()
     url = reverse("admin:initiatives_initiative_changelist")
     response = client.post(url, {"action": "merge_duplicates", "_selected_action": [a.pk, b.pk]})
-    assert response.status_code == 302 and response["Location"] == compare_url(a, b)
+    assert response.status_code == 302 and response["Location"] in (compare_url(a, b), compare_url(b, a))
     with translation.override("en"):
         response = client.post("/en" + url[3:], {"action": "merge_duplicates", "_selected_action": [a.pk, b.pk, c.pk]})
         said = [str(m) for m in get_messages(response.wsgi_request)]
@@ -526,3 +526,13 @@ def test_reverting_the_merged_initiative_from_its_history_keeps_it_merged(rf, cu
     admin.site._registry[Initiative].save_model(request, past, form=None, change=True)
     b.refresh_from_db()
     assert b.merged_into == a and b.merged_at is not None
+
+
+def test_going_back_from_the_confirmation_keeps_the_choices(client, curator):
+    a, b = pair()
+    data = answers(a, b, survivor="b", field_website="a")
+    page = client.post(compare_url(a, b), {**data, "back": "1"}).content.decode()
+    assert 'id="merge-form"' in page
+    assert 'value="b" id="survivor-b" aria-describedby="survivor-help" checked' in page
+    assert 'value="a" id="field_website-a" checked' in page
+    assert not InitiativeMerge.objects.exists()
