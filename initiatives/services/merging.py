@@ -55,6 +55,9 @@ _ROW_KEYS = {
     "impacts": lambda row: (row.kind, row.description.strip().lower(), row.indicator.strip().lower()),
 }
 
+# Fields whose empty value says something: not filled from the other by default.
+_EMPTY_IS_AN_ANSWER = {"end_date"}
+
 # The cover image and its text alternatives go together.
 _GROUPED = {"cover_image": ("cover_image", "cover_alt_it", "cover_alt_en")}
 
@@ -109,8 +112,13 @@ def field_choices() -> list[FieldChoice]:
     return choices
 
 
+_SET_LABELS = {"participations": gettext_lazy("people"), "partnerships": gettext_lazy("partners")}
+
+
 def set_label(name: str) -> str:
     field = Initiative._meta.get_field(name)
+    if name in _SET_LABELS:
+        return str(_SET_LABELS[name])
     if name in RELATED_SETS:
         return str(field.related_model._meta.verbose_name_plural)
     return str(field.verbose_name)
@@ -202,9 +210,11 @@ def merge_comparison(a: Initiative, b: Initiative, *, survivor: Initiative | Non
         shown_a = [(_label(name), _shown(a, name)) for name in choice.fields]
         shown_b = [(_label(name), _shown(b, name)) for name in choice.fields]
         same = [v for _l, v in shown_a] == [v for _l, v in shown_b]
-        kept = shown_a if own == "a" else shown_b
+        kept, offered = (shown_a, shown_b) if own == "a" else (shown_b, shown_a)
         default = own
-        if not any(v for _l, v in kept):
+        # An empty value is filled from the other; but no end date means
+        # "ongoing", an answer in itself.
+        if choice.key not in _EMPTY_IS_AN_ANSWER and not any(v for _l, v in kept) and any(v for _l, v in offered):
             default = "b" if own == "a" else "a"
         fields.append(ComparedField(choice, shown_a, shown_b, same, default))
     sets = []

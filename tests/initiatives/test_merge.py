@@ -536,3 +536,18 @@ def test_going_back_from_the_confirmation_keeps_the_choices(client, curator):
     assert 'value="b" id="survivor-b" aria-describedby="survivor-help" checked' in page
     assert 'value="a" id="field_website-a" checked' in page
     assert not InitiativeMerge.objects.exists()
+
+
+def test_by_default_the_survivor_keeps_its_values_and_fills_only_its_blanks():
+    a, b = pair()
+    Initiative.objects.filter(pk=a.pk).update(summary_en="", end_date=None, needs="")
+    Initiative.objects.filter(pk=b.pk).update(summary_en="A summary", needs="")
+    a.refresh_from_db()
+    b.refresh_from_db()
+    fields, sets = merging.merge_comparison(a, b, survivor=a)
+    default = {f.choice.key: f.default for f in fields}
+    assert default["summary_en"] == "b"  # a blank filled
+    assert default["end_date"] == "a"  # ongoing stays ongoing
+    assert default["needs"] == "a"  # empty on both sides: nothing taken
+    assert default["website"] == "a"
+    assert {s.name: s.default for s in sets}["sectors"] == "both"
