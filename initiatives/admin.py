@@ -6,12 +6,12 @@ from django.views.decorators.http import require_safe
 from modeltranslation.admin import TranslationAdmin
 
 from impact.models import Impact, Product
+from initiatives.admin_merge import merge_selected, merge_urls
 from initiatives.admin_review import publish_selected, review_urls
 from initiatives.exchange.admin import DataImportExportMixin
 from initiatives.exchange.census_admin import CensusWorkbookAdminMixin
 from initiatives.exchange.resources import InitiativeResource, PersonResource
 from initiatives.services.campaigns import campaign_figures
-from initiatives.services.initiatives import initiative_merge
 from initiatives.services.permissions import (
     has_author_account,
     is_staff_reviewer,
@@ -211,7 +211,9 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
         if change:
             # A revert from the history loads a past version whole: its state
             # and dates would replace the current ones, bypassing the workflow.
-            current = Initiative.objects.filter(pk=obj.pk).values(*WORKFLOW_FIELDS).first() or {}
+            # So would a merge's mark (undone from the merges page only).
+            kept = (*WORKFLOW_FIELDS, "merged_into_id", "merged_at")
+            current = Initiative.objects.filter(pk=obj.pk).values(*kept).first() or {}
             for name, value in current.items():
                 setattr(obj, name, value)
         else:
@@ -256,36 +258,15 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
         return is_staff_reviewer(request.user)
 
     @admin.action(
-        description=_("Merge the selected initiatives (they are the same thing)"),
+        description=_("Compare and merge the two selected initiatives (they are the same thing)"),
         permissions=["merge"],
     )
     def merge_duplicates(self, request, queryset):
-        """Keep the oldest; fold the others into it, after a confirmation page."""
-        from django.contrib import messages
-        from django.template.response import TemplateResponse
-
-        selected = list(queryset.order_by("created_at", "pk"))
-        if len(selected) < 2:
-            self.message_user(request, _("Select at least two initiatives to merge."), messages.WARNING)
-            return None
-        keep, duplicates = selected[0], selected[1:]
-        if request.POST.get("confirm") == "yes":
-            initiative_merge(keep=keep, duplicates=duplicates)
-            self.message_user(request, _("Merged into “%(title)s”.") % {"title": keep.title}, messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Merge initiatives"),
-            "opts": self.model._meta,
-            "keep": keep,
-            "duplicates": duplicates,
-            "queryset": queryset,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/initiatives/merge_confirmation.html", context)
+        """Two at a time, through their comparison (admin_merge)."""
+        return merge_selected(self, request, queryset)
 
     def get_urls(self):
-        return review_urls(self) + super().get_urls()
+        return review_urls(self) + merge_urls(self) + super().get_urls()
 
     @admin.display(description=_("review"))
     def review_link(self, obj: Initiative):

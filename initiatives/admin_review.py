@@ -71,7 +71,7 @@ def review_queue(model_admin, request):
     if not model_admin.has_review_permission(request):
         raise PermissionDenied
     queue = (
-        Initiative.objects.filter(state__in=[State.SUBMITTED, State.CHANGES_REQUESTED])
+        Initiative.objects.filter(state__in=[State.SUBMITTED, State.CHANGES_REQUESTED], merged_into__isnull=True)
         .select_related("revision_of", "created_by")
         .order_by("submitted_at", "created_at")
     )

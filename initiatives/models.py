@@ -343,13 +343,16 @@ class InitiativeQuerySet(models.QuerySet):
         return self.filter(state=Initiative.State.PUBLISHED)
 
     def originals(self):
-        """Initiatives proper, leaving out the working copies of proposed updates."""
-        return self.filter(revision_of__isnull=True)
+        """Initiatives proper, leaving out the working copies of proposed
+        updates and the initiatives merged into another (kept only so that
+        the merge can be undone)."""
+        return self.filter(revision_of__isnull=True, merged_into__isnull=True)
 
     def public(self):
         """What the public may ever see, the one definition the showcase, the
         open data, the API, the sitemaps and the organisations' pages use:
-        published originals (a working copy is never public)."""
+        published originals (a working copy, or an initiative merged into
+        another, is never public)."""
         return self.published().originals()
 
     def hidden(self) -> tuple:
@@ -357,15 +360,22 @@ class InitiativeQuerySet(models.QuerySet):
         table), as two querysets that an index each serves: those in a state
         other than published, and the working copies. They are few, where the
         public ones are nearly the whole table, so "in neither" is the cheaper
-        test of the two."""
+        test of the two. The second also holds the initiatives merged into
+        another (each of its two conditions has an index of its own)."""
         others = [state for state in Initiative.State.values if state != Initiative.State.PUBLISHED]
-        return self.filter(state__in=others), self.filter(revision_of__isnull=False)
+        return self.filter(state__in=others), self.filter(Q(revision_of__isnull=False) | Q(merged_into__isnull=False))
 
     def editable_by(self, user):
-        """Initiatives a researcher may open: created by them or where they take part."""
+        """Initiatives a researcher may open: created by them or where they
+        take part, leaving out those merged into another (the survivor is the
+        one to open)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(Q(created_by=user) | Q(participations__person__user=user)).distinct()
+        return (
+            self.filter(merged_into__isnull=True)
+            .filter(Q(created_by=user) | Q(participations__person__user=user))
+            .distinct()
+        )
 
     def active_in_year(self, year: int):
         """Initiatives running at some point of the calendar year."""
@@ -406,6 +416,8 @@ class Initiative(models.Model):
             "updated_at",
             "submitted_at",
             "published_at",
+            "merged_into",
+            "merged_at",
         }
     )
 
@@ -570,6 +582,19 @@ class Initiative(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Set by a merge (services/merging.py): the initiative is hidden
+    # everywhere, its address answers with a permanent redirect to the one it
+    # was merged into, and the merge can be undone. PROTECT: the survivor is
+    # deleted only once the merges into it are undone.
+    merged_into = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_away",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
 
     objects = InitiativeQuerySet.as_manager()
     # History is registered in translation.py, after the translated columns exist.
@@ -609,6 +634,11 @@ class Initiative(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["draft", "submitted", "changes_requested", "published", "rejected", "archived"]),
                 name="initiative_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True, merged_at__isnull=True)
+                | (Q(merged_into__isnull=False, merged_at__isnull=False) & ~Q(merged_into=F("id"))),
+                name="initiative_merged_into_another_with_its_date",
             ),
         ]
         indexes = [
@@ -688,9 +718,9 @@ class Initiative(models.Model):
 
     @property
     def is_public(self) -> bool:
-        """The row-level spelling of `Initiative.objects.public()`: published
-        and not a working copy."""
-        return self.state == self.State.PUBLISHED and self.revision_of_id is None
+        """The row-level spelling of `Initiative.objects.public()`: published,
+        not a working copy, not merged into another."""
+        return self.state == self.State.PUBLISHED and self.revision_of_id is None and self.merged_into_id is None
 
     @property
     def keyword_list(self) -> list[str]:
@@ -806,6 +836,46 @@ class StateTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.initiative}: {self.from_state} → {self.to_state}"
+
+
+class InitiativeMerge(models.Model):
+    """One merge of two initiatives found to be the same thing, as
+    services/merging.py made it: who, when, the curator's choices, and what
+    the survivor looked like before and just after, so that it can be undone."""
+
+    survivor = models.ForeignKey(
+        Initiative, models.CASCADE, related_name="merges_kept", verbose_name=_("initiative kept")
+    )
+    merged = models.ForeignKey(
+        Initiative, models.CASCADE, related_name="merges_away", verbose_name=_("initiative merged into it")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # The titles as they were, in full (the history's change reason has room
+    # for 100 characters only).
+    description = models.TextField(_("description"))
+    choices = models.JSONField(_("choices"), default=dict)
+    survivor_before = models.JSONField(_("survivor before the merge"), default=list)
+    survivor_after = models.JSONField(_("survivor after the merge"), default=dict)
+    added_rows = models.JSONField(_("rows added to the survivor"), default=dict)
+    removed_rows = models.JSONField(_("rows removed from the survivor"), default=dict)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("undone by")
+    )
+
+    class Meta:
+        verbose_name = _("merge of initiatives")
+        verbose_name_plural = _("merges of initiatives")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(survivor=F("merged")), name="initiative_merge_of_two"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
 
 
 class InitiativeMessage(models.Model):

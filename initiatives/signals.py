@@ -26,8 +26,10 @@ from stakeholders.models import Organisation, Partnership
 @receiver(post_delete, sender=Initiative)
 def _public_initiative_changed(sender, instance, **kwargs) -> None:
     """Any save or deletion of a public initiative (admin, shell, import,
-    workflow) refreshes the showcase; drafts and working copies do not."""
-    if instance.is_public:
+    workflow) refreshes the showcase; drafts and working copies do not. A
+    published one merged into another (or brought back by undoing the merge)
+    was public a moment ago, or is again: its page and counts change too."""
+    if instance.state == Initiative.State.PUBLISHED and instance.revision_of_id is None:
         showcase_cache_invalidate()
 
 
@@ -58,7 +60,9 @@ def _partnership_changed(sender, instance, **kwargs) -> None:
     if Partnership.initiative.is_cached(instance):
         initiative = instance.initiative
     else:
-        initiative = Initiative.objects.filter(pk=instance.initiative_id).only("state", "revision_of").first()
+        initiative = (
+            Initiative.objects.filter(pk=instance.initiative_id).only("state", "revision_of", "merged_into").first()
+        )
     if initiative is None or initiative.is_public:
         showcase_cache_invalidate()
 

@@ -1,5 +1,6 @@
 """Writes of the census: saving a step, the people and partners of an
-initiative, proposed updates of published initiatives, co-authors.
+initiative, proposed updates of published initiatives, co-authors (merging
+is `services.merging`'s).
 
 Every function here is atomic: either everything a step says is saved, or
 nothing is.
@@ -278,41 +279,3 @@ def missing_for_submission(initiative: Initiative) -> list[str]:
     if not initiative.sdgs.exists():
         missing.append(_("at least one Sustainable Development Goal (step “Impact”)"))
     return missing
-
-
-@transaction.atomic
-def initiative_merge(*, keep: Initiative, duplicates: list[Initiative]) -> Initiative:
-    """Fold look-alike initiatives into `keep`: their people, partners, places,
-    products, impacts and classifications are added to it, then they go.
-
-    A person or partner already on `keep` is not repeated; `keep`'s lead stays
-    the lead.
-    """
-    for duplicate in duplicates:
-        if duplicate.pk == keep.pk:
-            continue
-        for field in Initiative.plain_m2m_fields():
-            getattr(keep, field.name).add(*getattr(duplicate, field.name).all())
-        people = set(keep.participations.values_list("person", flat=True))
-        has_lead = keep.participations.filter(role=Participation.Role.LEAD).exists()
-        for participation in duplicate.participations.all():
-            if participation.person_id in people:
-                continue
-            if participation.role == Participation.Role.LEAD and has_lead:
-                participation.role = Participation.Role.MEMBER
-            participation.initiative = keep
-            participation.save()
-        partners = set(keep.partnerships.values_list("organisation", "role"))
-        for partnership in duplicate.partnerships.all():
-            if (partnership.organisation_id, partnership.role) not in partners:
-                partnership.initiative = keep
-                partnership.save()
-        for name in ("places", "products", "impacts"):
-            getattr(duplicate, name).all().update(initiative=keep)
-        for field in ("summary_it", "summary_en", "description_it", "description_en", "website", "title_en"):
-            if not getattr(keep, field) and getattr(duplicate, field):
-                setattr(keep, field, getattr(duplicate, field))
-        keep._change_reason = f"merged with “{duplicate.title_it}” (#{duplicate.pk})"
-        keep.save()
-        duplicate.delete()
-    return keep

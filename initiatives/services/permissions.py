@@ -138,8 +138,10 @@ def may_publish(user) -> bool:
 
 
 def may_merge_initiatives(user) -> bool:
-    """Merging changes the initiative kept and deletes the others: a
-    reviewer who may also delete initiatives."""
+    """Merging changes the initiative kept and takes the other out of every
+    list and page (until the merge is undone), and so does undoing it: a
+    reviewer who may also delete initiatives. The merge pages (comparison,
+    list of merges, undo) all ask this."""
     return is_staff_reviewer(user) and has_model_perm(user, Initiative, "delete")
 
 

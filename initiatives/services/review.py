@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
 from django.db.models import Count, Q
 
 from initiatives.models import Initiative, Participation
@@ -84,23 +86,49 @@ def _normalise(title: str) -> str:
     return " ".join(title.lower().split())
 
 
+# How alike two titles must be, on the scale of each way of measuring:
+# difflib's ratio of matching characters (SQLite) and pg_trgm's share of
+# common trigrams (PostgreSQL), which scores the same pairs lower.
+THRESHOLDS = {"difflib": (0.75, 0.5), "trigram": (0.6, 0.35)}
+
+
+def _title_similarities(others, title: str, floor: float) -> dict[int, float]:
+    """The similarity of each other initiative's Italian title to `title`,
+    for those at `floor` or above: pg_trgm's `similarity()` in the database on
+    PostgreSQL, difflib over every title in Python elsewhere."""
+    if connection.vendor == "postgresql":
+        return dict(
+            others.annotate(similarity=TrigramSimilarity("title_it", title))
+            .filter(similarity__gte=floor)
+            .values_list("pk", "similarity")
+        )
+    title = _normalise(title)
+    ratios = {
+        pk: SequenceMatcher(None, title, _normalise(other_title)).ratio()
+        for pk, other_title in others.values_list("pk", "title_it")
+    }
+    return {pk: ratio for pk, ratio in ratios.items() if ratio >= floor}
+
+
 def possible_duplicates(
-    initiative: Initiative, *, threshold: float = 0.75, related_threshold: float = 0.5, limit: int = 10
+    initiative: Initiative, *, threshold: float | None = None, related_threshold: float | None = None, limit: int = 10
 ) -> list[Initiative]:
     """Other initiatives that look like the same thing.
 
     A very similar title is enough; a fairly similar title is enough when the
     two also share the lead contact or two partners and their dates overlap.
     The same researcher leading several different initiatives is not a sign.
+    Working copies and initiatives already merged into another are not
+    candidates. The thresholds default to those of the database's measure
+    (`THRESHOLDS`).
     """
+    scale = THRESHOLDS["trigram" if connection.vendor == "postgresql" else "difflib"]
+    threshold = scale[0] if threshold is None else threshold
+    related_threshold = scale[1] if related_threshold is None else related_threshold
     others = Initiative.objects.originals().exclude(pk__in=[initiative.pk, initiative.revision_of_id or 0])
-    title = _normalise(initiative.title_it)
-    ratios = {
-        pk: SequenceMatcher(None, title, _normalise(other_title)).ratio()
-        for pk, other_title in others.values_list("pk", "title_it")
-    }
+    ratios = _title_similarities(others, initiative.title_it, related_threshold)
     similar = {pk for pk, ratio in ratios.items() if ratio >= threshold}
-    fairly_similar = [pk for pk, ratio in ratios.items() if related_threshold <= ratio < threshold]
+    fairly_similar = [pk for pk, ratio in ratios.items() if ratio < threshold]
 
     related = others.filter(pk__in=fairly_similar)
     if initiative.start_date:

@@ -3,14 +3,16 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from actionplan.models import InterventionArea
 from impact.models import Product
 from initiatives.models import Competence, Department, Initiative, Participation, Person, Sector
+from initiatives.services.merging import survivor_of
 from initiatives.showcase import reads as showcase
 from initiatives.showcase import stats
 from initiatives.showcase.cache import cache_public_page
@@ -55,7 +57,32 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative = get_object_or_404(
+    try:
+        initiative = _public_initiative(slug)
+    except Http404:
+        # The address of an initiative merged into another lives on.
+        survivor = survivor_of(slug)
+        if survivor is None:
+            raise
+        response = HttpResponsePermanentRedirect(survivor.get_absolute_url())
+        # Browsers keep a permanent redirect for good unless told otherwise:
+        # an undone merge must give the address back at once.
+        patch_cache_control(response, no_cache=True)
+        return response
+    places = [
+        {"lat": float(p.latitude), "lng": float(p.longitude), "title": str(p)}
+        for p in initiative.places.all()
+        if p.has_coordinates
+    ]
+    return render(
+        request,
+        "initiatives/initiative_detail.html",
+        {"initiative": initiative, "map_places": places, "map_settings": _map_settings()},
+    )
+
+
+def _public_initiative(slug: str) -> Initiative:
+    return get_object_or_404(
         Initiative.objects.public().prefetch_related(
             "departments",
             "sectors",
@@ -71,16 +98,6 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             Prefetch("participations", queryset=Participation.objects.select_related("person__department")),
         ),
         slug=slug,
-    )
-    places = [
-        {"lat": float(p.latitude), "lng": float(p.longitude), "title": str(p)}
-        for p in initiative.places.all()
-        if p.has_coordinates
-    ]
-    return render(
-        request,
-        "initiatives/initiative_detail.html",
-        {"initiative": initiative, "map_places": places, "map_settings": _map_settings()},
     )
 
 

@@ -79,43 +79,6 @@ def test_staff_without_the_right_cannot_review(client):
     assert client.get(reverse("admin:initiatives_initiative_review", args=[initiative.pk])).status_code == 403
 
 
-def test_merging_keeps_the_people_partners_products_and_impacts_of_both(client, curator):
-    from django.contrib.auth.models import Permission
-
-    from impact.factories import ImpactFactory, ProductFactory
-    from initiatives.factories import ParticipationFactory
-    from stakeholders.factories import PartnershipFactory
-
-    curator.user_permissions.add(Permission.objects.get(codename="delete_initiative"))
-    first = InitiativeFactory(title_it="Orti alti a Torino")
-    second = InitiativeFactory(title_it="Orti Alti Torino")
-    for initiative in (first, second):
-        ParticipationFactory(initiative=initiative)
-        PartnershipFactory(initiative=initiative)
-        ProductFactory(initiative=initiative)
-        ImpactFactory(initiative=initiative)
-    expected = {
-        name: set(getattr(first, name).values_list("pk", flat=True))
-        | set(getattr(second, name).values_list("pk", flat=True))
-        for name in ("products", "impacts")
-    }
-    people = set(first.participations.values_list("person", flat=True)) | set(
-        second.participations.values_list("person", flat=True)
-    )
-    url = reverse("admin:initiatives_initiative_changelist")
-    ids = [first.pk, second.pk]
-    confirmation = client.post(url, {"action": "merge_duplicates", "_selected_action": ids})
-    assert "Orti Alti Torino" in confirmation.content.decode()
-    assert Initiative.objects.filter(pk__in=ids).count() == 2
-
-    client.post(url, {"action": "merge_duplicates", "_selected_action": ids, "confirm": "yes"})
-    kept = Initiative.objects.get(pk__in=ids)
-    for name, pks in expected.items():
-        assert set(getattr(kept, name).values_list("pk", flat=True)) == pks
-    assert set(kept.participations.values_list("person", flat=True)) == people
-    assert kept.participations.filter(role="lead").count() == 1
-
-
 def test_a_lead_with_several_different_initiatives_is_not_a_duplicate():
     from initiatives.factories import PersonFactory
 
