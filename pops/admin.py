@@ -23,6 +23,24 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class InternalRecordAdmin(admin.ModelAdmin):
+    """A table the portal writes for itself (state transitions, the e-mail
+    outbox, unsaved forms, invitations, export records, import jobs): staff
+    read it, nobody adds, edits or deletes a row by hand, and the desk lists
+    it apart, under "Internal records"."""
+
+    internal_record = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class VocabularyAdmin(TranslationAdmin):
     """Staff edit every controlled vocabulary the same way."""
 
