@@ -22,7 +22,14 @@ from initiatives.exchange.imports import (
 from initiatives.models import Initiative
 from initiatives.services.permissions import may_export
 from initiatives.tasks import run_import_job
-from pops.admin import EditionAdmin, HistoryAdmin, InternalRecordAdmin, VocabularyAdmin, register_vocabularies
+from pops.admin import (
+    EditionAdmin,
+    HistoryAdmin,
+    InternalRecordAdmin,
+    NeutralMessagesMixin,
+    VocabularyAdmin,
+    register_vocabularies,
+)
 from pops.spreadsheets import export_response
 
 from . import anvur
@@ -43,7 +50,7 @@ register_vocabularies(admin.site, [ProductCategory], VocabularyAdmin)
 
 
 @admin.register(SDG)
-class SDGAdmin(TranslationAdmin):
+class SDGAdmin(NeutralMessagesMixin, TranslationAdmin):
     list_display = ("number", "name", "color")
     search_fields = ("name_it", "name_en", "=number")
 

@@ -208,6 +208,27 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
         ),
     )
 
+    # The history credits each version to who edited it (history_user) and,
+    # beside it, to who approved it: the curator of the publication recorded
+    # at the same time in the workflow (StateTransition).
+    history_list_display = ["approved_by"]
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        from django.db.models import OuterRef, Subquery
+
+        approvals = StateTransition.objects.filter(
+            initiative=OuterRef(pk_name), to_state=Initiative.State.PUBLISHED, at=OuterRef("history_date")
+        )
+        return (
+            super()
+            .get_history_queryset(request, history_manager, pk_name, object_id)
+            .annotate(approver_name=Subquery(approvals.values("by__username")[:1]))
+        )
+
+    @admin.display(description=_("approved by"))
+    def approved_by(self, record) -> str:
+        return record.approver_name or "—"
+
     def save_model(self, request, obj, form, change):
         if change:
             # A revert from the history loads a past version whole: its state
