@@ -17,8 +17,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 _LINE_ENDINGS = re.compile(r"\r\n?")
-# A word and the blanks after it, so that joining the pieces gives the text back.
-_WORDS = re.compile(r"\S+\s*|\s+")
+# A word, or a run of punctuation, with the blanks after it: joining the pieces
+# gives the text back, and "Torino." → "Torino e cintura." inserts two words.
+_WORDS = re.compile(r"\w+\s*|[^\w\s]+\s*|\s+")
 
 DELETED = _("deleted")
 INSERTED = _("inserted")

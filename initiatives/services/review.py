@@ -10,10 +10,16 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Initiative, Participation, StateTransition
 from initiatives.translation import InitiativeTranslation
 from pops.text import normalise_line_endings, word_diff
+
+
+def _or_dash(value) -> str:
+    return "—" if value is None else str(value)
+
 
 # Related rows summarised as text lines, so that a change in people, partners,
 # places, products or impacts shows in the diff like any field.
@@ -22,8 +28,14 @@ RELATED_SUMMARIES = {
     "partnerships": lambda p: f"{p.organisation.name} — {p.get_role_display()}",
     "places": str,
     "products": lambda p: f"{p.title} ({p.category.name})",
-    "impacts": lambda i: f"{i.get_kind_display()}: {i.description} [{i.indicator} {i.baseline}→{i.target}→{i.value}]",
+    "impacts": lambda i: (
+        f"{i.get_kind_display()}: {i.description} "
+        f"[{i.indicator} {'→'.join(_or_dash(v) for v in (i.baseline, i.target, i.value))}]"
+    ),
 }
+
+
+YES, NO = _("yes"), _("no")
 
 
 @dataclass
@@ -59,6 +71,8 @@ def snapshot(initiative: Initiative, *, relations: bool = True) -> dict[str, str
         value = getattr(initiative, field.name)
         if field.choices and value:
             value = getattr(initiative, f"get_{field.name}_display")()
+        elif isinstance(value, bool):
+            value = YES if value else NO
         # A version stored before line endings were normalised compares equal.
         values[str(field.verbose_name)] = "" if value is None else normalise_line_endings(str(value))
     if not relations:

@@ -98,9 +98,16 @@ def test_the_diff_marks_only_the_words_that_changed():
 
 def test_the_diff_labels_its_marks_for_screen_readers_and_escapes_text():
     with translation.override("en"):
-        before, after = word_diff("a <b>", "a <i>")
-    assert '<span class="visually-hidden">deleted </span>&lt;b&gt;' in before
-    assert '<span class="visually-hidden">inserted </span>&lt;i&gt;' in after
+        before, after = word_diff("a <b>bold", "a <i>italic")
+    assert '<del><span class="visually-hidden">deleted </span>b</del>' in before
+    assert '<ins><span class="visually-hidden">inserted </span>i</ins>' in after
+    assert "<b>" not in before and "&lt;" in before and "<i>" not in after
+
+
+def test_punctuation_is_a_word_of_its_own():
+    before, after = word_diff("Laboratori a Torino.", "Laboratori a Torino e cintura.")
+    assert "<del>" not in before
+    assert after.count("<ins>") == 1 and "e cintura</ins>." in after
 
 
 def test_the_diff_keeps_line_breaks():
@@ -118,7 +125,7 @@ def test_only_changed_fields_are_listed_and_shown_word_by_word(client, curator):
     with translation.override("en"):
         page = client.get(reverse("admin:initiatives_initiative_review", args=[copy.pk])).content.decode()
     table = page[page.index('class="pops-diff"') : page.index("</table>", page.index('class="pops-diff"'))]
-    assert "Moncalieri.</ins>" in table and "Torino.</del>" in table
+    assert "Moncalieri</ins>." in table and "Torino</del>." in table
     assert "<del>Coltivare" not in table  # the unchanged words are not struck
     assert "title" not in table.lower()
 
