@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from pops.admin import NeutralMessagesMixin
+
 from .models import (
     InterventionArea,
     PerformanceObjective,
@@ -15,7 +17,7 @@ from .models import (
 
 
 @admin.register(Plan)
-class PlanAdmin(TranslationAdmin):
+class PlanAdmin(NeutralMessagesMixin, TranslationAdmin):
     list_display = ("title", "kind", "code", "start_year", "end_year")
     list_filter = ("kind",)
     search_fields = ("title_it", "title_en", "code")
@@ -28,7 +30,7 @@ class InterventionAreaInline(TranslationTabularInline):
 
 
 @admin.register(Vision)
-class VisionAdmin(TranslationAdmin):
+class VisionAdmin(NeutralMessagesMixin, TranslationAdmin):
     list_display = ("name", "plan", "position")
     list_filter = ("plan",)
     list_select_related = ("plan",)
@@ -37,7 +39,7 @@ class VisionAdmin(TranslationAdmin):
 
 
 @admin.register(InterventionArea)
-class InterventionAreaAdmin(TranslationAdmin):
+class InterventionAreaAdmin(NeutralMessagesMixin, TranslationAdmin):
     list_display = ("name", "vision", "position")
     list_filter = ("vision__plan", "vision")
     list_select_related = ("vision",)
@@ -46,7 +48,7 @@ class InterventionAreaAdmin(TranslationAdmin):
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(NeutralMessagesMixin, admin.ModelAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
@@ -58,7 +60,7 @@ class StrategicObjectiveInline(TranslationTabularInline):
 
 
 @admin.register(StrategicPillar)
-class StrategicPillarAdmin(TranslationAdmin):
+class StrategicPillarAdmin(NeutralMessagesMixin, TranslationAdmin):
     list_display = ("name", "plan", "position")
     list_filter = ("plan",)
     list_select_related = ("plan",)
@@ -67,7 +69,7 @@ class StrategicPillarAdmin(TranslationAdmin):
 
 
 @admin.register(StrategicObjective)
-class StrategicObjectiveAdmin(TranslationAdmin):
+class StrategicObjectiveAdmin(NeutralMessagesMixin, TranslationAdmin):
     list_display = ("code", "title", "pillar")
     list_filter = ("pillar__plan", "pillar")
     list_select_related = ("pillar",)
@@ -82,7 +84,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(PerformanceObjective)
-class PerformanceObjectiveAdmin(TranslationAdmin):
+class PerformanceObjectiveAdmin(NeutralMessagesMixin, TranslationAdmin):
     list_display = ("code", "title", "strategic_objective", "responsible_structure", "target_value")
     list_filter = ("plan", "pillar", "responsible_structure")
     list_select_related = ("strategic_objective", "responsible_structure")

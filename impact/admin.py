@@ -22,7 +22,14 @@ from initiatives.exchange.imports import (
 from initiatives.models import Initiative
 from initiatives.services.permissions import may_export
 from initiatives.tasks import run_import_job
-from pops.admin import EditionAdmin, HistoryAdmin, VocabularyAdmin, register_vocabularies
+from pops.admin import (
+    EditionAdmin,
+    HistoryAdmin,
+    InternalRecordAdmin,
+    NeutralMessagesMixin,
+    VocabularyAdmin,
+    register_vocabularies,
+)
 from pops.spreadsheets import export_response
 
 from . import anvur
@@ -43,7 +50,7 @@ register_vocabularies(admin.site, [ProductCategory], VocabularyAdmin)
 
 
 @admin.register(SDG)
-class SDGAdmin(TranslationAdmin):
+class SDGAdmin(NeutralMessagesMixin, TranslationAdmin):
     list_display = ("number", "name", "color")
     search_fields = ("name_it", "name_en", "=number")
 
@@ -67,7 +74,7 @@ class ImpactAdmin(HistoryAdmin):
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
+class ExportRecordAdmin(InternalRecordAdmin):
     """The log of exports, and the ANVUR export form (a button on the list)."""
 
     list_display = ("created_at", "kind", "format", "row_count", "user", "source")
@@ -75,13 +82,6 @@ class ExportRecordAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     readonly_fields = ("kind", "format", "filters", "row_count", "user", "source", "created_at")
     change_list_template = "admin/impact/exportrecord/change_list.html"
-
-    def add_view(self, request, form_url="", extra_context=None):
-        # "Adding" an export record means making a new export.
-        return self.anvur_view(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_anvur_export_permission(self, request, obj=None) -> bool:
         """The ANVUR export reads initiatives: who may export them."""
@@ -124,7 +124,7 @@ class ExportRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(InternalRecordAdmin):
     """Large imports run by Celery: the list, and each job's page (progress,
     then the dry run's preview to confirm, or the import's outcome)."""
 
@@ -165,12 +165,6 @@ class ImportJobAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
     )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         return [

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pops.storage import private_storage
+from pops.text import NormalisedTextMixin
 from pops.vocabulary import Vocabulary, VocabularyQuerySet
 
 
@@ -99,7 +100,7 @@ class ProductCategory(Vocabulary):
         verbose_name_plural = _("product categories")
 
 
-class Product(models.Model):
+class Product(NormalisedTextMixin, models.Model):
     """An output of an initiative (a report, a device, a community hub...)."""
 
     initiative = models.ForeignKey(
@@ -130,7 +131,7 @@ class Product(models.Model):
         return self.title
 
 
-class Impact(models.Model):
+class Impact(NormalisedTextMixin, models.Model):
     """An expected or achieved change, with its indicator."""
 
     class Kind(models.TextChoices):

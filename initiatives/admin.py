@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 from modeltranslation.admin import TranslationAdmin
@@ -11,7 +12,7 @@ from initiatives.admin_review import publish_selected, review_urls
 from initiatives.exchange.admin import DataImportExportMixin
 from initiatives.exchange.census_admin import CensusWorkbookAdminMixin
 from initiatives.exchange.resources import InitiativeResource, PersonResource
-from initiatives.services.campaigns import campaign_figures
+from initiatives.services.campaigns import campaign_figures, campaign_non_respondents
 from initiatives.services.permissions import (
     has_author_account,
     is_staff_reviewer,
@@ -22,7 +23,7 @@ from initiatives.services.permissions import (
 from initiatives.services.workflow import WORKFLOW_FIELDS
 from initiatives.showcase.cache import showcase_cache_invalidate
 from initiatives.tasks import send_campaign_invitations
-from pops.admin import HistoryAdmin, VocabularyAdmin, register_vocabularies
+from pops.admin import HistoryAdmin, InternalRecordAdmin, VocabularyAdmin, register_vocabularies
 from stakeholders.models import Partnership
 
 from .models import (
@@ -207,6 +208,27 @@ class InitiativeAdmin(CensusWorkbookAdminMixin, DataImportExportMixin, HistoryAd
         ),
     )
 
+    # The history credits each version to who edited it (history_user) and,
+    # beside it, to who approved it: the curator of the publication recorded
+    # at the same time in the workflow (StateTransition).
+    history_list_display = ["approved_by"]
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        from django.db.models import OuterRef, Subquery
+
+        approvals = StateTransition.objects.filter(
+            initiative=OuterRef(pk_name), to_state=Initiative.State.PUBLISHED, at=OuterRef("history_date")
+        )
+        return (
+            super()
+            .get_history_queryset(request, history_manager, pk_name, object_id)
+            .annotate(approver_name=Subquery(approvals.values("by__username")[:1]))
+        )
+
+    @admin.display(description=_("approved by"))
+    def approved_by(self, record) -> str:
+        return record.approver_name or "—"
+
     def save_model(self, request, obj, form, change):
         if change:
             # A revert from the history loads a past version whole: its state
@@ -311,7 +333,12 @@ class CensusCampaignAdmin(HistoryAdmin, TranslationAdmin):
                 "<path:object_id>/figures/",
                 self.admin_site.admin_view(require_safe(self.figures_view)),
                 name="initiatives_censuscampaign_figures",
-            )
+            ),
+            path(
+                "<path:object_id>/figures/not-answered/",
+                self.admin_site.admin_view(require_safe(self.non_respondents_view)),
+                name="initiatives_censuscampaign_non_respondents",
+            ),
         ] + super().get_urls()
 
     def has_invite_permission(self, request, obj=None) -> bool:
@@ -336,14 +363,55 @@ class CensusCampaignAdmin(HistoryAdmin, TranslationAdmin):
         campaign = get_object_or_404(CensusCampaign, pk=object_id)
         if not self.has_view_permission(request, campaign):
             raise PermissionDenied
+        may_remind = self.has_invite_permission(request)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Response figures: %(name)s") % {"name": campaign.name},
             "opts": self.model._meta,
             "original": campaign,
             "figures": campaign_figures(campaign),
+            # Names and addresses: for who may write to them (invite, remind).
+            "may_remind": may_remind,
+            "non_respondents": campaign_non_respondents(campaign) if may_remind else None,
         }
         return TemplateResponse(request, "admin/initiatives/campaign_figures.html", context)
+
+    def non_respondents_view(self, request, object_id):
+        """Who has not answered yet, as a file (CSV, Excel-CSV or XLSX, `?format=`):
+        for who may send the invitations and reminders, since it holds addresses."""
+        from django.http import Http404
+        from django.shortcuts import get_object_or_404
+
+        from pops.spreadsheets import CSV, FORMATS, export_response
+
+        if not self.has_invite_permission(request):
+            raise PermissionDenied
+        fmt = request.GET.get("format", CSV)
+        if fmt not in FORMATS:
+            raise Http404
+        campaign = get_object_or_404(CensusCampaign, pk=object_id)
+        header = [
+            str(_("last name")),
+            str(_("first name")),
+            str(_("e-mail")),
+            str(_("department")),
+            str(_("role")),
+            str(_("invited on")),
+            str(_("reminders sent")),
+        ]
+        rows = (
+            (
+                invitation.person.last_name,
+                invitation.person.first_name,
+                invitation.person.email,
+                invitation.person.department.code if invitation.person.department else "",
+                invitation.person.get_role_display(),
+                timezone.localtime(invitation.invited_at).date() if invitation.invited_at else "",
+                invitation.reminders_sent,
+            )
+            for invitation in campaign_non_respondents(campaign)
+        )
+        return export_response(header, rows, fmt=fmt, filename=f"{campaign.slug}-not-answered")
 
     @admin.display(description=_("figures"))
     def figures_link(self, obj):
@@ -360,7 +428,7 @@ class CensusCampaignAdmin(HistoryAdmin, TranslationAdmin):
 
 
 @admin.register(CampaignInvitation)
-class CampaignInvitationAdmin(admin.ModelAdmin):
+class CampaignInvitationAdmin(InternalRecordAdmin):
     list_display = ("person", "campaign", "invited_at", "reminders_sent", "responded_at")
     list_filter = ("campaign",)
     list_select_related = ("person", "campaign")
@@ -388,7 +456,7 @@ class PlaceAdmin(HistoryAdmin):
 
 
 @admin.register(StateTransition)
-class StateTransitionAdmin(admin.ModelAdmin):
+class StateTransitionAdmin(InternalRecordAdmin):
     list_display = ("initiative", "from_state", "to_state", "by", "at")
     list_filter = ("to_state", "from_state")
     list_select_related = ("initiative", "by")
@@ -398,7 +466,7 @@ class StateTransitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(InternalRecordAdmin):
     list_display = ("subject", "to", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("subject", "to")
@@ -409,7 +477,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(CoauthorInvitation)
-class CoauthorInvitationAdmin(admin.ModelAdmin):
+class CoauthorInvitationAdmin(InternalRecordAdmin):
     list_display = ("email", "initiative", "invited_by", "created_at", "accepted_at")
     list_filter = ("accepted_at",)
     list_select_related = ("initiative", "invited_by")
@@ -419,7 +487,7 @@ class CoauthorInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(FormDraft)
-class FormDraftAdmin(admin.ModelAdmin):
+class FormDraftAdmin(InternalRecordAdmin):
     list_display = ("user", "initiative", "step", "updated_at")
     list_filter = ("step",)
     list_select_related = ("user", "initiative")

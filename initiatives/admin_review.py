@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from initiatives.services.conversation import message_post, thread
 from initiatives.services.initiatives import missing_for_submission
-from initiatives.services.review import changes_since_approved, possible_duplicates
+from initiatives.services.review import changes_since_approved, possible_duplicates, snapshot
 from initiatives.services.workflow import (
     TRANSITIONS,
     allowed_targets,
@@ -90,8 +90,14 @@ def review(model_admin, request, object_id):
     if not model_admin.has_review_permission(request):
         raise PermissionDenied
     initiative = get_object_or_404(
-        Initiative.objects.select_related("revision_of", "created_by").prefetch_related(
-            "transitions__by", "participations__person"
+        Initiative.objects.select_related("revision_of", "created_by", "campaign").prefetch_related(
+            "transitions__by",
+            "participations__person",
+            "partnerships__organisation",
+            "places",
+            "products__category",
+            "impacts",
+            *Initiative.CLASSIFICATIONS,
         ),
         pk=object_id,
     )
@@ -123,6 +129,7 @@ def review(model_admin, request, object_id):
             if nobody_to_write_to:
                 messages.warning(request, str(NOBODY_E_MAILED))
             return redirect("admin:initiatives_initiative_review_queue")
+    record = snapshot(initiative)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Review: %(title)s") % {"title": initiative.title},
@@ -130,7 +137,9 @@ def review(model_admin, request, object_id):
         "original": initiative,
         "initiative": initiative,
         "form": form,
-        "changes": changes_since_approved(initiative),
+        # The whole record as the public will read it, and what changed in it.
+        "record": record,
+        "changes": changes_since_approved(initiative, current=record),
         "missing": missing_for_submission(initiative),
         "duplicates": possible_duplicates(initiative),
         "rules": TRANSITIONS,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pops.links import link_matches, link_pk, link_token, new_secret
+from pops.text import NormalisedTextMixin
 from pops.uploads import CoverImageField
 from pops.vocabulary import Vocabulary
 
@@ -382,7 +383,7 @@ class InitiativeQuerySet(models.QuerySet):
         return self.filter(start_date__year__lte=year).filter(Q(end_date__isnull=True) | Q(end_date__year__gte=year))
 
 
-class Initiative(models.Model):
+class Initiative(NormalisedTextMixin, models.Model):
     """A social-impact initiative of the Politecnico's community."""
 
     class State(models.TextChoices):
@@ -734,7 +735,7 @@ class Initiative(models.Model):
         return None
 
 
-class Participation(models.Model):
+class Participation(NormalisedTextMixin, models.Model):
     """A person's part in an initiative."""
 
     class Role(models.TextChoices):
@@ -774,7 +775,7 @@ class Participation(models.Model):
         return f"{self.person} — {self.get_role_display()}"
 
 
-class Place(models.Model):
+class Place(NormalisedTextMixin, models.Model):
     """Where an initiative happens; coordinates are optional (for the map)."""
 
     initiative = models.ForeignKey(Initiative, models.CASCADE, related_name="places", verbose_name=_("initiative"))

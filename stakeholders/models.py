@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pops.text import NormalisedTextMixin
 from pops.vocabulary import Vocabulary
 
 
@@ -66,7 +67,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class Partnership(models.Model):
+class Partnership(NormalisedTextMixin, models.Model):
     """An organisation's role in an initiative."""
 
     class Role(models.TextChoices):

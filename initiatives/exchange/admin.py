@@ -350,7 +350,8 @@ class DataImportExportMixin(ImportExportMixin):
         counts = result.report.counts
         messages.success(
             request,
-            _("Import finished: %(new)d new, %(updated)d updated and %(unchanged)d unchanged %(what)s.")
+            # Labelled counts: Italian agrees no adjective with the model's gender.
+            _("Import of %(what)s finished. New: %(new)d; updated: %(updated)d; unchanged: %(unchanged)d.")
             % {
                 "new": counts["new"],
                 "updated": counts["update"],

@@ -115,6 +115,18 @@ class Figures:
     started: int = 0
     submitted: int = 0
     published: int = 0
+    # Answered: submitted an initiative in the campaign (the invitation says
+    # so, or one of theirs was submitted or published).
+    responded: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        """Responded over invited, from 0 to 1 (None when nobody was invited)."""
+        return self.responded / self.invited if self.invited else None
+
+    @property
+    def not_responded(self) -> int:
+        return self.invited - self.responded
 
 
 @dataclass
@@ -128,7 +140,9 @@ def campaign_figures(campaign: CensusCampaign) -> CampaignFigures:
     """Invited, started, submitted and published, overall and by department and
     role — the live version of the 2022 workshop's response slides. Two
     queries whatever the number of invitations."""
-    invitations = campaign.invitations.values_list("person__department__code", "person__role", "person__user_id")
+    invitations = campaign.invitations.values_list(
+        "person__department__code", "person__role", "person__user_id", "responded_at"
+    )
     states: dict[int, set[str]] = {}
     for user_id, state in Initiative.objects.filter(campaign=campaign, created_by__isnull=False).values_list(
         "created_by", "state"
@@ -139,13 +153,15 @@ def campaign_figures(campaign: CensusCampaign) -> CampaignFigures:
     by_department: dict[str, Figures] = {}
     by_role: dict[str, Figures] = {}
     role_labels = dict(Person.Role.choices)
-    for department, role, user_id in invitations:
+    for department, role, user_id, responded_at in invitations:
         user_states = states.get(user_id, set())
+        submitted = bool(user_states & set(SUBMITTED_STATES))
         counts = Counter(
             invited=1,
             started=1 if user_states else 0,
-            submitted=1 if user_states & set(SUBMITTED_STATES) else 0,
+            submitted=1 if submitted else 0,
             published=1 if State.PUBLISHED in user_states else 0,
+            responded=1 if submitted or responded_at else 0,
         )
         department = department or "—"
         role = str(role_labels.get(role, role))
@@ -153,3 +169,18 @@ def campaign_figures(campaign: CensusCampaign) -> CampaignFigures:
             for name, value in counts.items():
                 setattr(figures, name, getattr(figures, name) + value)
     return CampaignFigures(total, dict(sorted(by_department.items())), dict(sorted(by_role.items())))
+
+
+def campaign_non_respondents(campaign: CensusCampaign) -> list[CampaignInvitation]:
+    """The invited people who have not answered yet (no response recorded and
+    no initiative of theirs submitted in the campaign), by department and
+    name, with what a reminder by hand needs. Two queries."""
+    answered_users = Initiative.objects.filter(
+        campaign=campaign, created_by__isnull=False, state__in=SUBMITTED_STATES
+    ).values("created_by")
+    return list(
+        campaign.invitations.filter(responded_at__isnull=True)
+        .exclude(person__user__in=answered_users)
+        .select_related("person__department")
+        .order_by("person__department__code", "person__last_name", "person__first_name", "pk")
+    )

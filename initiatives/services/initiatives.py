@@ -174,14 +174,27 @@ def initiative_start_update(*, initiative: Initiative, by) -> Initiative:
 
 
 @transaction.atomic
-def initiative_apply_update(*, copy: Initiative) -> Initiative:
-    """Publish a working copy: its content replaces the original's, then it goes."""
+def initiative_apply_update(*, copy: Initiative, approved_at=None) -> Initiative:
+    """Publish a working copy: its content replaces the original's, then it goes.
+
+    The original's history credits the content to who last edited the copy
+    (the researcher, usually), not to the curator who approved it: the
+    approval is the workflow's record, which the history shows beside it
+    (dated `approved_at`, the transition's time)."""
     original = Initiative.objects.select_for_update().get(pk=copy.revision_of_id)
     for field in Initiative._meta.concrete_fields:
         # The identity, workflow and census bookkeeping stay the original's.
         if field.name not in Initiative.BOOKKEEPING_FIELDS:
             setattr(original, field.attname, getattr(copy, field.attname))
     original._change_reason = "update approved"
+    last_edit = (
+        copy.history.filter(history_user__isnull=False).select_related("history_user").order_by("-history_date").first()
+    )
+    author = last_edit.history_user if last_edit else copy.created_by
+    if author is not None:
+        original._history_user = author
+    if approved_at is not None:
+        original._history_date = approved_at
     original.save()
     _copy_m2m(copy, original)
     for name in RELATED:

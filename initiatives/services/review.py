@@ -8,10 +8,20 @@ from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
-from initiatives.models import Initiative, Participation
+from initiatives.models import Initiative, Participation, StateTransition
 from initiatives.translation import InitiativeTranslation
+from pops.text import normalise_line_endings, word_diff
+
+
+def _or_dash(value) -> str:
+    return "—" if value is None else str(value)
+
 
 # Related rows summarised as text lines, so that a change in people, partners,
 # places, products or impacts shows in the diff like any field.
@@ -20,8 +30,14 @@ RELATED_SUMMARIES = {
     "partnerships": lambda p: f"{p.organisation.name} — {p.get_role_display()}",
     "places": str,
     "products": lambda p: f"{p.title} ({p.category.name})",
-    "impacts": lambda i: f"{i.get_kind_display()}: {i.description} [{i.indicator} {i.baseline}→{i.target}→{i.value}]",
+    "impacts": lambda i: (
+        f"{i.get_kind_display()}: {i.description} "
+        f"[{i.indicator} {'→'.join(_or_dash(v) for v in (i.baseline, i.target, i.value))}]"
+    ),
 }
+
+
+YES, NO = _("yes"), _("no")
 
 
 @dataclass
@@ -29,6 +45,20 @@ class Change:
     label: str
     before: str
     after: str
+
+    @cached_property
+    def _marked(self) -> tuple[SafeString, SafeString]:
+        return word_diff(self.before, self.after)
+
+    @property
+    def before_marked(self) -> SafeString:
+        """The approved text with the words taken out in <del>."""
+        return self._marked[0]
+
+    @property
+    def after_marked(self) -> SafeString:
+        """The proposed text with the words put in in <ins>."""
+        return self._marked[1]
 
 
 def snapshot(initiative: Initiative, *, relations: bool = True) -> dict[str, str]:
@@ -43,7 +73,10 @@ def snapshot(initiative: Initiative, *, relations: bool = True) -> dict[str, str
         value = getattr(initiative, field.name)
         if field.choices and value:
             value = getattr(initiative, f"get_{field.name}_display")()
-        values[str(field.verbose_name)] = "" if value is None else str(value)
+        elif isinstance(value, bool):
+            value = YES if value else NO
+        # A version stored before line endings were normalised compares equal.
+        values[str(field.verbose_name)] = "" if value is None else normalise_line_endings(str(value))
     if not relations:
         return values
     for field in Initiative.plain_m2m_fields():
@@ -63,7 +96,7 @@ def _approved_version(initiative: Initiative) -> Initiative | None:
     return record.instance if record else None
 
 
-def changes_since_approved(initiative: Initiative) -> list[Change] | None:
+def changes_since_approved(initiative: Initiative, *, current: dict[str, str] | None = None) -> list[Change] | None:
     """The differences from the version the public sees (None if never approved).
 
     For a proposed update this compares with the published original; for an
@@ -73,13 +106,60 @@ def changes_since_approved(initiative: Initiative) -> list[Change] | None:
     approved = _approved_version(initiative)
     if approved is None:
         return None
-    after = snapshot(initiative)
+    after = current if current is not None else snapshot(initiative)
     before = snapshot(approved, relations=bool(initiative.revision_of_id))
     return [
         Change(label, before.get(label, ""), after.get(label, ""))
         for label in after
         if label in before and before[label] != after[label]
     ]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A part of the review queue: how many, and since when the oldest waits."""
+
+    count: int
+    oldest_since: object  # datetime | None
+
+    @property
+    def oldest_age(self):
+        """How long the oldest has been waiting (a timedelta), or None."""
+        return timezone.now() - self.oldest_since if self.oldest_since else None
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    on_staff: Waiting  # submitted: staff must decide
+    on_researchers: Waiting  # changes requested: the researchers must answer
+
+
+def review_queue_figures() -> QueueFigures:
+    """The review queue in two parts, with the age of the oldest in each:
+    waiting on staff (submitted, since its submission) and waiting on the
+    researchers (changes requested, since staff asked). Two queries."""
+    State = Initiative.State
+    counts = {
+        row["state"]: row
+        for row in Initiative.objects.filter(state__in=[State.SUBMITTED, State.CHANGES_REQUESTED])
+        .values("state")
+        .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+        .order_by()
+    }
+    # Since the latest request for changes of each initiative still waiting: the oldest of those.
+    asked = (
+        StateTransition.objects.filter(initiative__state=State.CHANGES_REQUESTED, to_state=State.CHANGES_REQUESTED)
+        .values("initiative")
+        .annotate(last=Max("at"))
+        .order_by("last")
+        .values_list("last", flat=True)
+        .first()
+    )
+    submitted = counts.get(State.SUBMITTED, {})
+    return QueueFigures(
+        on_staff=Waiting(submitted.get("count", 0), submitted.get("oldest")),
+        on_researchers=Waiting(counts.get(State.CHANGES_REQUESTED, {}).get("count", 0), asked),
+    )
 
 
 def _normalise(title: str) -> str:

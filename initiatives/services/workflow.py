@@ -169,7 +169,7 @@ def initiative_transition(
         # A proposed update: its content replaces the public version, which
         # keeps its identity, history and publication date.
         from_state = initiative.state
-        initiative = initiative_apply_update(copy=initiative)
+        initiative = initiative_apply_update(copy=initiative, approved_at=now)
         record = StateTransition.objects.create(
             initiative=initiative,
             from_state=from_state,
@@ -191,6 +191,9 @@ def initiative_transition(
     if to == State.PUBLISHED and initiative.published_at is None:
         initiative.published_at = now
     initiative._change_reason = f"{record.from_state} → {to}"
+    # The history row of the move has the transition's own time: the history
+    # page finds who decided it (StateTransition.by) by that time.
+    initiative._history_date = now
     initiative.save(update_fields=["state", "submitted_at", "published_at", "updated_at"])
     if State.PUBLISHED in (record.from_state, to):
         showcase_cache_invalidate()

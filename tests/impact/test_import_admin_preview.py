@@ -87,7 +87,7 @@ def test_a_possible_duplicate_is_compared_and_decided_per_row_in_the_confirmatio
     response = confirm_at_once(client, page)
     assert response.status_code == 302
     said = [str(m) for m in get_messages(response.wsgi_request)]
-    assert said[0] == "Import finished: 0 new, 0 updated and 0 unchanged initiatives."
+    assert said[0] == "Import of initiatives finished. New: 0; updated: 0; unchanged: 0."
     assert "1 possible duplicate without a choice" in said[1]
     existing.refresh_from_db()
     assert existing.summary_it == "Orti nei cortili delle scuole." and Initiative.objects.count() == 1
@@ -145,7 +145,7 @@ def test_staff_import_the_valid_rows_only_and_download_the_bad_ones_to_correct(c
     assert response.status_code == 302
     assert sorted(Initiative.objects.values_list("title_it", flat=True)) == ["Altra", "Buona"]
     said = [str(m) for m in get_messages(response.wsgi_request)]
-    assert said[0] == "Import finished: 2 new, 0 updated and 0 unchanged initiatives."
+    assert said[0] == "Import of initiatives finished. New: 2; updated: 0; unchanged: 0."
     assert said[1].startswith("Not imported: 1 row with errors.") and 'href="/en/admin/' in said[1]
 
     # The corrected file imports the row left out.
@@ -180,7 +180,7 @@ def test_the_message_after_an_import_is_the_portals_gettext_string(client, staff
     response = confirm_at_once(client, page, language="it")
     [message] = [str(m) for m in get_messages(response.wsgi_request)]
     # The portal's msgid (locale/ translates it), not the library's, filled in.
-    assert message == "«Import finished: 1 new, 0 updated and 0 unchanged iniziative.»"
+    assert message == "«Import of iniziative finished. New: 1; updated: 0; unchanged: 0.»"
 
 
 def test_organisations_get_the_same_preview(client, staff):

@@ -93,3 +93,105 @@ def test_figures_count_invited_started_submitted_and_published_by_department(cam
         0,
     )
     assert figures.by_department["DIST"].invited == invited
+
+
+# --- Response rates and who has not answered ----------------------------------------
+
+
+def _answered_and_quiet(campaign):
+    """Four invited in DIST: one submitted, one answered by the invitation's
+    record, one only started, one silent."""
+    from initiatives.services.campaigns import campaign_invite
+
+    dist = Department.objects.get(code="DIST")
+    people = PersonFactory.create_batch(4, department=dist)
+    campaign.target_departments.clear()
+    campaign.target_people.set(people)
+    campaign_invite(campaign=campaign)
+    for person in people:
+        person.refresh_from_db()
+    submitter, recorded, starter, _silent = people
+    InitiativeFactory(created_by=submitter.user, campaign=campaign, submitted=True)
+    CampaignInvitation.objects.filter(person=recorded).update(responded_at=timezone.now())
+    InitiativeFactory(created_by=starter.user, campaign=campaign, state=Initiative.State.DRAFT)
+    return people
+
+
+def test_figures_give_the_response_rate_overall_and_by_department(campaign, django_assert_num_queries):
+    _answered_and_quiet(campaign)
+    with django_assert_num_queries(2):
+        figures = campaign_figures(campaign)
+    assert (figures.total.invited, figures.total.responded, figures.total.not_responded) == (4, 2, 2)
+    assert figures.total.response_rate == 0.5
+    assert figures.by_department["DIST"].response_rate == 0.5
+
+
+def test_nobody_invited_has_no_rate():
+    from initiatives.services.campaigns import Figures
+
+    assert Figures().response_rate is None
+
+
+def test_the_list_of_who_has_not_answered(campaign, django_assert_num_queries):
+    from initiatives.services.campaigns import campaign_non_respondents
+
+    _submitter, _recorded, starter, silent = _answered_and_quiet(campaign)
+    with django_assert_num_queries(1):
+        quiet = campaign_non_respondents(campaign)
+    assert {invitation.person for invitation in quiet} == {starter, silent}
+
+
+@pytest.fixture
+def campaign_manager(client):
+    from initiatives.factories import UserFactory
+
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def test_the_figures_page_shows_rates_with_the_same_headers_in_every_table(client, campaign, campaign_manager):
+    from django.utils import translation
+
+    _answered_and_quiet(campaign)
+    with translation.override("en"):
+        page = client.get(reverse("admin:initiatives_censuscampaign_figures", args=[campaign.pk])).content.decode()
+    assert page.count(">Response rate</th>") == 3
+    assert "<td>50%</td>" in page
+    headers = ["Invited", "Answered", "Response rate", "Not answered", "Started", "Submitted", "Published"]
+    for table in page.split('<table class="pops-figures">')[1:4]:
+        found = [h for h in headers if f">{h}</th>" in table]
+        assert found == headers
+    assert 'id="non-respondents"' in page
+
+
+def test_who_has_not_answered_downloads_as_csv(client, campaign, campaign_manager):
+    from django.utils import translation
+
+    _submitter, _recorded, starter, silent = _answered_and_quiet(campaign)
+    with translation.override("en"):
+        url = reverse("admin:initiatives_censuscampaign_non_respondents", args=[campaign.pk])
+        response = client.get(url, {"format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('-not-answered.csv"')
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("last name,first name,e-mail,department")
+    assert len(lines) == 3
+    assert starter.email in body and silent.email in body
+    assert client.get(url, {"format": "pdf"}).status_code == 404
+
+
+def test_the_list_of_addresses_needs_the_right_to_invite(client, campaign):
+    from django.contrib.auth.models import Permission
+
+    from initiatives.factories import UserFactory
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+    client.force_login(viewer)
+    _answered_and_quiet(campaign)
+    page = client.get(reverse("admin:initiatives_censuscampaign_figures", args=[campaign.pk]))
+    assert page.status_code == 200 and 'id="non-respondents"' not in page.content.decode()
+    url = reverse("admin:initiatives_censuscampaign_non_respondents", args=[campaign.pk])
+    assert client.get(url).status_code == 403

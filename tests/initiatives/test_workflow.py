@@ -137,7 +137,9 @@ def test_a_submission_notifies_pops_staff(cast, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         initiative_transition(initiative=initiative, to=S.SUBMITTED, by=users["creator"])
     assert [m.to for m in mail.outbox] == [["pops-staff@polito.it"]]
-    assert f"/admin/initiatives/initiative/{initiative.pk}/change/" in mail.outbox[0].body
+    # The review page, where the decision is taken: not the change form, whose state is read-only.
+    assert f"/admin/initiatives/initiative/{initiative.pk}/review/" in mail.outbox[0].body
+    assert "/change/" not in mail.outbox[0].body
 
 
 def test_a_decision_taken_on_a_stale_copy_is_judged_against_the_state_in_the_database(cast):
