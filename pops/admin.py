@@ -239,7 +239,7 @@ def register_vocabularies(site: admin.AdminSite, models, admin_class=VocabularyA
 # imported by every app's admin, so autodiscovery registers them once, read-only.
 
 
-class AccessAttemptAdmin(admin.ModelAdmin):
+class AccessAttemptAdmin(NeutralMessagesMixin, admin.ModelAdmin):
     """Failed logins by username and address. Deleting a row unlocks it."""
 
     list_display = ("attempt_time", "username", "ip_address", "path_info", "failures_since_start")

@@ -2,6 +2,7 @@
 nothing deleted, the old address redirecting, the record, and the undo."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -72,6 +73,9 @@ def pair(**other):
         start_date=datetime.date(2024, 3, 1),
         end_date=None,
         lead=lead_a,
+        # Fixed money: random amounts could mix into funding over the budget.
+        budget=Decimal("20000"),
+        external_funding=Decimal("5000"),
     )
     b = InitiativeFactory(
         **{
@@ -82,6 +86,8 @@ def pair(**other):
             "start_date": datetime.date(2024, 2, 1),
             "end_date": datetime.date(2025, 6, 30),
             "lead": lead_b,
+            "budget": Decimal("10000"),
+            "external_funding": Decimal("2000"),
             **other,
         }
     )

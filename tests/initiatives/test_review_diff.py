@@ -77,7 +77,7 @@ def test_the_migration_rewrites_what_is_stored():
     initiative.history.filter(history_id=initiative.history.latest("history_date").history_id).update(
         description_it="A\r\nB"
     )
-    migration = importlib.import_module("initiatives.migrations.0011_normalise_line_endings")
+    migration = importlib.import_module("initiatives.migrations.0014_normalise_line_endings")
     migration.normalise(django_apps, None)
     initiative.refresh_from_db()
     place.refresh_from_db()
