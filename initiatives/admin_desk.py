@@ -50,6 +50,14 @@ def desk_links(request, site=admin.site) -> dict[str, list[Link]]:
         curation.append(Link(_("Review queue"), reverse("admin:initiatives_initiative_review_queue")))
     if _may(initiatives, "view", request):
         curation.append(Link(_("All initiatives"), reverse("admin:initiatives_initiative_changelist")))
+    if _may(initiatives, "merge", request):
+        curation.append(
+            Link(
+                _("Merges of initiatives"),
+                reverse("admin:initiatives_initiative_merges"),
+                _("Every merge, with its undo."),
+            )
+        )
     if _may(campaigns, "view", request):
         curation.append(Link(_("Census campaigns"), reverse("admin:initiatives_censuscampaign_changelist")))
     if _may(initiatives, "census_import", request):

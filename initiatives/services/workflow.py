@@ -34,6 +34,7 @@ MESSAGE_REQUIRED = _("Please write a message for the researchers explaining why.
 UPDATE_APPROVED = _("Proposed update approved and published.")
 NOT_ALLOWED = _("You cannot move this initiative from “%(from)s” to “%(to)s”.")
 ONLY_SUBMITTED = _("Its state is “%(state)s”: only submitted initiatives can be published.")
+MERGED_AWAY = _("This initiative was merged into another one: decide on that one, or undo the merge first.")
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,10 @@ def actors_of(user, initiative: Initiative) -> set[str]:
 
 
 def allowed_targets(initiative: Initiative, user) -> list[str]:
-    """The states this user may move the initiative to, in table order."""
+    """The states this user may move the initiative to, in table order (none
+    for one merged into another: it stays as it was, for an undo)."""
+    if initiative.merged_into_id:
+        return []
     actors = actors_of(user, initiative)
     targets = []
     for (frm, to), rule in TRANSITIONS.items():
@@ -155,8 +159,10 @@ def initiative_transition(
     """
     initiative.refresh_from_db(
         from_queryset=Initiative.objects.select_for_update(),
-        fields=["state", "revision_of", "submitted_at", "published_at"],
+        fields=["state", "revision_of", "submitted_at", "published_at", "merged_into"],
     )
+    if initiative.merged_into_id:
+        raise PermissionDenied(MERGED_AWAY)
     rule = TRANSITIONS.get((initiative.state, to))
     if rule is None or not _may(rule, by, initiative):
         raise PermissionDenied(NOT_ALLOWED % {"from": State(initiative.state).label, "to": State(to).label})

@@ -557,3 +557,27 @@ def test_by_default_the_survivor_keeps_its_values_and_fills_only_its_blanks():
     assert default["needs"] == "a"  # empty on both sides: nothing taken
     assert default["website"] == "a"
     assert {s.name: s.default for s in sets}["sectors"] == "both"
+
+
+def test_a_merged_away_initiative_cannot_move_in_the_workflow_until_the_merge_is_undone(client, curator):
+    from django.core.exceptions import PermissionDenied
+
+    from initiatives.services.workflow import MERGED_AWAY, allowed_targets, initiative_transition
+
+    a, b = pair()
+    merging.initiatives_merge(survivor=a, other=b, fields={}, sets={}, by=curator)
+    b.refresh_from_db()
+    assert b.state == Initiative.State.SUBMITTED and allowed_targets(b, curator) == []
+    with pytest.raises(PermissionDenied, match=str(MERGED_AWAY)):
+        initiative_transition(initiative=b, to=Initiative.State.PUBLISHED, by=curator)
+    b.refresh_from_db()
+    assert b.state == Initiative.State.SUBMITTED
+
+
+def test_the_desk_links_the_merges_to_who_may_merge(client, curator):
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:initiatives_initiative_merges") in page
+    viewer = UserFactory(is_staff=True, username="lettrice")
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_initiative"]))
+    client.force_login(viewer)
+    assert reverse("admin:initiatives_initiative_merges") not in client.get(reverse("admin:index")).content.decode()
