@@ -36,6 +36,7 @@ import pickle
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -261,17 +262,22 @@ def _cell_value(value):
 class Spool:
     """A plan's scratch store, a private temporary SQLite file (stdlib
     sqlite3; deleted when the plan is let go): the file's rows grouped by
-    the initiative they belong to, and each chunk of checked initiatives
-    (pickled) for census_apply. Memory then holds one chunk of initiatives,
-    not the file: the rest waits on disk."""
+    the initiative they belong to, and the checked initiatives (pickled one
+    by one) of each chunk for census_apply. Memory then holds one chunk of
+    initiatives, not the file: the rest waits on disk.
 
-    def __init__(self):
+    The vocabulary entries, people and organisations a row names are
+    pickled as references (the plan's objects, shared by every chunk)."""
+
+    def __init__(self, lookups: Lookups):
         # "" is a temporary on-disk database of this connection alone.
         self.db = sqlite3.connect("", check_same_thread=False)
         self.db.execute("CREATE TABLE raw (entry INTEGER, sheet INTEGER, number INTEGER, cells BLOB)")
-        self.db.execute("CREATE TABLE chunk (n INTEGER PRIMARY KEY, entries BLOB)")
+        self.db.execute("CREATE TABLE checked (entry INTEGER PRIMARY KEY, data BLOB)")
         self._pending: list[tuple] = []
-        self.chunks: set[int] = set()
+        self.chunks: dict[int, tuple[int, int]] = {}  # chunk -> its first and last entry
+        self.lookups = lookups
+        self._vocabulary = {id(item): (name, item.pk) for name, items in lookups.entries.items() for item in items}
 
     def add(self, entry: int, sheet: int, number: int, cells: tuple) -> None:
         self._pending.append((entry, sheet, number, pickle.dumps(cells, pickle.HIGHEST_PROTOCOL)))
@@ -297,38 +303,47 @@ class Spool:
             found[entry].append((sheet, number, pickle.loads(cells)))
         return found
 
+    def _reference(self, obj):
+        if isinstance(obj, PersonPlan):
+            return ("person", obj.index)
+        if isinstance(obj, OrganisationPlan):
+            return ("organisation", obj.index)
+        return self._vocabulary.get(id(obj))
+
     def put(self, n: int, entries: list[Entry]) -> None:
-        """Keep a chunk of checked initiatives; the people and organisations
-        their rows name are kept as their place in the plan's lists (the
-        plan's objects are shared by every chunk)."""
+        """Keep a chunk of checked initiatives."""
+        rows = []
         for entry in entries:
-            for row in entry.children.get(PEOPLE.name, []):
-                plan = row.pop("_person", None)
-                if plan is not None:
-                    row["_person_at"] = plan.index
-            for row in entry.children.get(PARTNERSHIPS.name, []):
-                plan = row.pop("_organisation", None)
-                if plan is not None:
-                    row["_organisation_at"] = plan.index
-        blob = pickle.dumps(entries, pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT OR REPLACE INTO chunk VALUES (?, ?)", (n, blob))
-        self.chunks.add(n)
+            stream = io.BytesIO()
+            pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+            pickler.persistent_id = self._reference
+            pickler.dump(entry)
+            rows.append((entry.index, stream.getvalue()))
+        self.db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?)", rows)
+        self.chunks[n] = (entries[0].index, entries[-1].index)
 
     def get(self, n: int, people: list, organisations: list) -> list[Entry]:
-        (blob,) = self.db.execute("SELECT entries FROM chunk WHERE n = ?", (n,)).fetchone()
-        entries = pickle.loads(blob)
-        for entry in entries:
-            for row in entry.children.get(PEOPLE.name, []):
-                if "_person_at" in row:
-                    row["_person"] = people[row.pop("_person_at")]
-            for row in entry.children.get(PARTNERSHIPS.name, []):
-                if "_organisation_at" in row:
-                    row["_organisation"] = organisations[row.pop("_organisation_at")]
+        def load(reference):
+            kind, at = reference
+            if kind == "person":
+                return people[at]
+            if kind == "organisation":
+                return organisations[at]
+            return self.lookups.by_pk[kind][at]
+
+        entries = []
+        first, last = self.chunks[n]
+        for (data,) in self.db.execute(
+            "SELECT data FROM checked WHERE entry BETWEEN ? AND ? ORDER BY entry", (first, last)
+        ):
+            unpickler = pickle.Unpickler(io.BytesIO(data))
+            unpickler.persistent_load = load
+            entries.append(unpickler.load())
         return entries
 
     def drop(self, n: int) -> None:
-        self.db.execute("DELETE FROM chunk WHERE n = ?", (n,))
-        self.chunks.discard(n)
+        first, last = self.chunks.pop(n)
+        self.db.execute("DELETE FROM checked WHERE entry BETWEEN ? AND ?", (first, last))
 
 
 # --- The plan: what the file says, checked and matched ----------------------------------------
@@ -386,7 +401,10 @@ class OrganisationPlan:
     index: int = 0  # place in the plan's list of organisations
 
 
-@dataclass
+_NOTHING = MappingProxyType({})  # what a let-go entry has of its rows: read-only, shared
+
+
+@dataclass(slots=True)
 class Entry:
     """One initiative of the file. While its chunk is checked it carries its
     values and rows; the plan keeps of it only what the preview shows (the
@@ -418,7 +436,7 @@ class Entry:
     def let_go(self) -> None:
         """Keep only what the plan shows: the rest is in the spool."""
         self.values = {"title_it": self.values.get("title_it")}
-        self.raw, self.children = {}, {}
+        self.raw, self.children = _NOTHING, _NOTHING
         self.changes = [(sheet, column) for sheet, column, *_rest in self.changes]
         if self.target is not None:
             self.target_public = self.target.is_public
@@ -577,7 +595,7 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
     lookups = Lookups()
     problems: list[Problem] = []
     notices: list[str] = []
-    spool = Spool()
+    spool = Spool(lookups)
     columns: dict[str, dict] = {}
     raws: dict[str, RawSheet] = {}
     entries: list[Entry] = []
@@ -646,6 +664,7 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
     organisations = list(register.organisations.values())
     for person in people:
         _settle_person(person, notices)
+        person.latest, person.positions, person.departments = {}, set(), set()
 
     # Compared with what is stored, a chunk at a time; a chunk with nothing
     # to write is let go.
