@@ -96,6 +96,8 @@ BATCH = 1000
 # Initiatives checked, matched, compared and written at a time: memory holds one
 # chunk of them (with their rows on every sheet), whatever the size of the file.
 CHUNK = 500
+# Of the initiatives to write (and of those left out), how many a preview lists.
+SHOWN = 500
 
 
 @dataclass(frozen=True)
@@ -486,10 +488,20 @@ class CensusPlan:
 
     def summary(self) -> dict:
         """What a job keeps of a dry run, as JSON: the totals, every problem
-        and notice, each initiative's outcome and what would change, and each
-        possible duplicate with its field-by-field comparison."""
+        and notice, and each possible duplicate with its field-by-field
+        comparison (each needs a choice); of the initiatives' outcomes and
+        what would change, the first SHOWN of those to write and of those
+        left out (the totals count them all), as the admin shows them."""
         duplicates = self.duplicates
         comparisons = duplicate_comparisons(duplicates, self)
+        shown = defaultdict(int)
+        entries = []
+        for e in self.entries:
+            group = e.outcome in (NEW, UPDATE), e.outcome in (INVALID, DUPLICATE)
+            if not any(group) or shown[group] >= SHOWN:
+                continue
+            shown[group] += 1
+            entries.append(e)
         return {
             "totals": self.totals,
             "problems": [p.as_dict() for p in self.problems],
@@ -503,7 +515,7 @@ class CensusPlan:
                     "outcome": e.outcome,
                     "changes": sorted({column or sheet for sheet, column, *_rest in e.changes}),
                 }
-                for e in self.entries
+                for e in entries
             ],
             "duplicates": [
                 {

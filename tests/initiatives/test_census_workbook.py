@@ -964,3 +964,12 @@ def test_all_or_nothing_holds_when_the_bad_row_is_in_the_last_chunk(monkeypatch)
         census_apply(plan, valid_only=True)
     assert calls == [2, 2]  # the last chunk has only the bad row: nothing to write
     assert not Initiative.objects.exists() and not Person.objects.exists() and not Organisation.objects.exists()
+
+
+def test_a_preview_lists_the_first_initiatives_of_each_kind_and_counts_them_all(monkeypatch):
+    InitiativeFactory(title_it="Orti di prima", state="published")
+    monkeypatch.setattr(census_import, "SHOWN", 1)
+    summary = census_plan(data=chunked_workbook(), chunk=2).summary()
+    assert summary["totals"]["new"] == 3 and summary["totals"]["invalid"] == 1
+    assert [(e["row"], e["outcome"]) for e in summary["entries"]] == [(2, NEW), (4, DUPLICATE)]
+    assert len(summary["duplicates"]) == 1 and len(summary["problems"]) == 1  # each needs a choice or a fix
