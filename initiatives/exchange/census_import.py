@@ -22,8 +22,17 @@ of the file leaves those rows alone, and so does a column left out.
 Why not django-import-export, as the flat import: it reads, validates and
 writes one row at a time, with several queries per row and per related
 column; a workbook of 5,000 initiatives (60,000 rows) must be checked in
-seconds, so this module loads every vocabulary and every candidate match in a
-constant number of queries and writes with bulk statements.
+seconds, so this module loads every vocabulary once, matches a chunk of
+initiatives (CHUNK) in a constant number of queries and writes with bulk
+statements.
+
+Memory. Each sheet is read once, a row at a time, into the plan's Spool (a
+temporary SQLite file) under the initiative it names; then the initiatives
+are parsed, checked and matched a chunk at a time, and compared and written
+a chunk at a time from the spool. What memory holds beyond one chunk: the
+vocabularies, the people and organisations the file names (shared by every
+chunk), and of each initiative what the preview shows (its row, title, slug,
+outcome, problems, the columns that change).
 """
 
 from __future__ import annotations
@@ -671,12 +680,11 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
         spool.put(n, part)
         for entry in part:
             entry.let_go()
-        gc.collect()
     people = list(register.people.values())
     organisations = list(register.organisations.values())
     for person in people:
         _settle_person(person, notices)
-        person.latest, person.positions, person.departments = {}, set(), set()
+        person.latest, person.positions, person.departments = _NOTHING, frozenset(), frozenset()
 
     # Compared with what is stored, a chunk at a time; a chunk with nothing
     # to write is let go.
@@ -697,7 +705,6 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
         for i, entry in zip(page, part, strict=True):
             entries[i] = entry
         del part
-        gc.collect()
     return CensusPlan(
         filename=filename,
         sheets=set(raws),
