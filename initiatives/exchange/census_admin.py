@@ -29,7 +29,7 @@ from impact.anvur import export_record
 from impact.models import ExportRecord, ImportJob
 from initiatives.exchange.census_export import write_census_template, write_census_workbook
 from initiatives.exchange.census_format import SHEETS_BY_NAME
-from initiatives.exchange.census_import import CHOICE_NEW, CHOICE_SKIP, CHOICE_UPDATE
+from initiatives.exchange.census_import import CHOICE_NEW, CHOICE_SKIP, CHOICE_UPDATE, SHOWN
 from initiatives.exchange.census_jobs import (
     ARRIVAL_LABELS,
     census_job_confirm,
@@ -229,7 +229,7 @@ class CensusWorkbookAdminMixin:
                 }
                 for d in preview.get("duplicates", [])
             ],
-            changed=[e for e in entries if e["outcome"] in ("new", "update")][:500],
+            changed=[e for e in entries if e["outcome"] in ("new", "update")][:SHOWN],
             valid_only=job.valid_rows_only,
             arrival=ARRIVAL_LABELS.get(job.arrival_state, ""),
             may_confirm=job.phase == ImportJob.Phase.DRY_RUN and job.state == ImportJob.State.CHECKED,

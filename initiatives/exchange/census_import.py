@@ -22,16 +22,30 @@ of the file leaves those rows alone, and so does a column left out.
 Why not django-import-export, as the flat import: it reads, validates and
 writes one row at a time, with several queries per row and per related
 column; a workbook of 5,000 initiatives (60,000 rows) must be checked in
-seconds, so this module loads every vocabulary and every candidate match in a
-constant number of queries and writes with bulk statements.
+seconds, so this module loads every vocabulary once, matches a chunk of
+initiatives (CHUNK) in a constant number of queries and writes with bulk
+statements.
+
+Memory. Each sheet is read once, a row at a time, into the plan's Spool (a
+temporary SQLite file) under the initiative it names; then the initiatives
+are parsed, checked and matched a chunk at a time, and compared and written
+a chunk at a time from the spool. What memory holds beyond one chunk: the
+vocabularies, the people and organisations the file names (shared by every
+chunk), and of each initiative what the preview shows (its row, title, slug,
+outcome, problems, the columns that change).
 """
 
 from __future__ import annotations
 
+import datetime
+import gc
 import io
 import logging
+import pickle
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -88,6 +102,11 @@ CHOICE_NEW = "new"
 CHOICE_SKIP = "skip"
 CHOICE_UPDATE = "update:"  # followed by the slug of the initiative to update
 BATCH = 1000
+# Initiatives checked, matched, compared and written at a time: memory holds one
+# chunk of them (with their rows on every sheet), whatever the size of the file.
+CHUNK = 500
+# Of the initiatives to write (and of those left out), how many a preview lists.
+SHOWN = 500
 
 
 @dataclass(frozen=True)
@@ -124,19 +143,19 @@ class CensusFileError(Exception):
 class RawSheet:
     name: str
     headers: list[str]
-    rows: list[tuple[int, tuple]]  # (spreadsheet row number, cells)
+    rows: list[tuple[int, tuple]] = field(default_factory=list)  # (spreadsheet row number, cells)
 
 
-def read_workbook(data: bytes) -> dict[str, RawSheet]:
-    """The sheets of the workbook that the census format knows, with their
-    rows (empty rows left out). The archive's declared sizes are checked
-    before anything is decompressed (exchange.files.check_xlsx), and the
-    rows, columns and cells are bounded while they are read.
+def _open_workbook(data: bytes):
+    """The workbook, and the title of each sheet the census format knows
+    (by its name). The archive's declared sizes are checked before anything
+    is decompressed (exchange.files.check_xlsx).
 
     Read with python-calamine (Rust) rather than openpyxl: on the bench's
     workbook of 1,000 initiatives (13,000 rows) it reads every sheet in
-    0.24 s against openpyxl's 2.7 s in read-only mode, a third of the whole
-    dry run."""
+    0.24 s against openpyxl's 2.7 s in read-only mode. Calamine holds one
+    sheet's cells at a time on its side (bounded by the POPS_IMPORT_MAX_*
+    settings); the rows reach Python one at a time (`iter_rows`)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     from initiatives.exchange.files import check_xlsx
@@ -148,28 +167,86 @@ def read_workbook(data: bytes) -> dict[str, RawSheet]:
         raise CensusFileError(" ".join(exc.messages)) from None
     except (CalamineError, ValueError, OSError):
         raise CensusFileError(_("This file is not a readable Excel workbook (.xlsx).")) from None
-    sheets: dict[str, RawSheet] = {}
+    titles: dict[str, str] = {}
     for title in workbook.sheet_names:
         name = header_key(title)
         if name == LEGEND or name not in SHEETS_BY_NAME:
             continue
-        if name in sheets:
+        if name in titles:
             raise CensusFileError(_("The workbook has two “%(sheet)s” sheets.") % {"sheet": name})
-        try:
-            raw = _read_sheet(workbook, title, name)
-        except (CalamineError, ValueError, OSError):
-            raise CensusFileError(
-                _("The sheet “%(sheet)s” cannot be read: save the file again as an Excel workbook (.xlsx).")
-                % {"sheet": title}
-            ) from None
-        if raw is not None:  # a sheet with nothing at all on it is as if left out
+        titles[name] = title
+    return workbook, titles
+
+
+def _stream_sheet(workbook, title: str, name: str):
+    """The sheet's header (a RawSheet without rows) and an iterator of its
+    non-empty rows, bounded while they are read; (None, None) for a sheet
+    with nothing at all on it, which is as if left out."""
+    rows = _sheet_rows(workbook, title)
+    for _number, cells in rows:
+        headers = ["" if cell is None else str(cell).strip() for cell in cells]
+        return RawSheet(name, headers), rows
+    return None, None
+
+
+def _sheet_rows(workbook, title: str):
+    from python_calamine import CalamineError
+
+    max_rows, max_columns, max_chars = _limits()
+    try:
+        for number, cells in enumerate(workbook.get_sheet_by_name(title).iter_rows(), start=1):
+            cells = [_cell_value(cell) for cell in cells]
+            while cells and cells[-1] is None:
+                cells.pop()
+            if not cells:
+                continue
+            if number > max_rows + 1:
+                raise CensusFileError(
+                    _("The sheet “%(sheet)s” has more than %(max)d rows: split the file.")
+                    % {"sheet": title, "max": max_rows}
+                )
+            if len(cells) > max_columns:
+                raise CensusFileError(
+                    _("The sheet “%(sheet)s” has more than %(max)d columns.") % {"sheet": title, "max": max_columns}
+                )
+            for cell in cells:
+                if isinstance(cell, str) and len(cell) > max_chars:
+                    raise CensusFileError(
+                        _("Row %(row)d of the sheet “%(sheet)s” has a cell of more than %(max)d characters.")
+                        % {"row": number, "sheet": title, "max": max_chars}
+                    )
+            yield number, tuple(cells)
+    except (CalamineError, ValueError, OSError):
+        raise CensusFileError(
+            _("The sheet “%(sheet)s” cannot be read: save the file again as an Excel workbook (.xlsx).")
+            % {"sheet": title}
+        ) from None
+
+
+def read_workbook(data: bytes) -> dict[str, RawSheet]:
+    """The sheets of the workbook that the census format knows, each whole,
+    with its rows (empty rows left out). The import streams the sheets
+    instead (census_plan); this is for reading a small file at once."""
+    workbook, titles = _open_workbook(data)
+    sheets: dict[str, RawSheet] = {}
+    for name, title in titles.items():
+        raw, rows = _stream_sheet(workbook, title, name)
+        if raw is not None:
+            raw.rows = [(number, cells) for number, cells in rows if _has_text(cells)]
             sheets[name] = raw
     if INITIATIVES.name not in sheets:
-        raise CensusFileError(
-            _("The workbook has no “%(sheet)s” sheet: start from the template, which has every sheet.")
-            % {"sheet": INITIATIVES.name}
-        )
+        raise CensusFileError(_no_initiatives_sheet())
     return sheets
+
+
+def _no_initiatives_sheet() -> str:
+    return _("The workbook has no “%(sheet)s” sheet: start from the template, which has every sheet.") % {
+        "sheet": INITIATIVES.name
+    }
+
+
+def _has_text(cells: tuple) -> bool:
+    return any(cell is not None and str(cell).strip() for cell in cells)
 
 
 def _limits() -> tuple[int, int, int]:
@@ -190,37 +267,94 @@ def _cell_value(value):
     return value
 
 
-def _read_sheet(workbook, title: str, name: str) -> RawSheet | None:
-    max_rows, max_columns, max_chars = _limits()
-    headers: list[str] | None = None
-    body: list[tuple[int, tuple]] = []
-    for number, cells in enumerate(workbook.get_sheet_by_name(title).iter_rows(), start=1):
-        cells = [_cell_value(cell) for cell in cells]
-        while cells and cells[-1] is None:
-            cells.pop()
-        if not cells:
-            continue
-        if number > max_rows + 1:
-            raise CensusFileError(
-                _("The sheet “%(sheet)s” has more than %(max)d rows: split the file.")
-                % {"sheet": title, "max": max_rows}
-            )
-        if len(cells) > max_columns:
-            raise CensusFileError(
-                _("The sheet “%(sheet)s” has more than %(max)d columns.") % {"sheet": title, "max": max_columns}
-            )
-        for cell in cells:
-            if isinstance(cell, str) and len(cell) > max_chars:
-                raise CensusFileError(
-                    _("Row %(row)d of the sheet “%(sheet)s” has a cell of more than %(max)d characters.")
-                    % {"row": number, "sheet": title, "max": max_chars}
-                )
-        if headers is None:
-            headers = ["" if cell is None else str(cell).strip() for cell in cells]
-            continue
-        if any(cell is not None and str(cell).strip() for cell in cells):
-            body.append((number, tuple(cells)))
-    return None if headers is None else RawSheet(name, headers, body)
+# --- The scratch store: the file's rows, and the checked initiatives, a chunk at a time ------
+
+
+class Spool:
+    """A plan's scratch store, a private temporary SQLite file (stdlib
+    sqlite3; deleted when the plan is let go): the file's rows grouped by
+    the initiative they belong to, and the checked initiatives (pickled one
+    by one) of each chunk for census_apply. Memory then holds one chunk of
+    initiatives, not the file: the rest waits on disk.
+
+    The vocabulary entries, people and organisations a row names are
+    pickled as references (the plan's objects, shared by every chunk)."""
+
+    def __init__(self, lookups: Lookups):
+        # "" is a temporary on-disk database of this connection alone.
+        self.db = sqlite3.connect("", check_same_thread=False)
+        self.db.execute("CREATE TABLE raw (entry INTEGER, sheet INTEGER, number INTEGER, cells BLOB)")
+        self.db.execute("CREATE TABLE checked (entry INTEGER PRIMARY KEY, data BLOB)")
+        self._pending: list[tuple] = []
+        self.chunks: dict[int, tuple[int, int]] = {}  # chunk -> its first and last entry
+        self.lookups = lookups
+        self._vocabulary = {id(item): (name, item.pk) for name, items in lookups.entries.items() for item in items}
+
+    def add(self, entry: int, sheet: int, number: int, cells: tuple) -> None:
+        self._pending.append((entry, sheet, number, pickle.dumps(cells, pickle.HIGHEST_PROTOCOL)))
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self.db.executemany("INSERT INTO raw VALUES (?, ?, ?, ?)", self._pending)
+            self._pending = []
+
+    def index(self) -> None:
+        self.flush()
+        self.db.execute("CREATE INDEX raw_entry ON raw (entry, sheet, number)")
+
+    def rows(self, first: int, last: int) -> dict[int, list[tuple[int, int, tuple]]]:
+        """entry index -> [(sheet order, row number, cells)] for the entries first..last."""
+        found: dict[int, list] = defaultdict(list)
+        for entry, sheet, number, cells in self.db.execute(
+            "SELECT entry, sheet, number, cells FROM raw WHERE entry BETWEEN ? AND ? ORDER BY entry, sheet, number",
+            (first, last),
+        ):
+            found[entry].append((sheet, number, pickle.loads(cells)))
+        return found
+
+    def _reference(self, obj):
+        if isinstance(obj, PersonPlan):
+            return ("person", obj.index)
+        if isinstance(obj, OrganisationPlan):
+            return ("organisation", obj.index)
+        return self._vocabulary.get(id(obj))
+
+    def put(self, n: int, entries: list[Entry]) -> None:
+        """Keep a chunk of checked initiatives."""
+        rows = []
+        for entry in entries:
+            stream = io.BytesIO()
+            pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+            pickler.persistent_id = self._reference
+            pickler.dump(entry)
+            rows.append((entry.index, stream.getvalue()))
+        self.db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?)", rows)
+        self.chunks[n] = (entries[0].index, entries[-1].index)
+
+    def get(self, n: int, people: list, organisations: list) -> list[Entry]:
+        def load(reference):
+            kind, at = reference
+            if kind == "person":
+                return people[at]
+            if kind == "organisation":
+                return organisations[at]
+            return self.lookups.by_pk[kind][at]
+
+        entries = []
+        first, last = self.chunks[n]
+        for (data,) in self.db.execute(
+            "SELECT data FROM checked WHERE entry BETWEEN ? AND ? ORDER BY entry", (first, last)
+        ):
+            unpickler = pickle.Unpickler(io.BytesIO(data))
+            unpickler.persistent_load = load
+            entries.append(unpickler.load())
+        return entries
+
+    def drop(self, n: int) -> None:
+        first, last = self.chunks.pop(n)
+        self.db.execute("DELETE FROM checked WHERE entry BETWEEN ? AND ?", (first, last))
 
 
 # --- The plan: what the file says, checked and matched ----------------------------------------
@@ -228,12 +362,46 @@ def _read_sheet(workbook, title: str, name: str) -> RawSheet | None:
 
 @dataclass
 class PersonPlan:
-    """A person in the register, or to be created, that people rows name."""
+    """A person in the register, or to be created, that people rows name.
+
+    What the rows say of them is kept as it is read, chunk by chunk, without
+    the rows: for each field the value of the most recent initiative that
+    gives one (see _settle_person), and every position and department named."""
 
     person: Person  # existing (with a pk) or new (unsaved, with its slug)
     new: bool
-    rows: list = field(default_factory=list)  # (entry, ChildRow) that name them
+    index: int = 0  # place in the plan's list of people
     fills: set = field(default_factory=set)  # fields of an existing person filled in
+    latest: dict = field(default_factory=dict)  # field -> (rank, value, initiative title), most recent first
+    positions: set = field(default_factory=set)
+    departments: set = field(default_factory=set)  # (pk, department)
+
+    def see(self, entry: Entry, row: dict) -> None:
+        rank = _rank(entry)
+        if "row" not in self.latest or rank > self.latest["row"][0]:
+            self.latest["row"] = (rank, {name: row.get(name) for name in _PERSON_CELLS}, entry.title)
+        for name in ("email", "orcid", "department"):
+            value = row.get(name)
+            if value and (name not in self.latest or rank > self.latest[name][0]):
+                self.latest[name] = (rank, value, entry.title)
+        if row.get("position"):
+            self.positions.add(row["position"])
+        if row.get("department"):
+            self.departments.add(row["department"].pk)
+
+    def value(self, name: str):
+        """The most recent non-empty value the rows give of a field."""
+        return self.latest[name][1] if name in self.latest else None
+
+
+_PERSON_CELLS = ("first_name", "last_name", "email", "orcid", "position", "department")
+
+
+def _rank(entry: Entry) -> tuple:
+    """Most recent first: by the initiative's start date (one without comes
+    after), then the later row."""
+    start = entry.values.get("start_date")
+    return (start is not None, start or datetime.date.min, entry.row)
 
 
 @dataclass
@@ -241,11 +409,17 @@ class OrganisationPlan:
     organisation: Organisation
     new: bool
     fills: set = field(default_factory=set)
+    index: int = 0  # place in the plan's list of organisations
 
 
-@dataclass
+_NOTHING = MappingProxyType({})  # what a let-go entry has of its rows: read-only, shared
+
+
+@dataclass(slots=True)
 class Entry:
-    """One initiative of the file."""
+    """One initiative of the file. While its chunk is checked it carries its
+    values and rows; the plan keeps of it only what the preview shows (the
+    rest waits in the plan's spool for census_apply)."""
 
     row: int
     key: str
@@ -256,8 +430,11 @@ class Entry:
     target: Initiative | None = None
     candidates: list = field(default_factory=list)
     outcome: str = NEW
-    changes: list = field(default_factory=list)  # (sheet, column, before, after)
+    changes: list = field(default_factory=list)  # (sheet, column, before, after); the plan keeps (sheet, column)
     slug: str = ""
+    index: int = 0  # place in the file's initiatives
+    comparison: list | None = None  # a possible duplicate's, field by field
+    target_public: bool = False
 
     @property
     def choice_key(self) -> str:
@@ -266,6 +443,15 @@ class Entry:
     @property
     def title(self) -> str:
         return self.values.get("title_it") or self.key
+
+    def let_go(self) -> None:
+        """Keep only what the plan shows: the rest is in the spool."""
+        self.values = {"title_it": self.values.get("title_it")}
+        self.raw, self.children = _NOTHING, _NOTHING
+        self.changes = [(sheet, column) for sheet, column, *_rest in self.changes]
+        if self.target is not None:
+            self.target_public = self.target.is_public
+        self.target = None
 
 
 @dataclass
@@ -280,6 +466,7 @@ class CensusPlan:
     organisations: list
     raw_headers: dict = field(default_factory=dict)  # sheet -> the file's headers, as column names
     lookups: Lookups | None = None
+    spool: Spool | None = None
 
     @property
     def file_problems(self) -> list[Problem]:
@@ -310,10 +497,20 @@ class CensusPlan:
 
     def summary(self) -> dict:
         """What a job keeps of a dry run, as JSON: the totals, every problem
-        and notice, each initiative's outcome and what would change, and each
-        possible duplicate with its field-by-field comparison."""
+        and notice, and each possible duplicate with its field-by-field
+        comparison (each needs a choice); of the initiatives' outcomes and
+        what would change, the first SHOWN of those to write and of those
+        left out (the totals count them all), as the admin shows them."""
         duplicates = self.duplicates
         comparisons = duplicate_comparisons(duplicates, self)
+        shown = defaultdict(int)
+        entries = []
+        for e in self.entries:
+            group = e.outcome in (NEW, UPDATE), e.outcome in (INVALID, DUPLICATE)
+            if not any(group) or shown[group] >= SHOWN:
+                continue
+            shown[group] += 1
+            entries.append(e)
         return {
             "totals": self.totals,
             "problems": [p.as_dict() for p in self.problems],
@@ -327,7 +524,7 @@ class CensusPlan:
                     "outcome": e.outcome,
                     "changes": sorted({column or sheet for sheet, column, *_rest in e.changes}),
                 }
-                for e in self.entries
+                for e in entries
             ],
             "duplicates": [
                 {
@@ -399,68 +596,62 @@ def _parse_row(raw: RawSheet, columns, number: int, cells: tuple, lookups: Looku
     return values
 
 
-def census_plan(*, data: bytes, filename: str = "", choices: dict | None = None) -> CensusPlan:
+def census_plan(*, data: bytes, filename: str = "", choices: dict | None = None, chunk: int = 0) -> CensusPlan:
     """Read and check the whole workbook, match what it names with what
     exists, and say, initiative by initiative, what an import would do.
     Writes nothing. `choices` maps the row of a possible duplicate (as a
     string) to CHOICE_NEW or CHOICE_UPDATE + slug. Raises CensusFileError
-    when the file cannot be read at all."""
-    sheets = read_workbook(data)
-    return _plan(sheets, filename=filename, choices=choices or {})
+    when the file cannot be read at all.
+
+    Each sheet is read once, a row at a time, into the plan's spool, grouped
+    by initiative; then `chunk` initiatives at a time (CHUNK unless given)
+    are checked and matched, and, once every person the file names is
+    settled, compared with what is stored: memory holds one chunk, the
+    vocabularies and the people and organisations the file names."""
+    return _plan(data, filename=filename, choices=choices or {}, chunk=chunk or CHUNK)
 
 
-def _plan(sheets: dict[str, RawSheet], *, filename: str, choices: dict) -> CensusPlan:
+def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPlan:
+    workbook, titles = _open_workbook(data)
     lookups = Lookups()
     problems: list[Problem] = []
     notices: list[str] = []
-    columns = {name: _columns(raw, problems) for name, raw in sheets.items()}
-    present = {name: {c.name for c in cols.values()} for name, cols in columns.items()}
-
-    # The initiatives.
+    spool = Spool(lookups)
+    columns: dict[str, dict] = {}
+    raws: dict[str, RawSheet] = {}
     entries: list[Entry] = []
-    by_key: dict[str, Entry] = {}
-    raw = sheets[INITIATIVES.name]
-    start_column = next((i for i, c in columns[INITIATIVES.name].items() if c.name == "start_date"), None)
-    for number, cells in raw.rows:
-        key = _key(cells, columns[INITIATIVES.name], "slug")
-        entry = Entry(row=number, key=key, values={})
-        entry.raw[INITIATIVES.name] = [(number, cells)]
-        year = None
-        if start_column is not None:
-            try:
-                year = year_of(INITIATIVES.column("start_date").parse(_cell(cells, start_column), lookups))
-            except CellError:
-                year = None
-        entry.values = _parse_row(
-            raw, columns[INITIATIVES.name], number, cells, lookups, year=year, entry=entry, problems=problems
-        )
-        if key:
-            if key in by_key:
-                _problem(
-                    entry,
-                    problems,
-                    raw.name,
-                    number,
-                    "slug",
-                    _("The key “%(key)s” is also on row %(row)d: each initiative once.")
-                    % {"key": key, "row": by_key[key].row},
-                )
-            else:
-                by_key[key] = entry
-        entries.append(entry)
+    by_key: dict[str, int] = {}
 
-    # The rows of the other sheets, each tied to its initiative.
-    for sheet in SHEETS[1:]:
-        if sheet.name not in sheets:
+    # Each sheet once, a row at a time, into the spool: the initiatives
+    # first, then every other sheet's rows under the initiative they name.
+    for sheet in SHEETS:
+        if sheet.name not in titles:
             continue
-        raw = sheets[sheet.name]
-        cols = columns[sheet.name]
-        for entry in entries:
-            entry.children[sheet.name] = []
-        for number, cells in raw.rows:
+        raw, rows = _stream_sheet(workbook, titles[sheet.name], sheet.name)
+        if raw is None:
+            continue
+        raws[sheet.name] = raw
+        if sheet.name == INITIATIVES.name:
+            cols = columns[sheet.name] = _columns(raw, problems)
+            for number, cells in rows:
+                if not _has_text(cells):
+                    continue
+                entry = Entry(row=number, key=_key(cells, cols, "slug"), values={}, index=len(entries))
+                entries.append(entry)
+                if entry.key:
+                    by_key.setdefault(entry.key, entry.index)
+                spool.add(entry.index, 0, number, cells)
+            continue
+        if INITIATIVES.name not in raws:
+            raise CensusFileError(_no_initiatives_sheet())
+        cols = columns[sheet.name] = _columns(raw, problems)
+        order = SHEET_ORDER[sheet.name]
+        for number, cells in rows:
+            if not _has_text(cells):
+                continue
             key = _key(cells, cols, "initiative")
-            entry = by_key.get(key)
-            if entry is None:
+            index = by_key.get(key)
+            if index is None:
                 message = (
                     _("No initiative has the key “%(key)s” on the initiatives sheet.") % {"key": key}
                     if key
@@ -468,10 +659,85 @@ def _plan(sheets: dict[str, RawSheet], *, filename: str, choices: dict) -> Censu
                 )
                 _problem(None, problems, sheet.name, number, "initiative", message)
                 continue
-            entry.raw.setdefault(sheet.name, []).append((number, cells))
+            spool.add(index, order, number, cells)
+    if INITIATIVES.name not in raws:
+        raise CensusFileError(_no_initiatives_sheet())
+    spool.index()
+    del workbook
+    present = {name: {c.name for c in cols.values()} for name, cols in columns.items()}
+
+    # Checked and matched a chunk at a time, then kept in the spool.
+    register = Register()
+    taken = set(Initiative.objects.values_list("slug", flat=True))
+    pages = list(_chunks(range(len(entries)), chunk))
+    for n, page in enumerate(pages):
+        part = [entries[i] for i in page]
+        _read_chunk(part, spool, raws, columns, lookups, entries, by_key, problems)
+        _check_entries(part, present, problems)
+        _match_people(part, present, problems, notices, register)
+        _match_organisations(part, present, problems, notices, register)
+        _match_initiatives(part, choices, problems, taken)
+        spool.put(n, part)
+        for entry in part:
+            entry.let_go()
+    people = list(register.people.values())
+    organisations = list(register.organisations.values())
+    for person in people:
+        _settle_person(person, notices)
+        person.latest, person.positions, person.departments = _NOTHING, frozenset(), frozenset()
+
+    # Compared with what is stored, a chunk at a time; a chunk with nothing
+    # to write is let go.
+    for n, page in enumerate(pages):
+        part = spool.get(n, people, organisations)
+        _people_twice(part, problems)
+        _compare(part, present, lookups, problems)
+        duplicates = [e for e in part if e.candidates and not e.problems]
+        comparisons = _comparisons(duplicates, lookups, present[INITIATIVES.name]) if duplicates else {}
+        for entry in part:
+            entry.comparison = comparisons.get(entry.choice_key) if entry in duplicates else None
+        if any(e.outcome in (NEW, UPDATE) for e in part):
+            spool.put(n, part)
+        else:
+            spool.drop(n)
+        for entry in part:
+            entry.let_go()
+        for i, entry in zip(page, part, strict=True):
+            entries[i] = entry
+        del part
+    return CensusPlan(
+        filename=filename,
+        sheets=set(raws),
+        columns=present,
+        entries=entries,
+        problems=sorted(problems, key=lambda p: (SHEET_ORDER.get(p.sheet, 99), p.row, p.column)),
+        notices=notices,
+        people=people,
+        organisations=organisations,
+        raw_headers={name: [header_key(h) if h else "" for h in raw.headers] for name, raw in raws.items()},
+        lookups=lookups,
+        spool=spool,
+    )
+
+
+def _read_chunk(part, spool, raws, columns, lookups, entries, by_key, problems) -> None:
+    """The values of a chunk of initiatives and of their rows on every
+    sheet, parsed from the spool."""
+    rows = spool.rows(part[0].index, part[-1].index)
+    start_column = next((i for i, c in columns[INITIATIVES.name].items() if c.name == "start_date"), None)
+    sheets_present = [sheet.name for sheet in SHEETS[1:] if sheet.name in raws]
+    for entry in part:
+        for name in sheets_present:
+            entry.children[name] = []
+        for order, number, cells in rows.get(entry.index, []):
+            if order == 0:
+                _read_initiative(entry, number, cells, raws, columns, lookups, start_column, entries, by_key, problems)
+                continue
+            name = SHEETS[order].name
+            entry.raw.setdefault(name, []).append((number, cells))
             values = _parse_row(
-                raw,
-                cols,
+                raws[name],
+                columns[name],
                 number,
                 cells,
                 lookups,
@@ -480,26 +746,32 @@ def _plan(sheets: dict[str, RawSheet], *, filename: str, choices: dict) -> Censu
                 problems=problems,
             )
             values["_row"] = number
-            entry.children[sheet.name].append(values)
+            entry.children[name].append(values)
 
-    _check_entries(entries, present, problems)
-    people = _match_people(entries, present, problems, notices)
-    organisations = _match_organisations(entries, present, problems, notices)
-    _match_initiatives(entries, choices, problems)
-    _compare(entries, present, lookups, problems)
-    plan = CensusPlan(
-        filename=filename,
-        sheets=set(sheets),
-        columns=present,
-        entries=entries,
-        problems=sorted(problems, key=lambda p: (SHEET_ORDER.get(p.sheet, 99), p.row, p.column)),
-        notices=notices,
-        people=people,
-        organisations=organisations,
-        raw_headers={name: [header_key(h) if h else "" for h in raw.headers] for name, raw in sheets.items()},
-        lookups=lookups,
+
+def _read_initiative(entry, number, cells, raws, columns, lookups, start_column, entries, by_key, problems) -> None:
+    raw = raws[INITIATIVES.name]
+    entry.raw[INITIATIVES.name] = [(number, cells)]
+    year = None
+    if start_column is not None:
+        try:
+            year = year_of(INITIATIVES.column("start_date").parse(_cell(cells, start_column), lookups))
+        except CellError:
+            year = None
+    entry.values = _parse_row(
+        raw, columns[INITIATIVES.name], number, cells, lookups, year=year, entry=entry, problems=problems
     )
-    return plan
+    first = by_key.get(entry.key)
+    if entry.key and first != entry.index:
+        _problem(
+            entry,
+            problems,
+            raw.name,
+            number,
+            "slug",
+            _("The key “%(key)s” is also on row %(row)d: each initiative once.")
+            % {"key": entry.key, "row": entries[first].row},
+        )
 
 
 SHEET_ORDER = {sheet.name: number for number, sheet in enumerate(SHEETS)}
@@ -718,12 +990,38 @@ def _person_label(row: dict) -> str:
     return f"{row.get('first_name') or ''} {row.get('last_name') or ''}".strip()
 
 
-def _match_people(entries: list[Entry], present: dict, problems: list, notices: list) -> list[PersonPlan]:
+@dataclass
+class Register:
+    """The people and organisations a file names, matched chunk by chunk:
+    the same person (or organisation) for every row that names them, in
+    whichever chunk the row is."""
+
+    people: dict = field(default_factory=dict)  # pk or ("new", identity) -> PersonPlan
+    organisations: dict = field(default_factory=dict)
+    people_taken: set | None = None
+    organisations_taken: set | None = None
+
+    def person(self, key, make) -> PersonPlan:
+        plan = self.people.get(key)
+        if plan is None:
+            plan = self.people[key] = make()
+            plan.index = len(self.people) - 1
+        return plan
+
+    def organisation(self, key, make) -> OrganisationPlan:
+        plan = self.organisations.get(key)
+        if plan is None:
+            plan = self.organisations[key] = make()
+            plan.index = len(self.organisations) - 1
+        return plan
+
+
+def _match_people(entries: list[Entry], present: dict, problems: list, notices: list, register: Register) -> None:
     """Who each people row names: an existing person (by key, e-mail,
     ORCID, or a name only one person has) or a new one, the same new person
-    for every row that names them."""
+    for every row that names them (settled once every chunk is read)."""
     if PEOPLE.name not in present:
-        return []
+        return
     rows = [(entry, row) for entry in entries for row in entry.children.get(PEOPLE.name, [])]
     keys = {row["person"] for _e, row in rows if row.get("person")}
     emails = {row["email"].lower() for _e, row in rows if row.get("email")}
@@ -759,9 +1057,9 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
     by_email = {p.email.lower(): p for p in found.values() if p.email}
     by_orcid = {p.orcid: p for p in found.values() if p.orcid}
 
-    plans: dict[object, PersonPlan] = {}
-    new_by: dict[tuple, PersonPlan] = {}
-    taken = set(Person.objects.values_list("slug", flat=True)) if rows else set()
+    if rows and register.people_taken is None:
+        register.people_taken = set(Person.objects.values_list("slug", flat=True))
+    taken = register.people_taken
     for entry, row in rows:
         if any(
             p.sheet == PEOPLE.name
@@ -787,10 +1085,9 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
                     % {"row": row["_row"], "name": person.full_name}
                 )
         if person is not None:
-            plan = plans.get(person.pk)
-            if plan is None:
-                plan = plans[person.pk] = PersonPlan(person=person, new=False)
-            plan.rows.append((entry, row))
+            plan = register.person(person.pk, lambda person=person: PersonPlan(person=person, new=False))
+            plan.see(entry, row)
+            row["_person"] = plan
             continue
         identity = (
             ("key", row["person"])
@@ -801,17 +1098,20 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
             if row.get("orcid")
             else ("name", normalise_label(_person_label(row)))
         )
-        plan = new_by.get(identity)
-        if plan is None:
-            slug = unique_slug(Person, row.get("person") or _person_label(row), taken=taken)
-            plan = new_by[identity] = PersonPlan(person=Person(slug=slug), new=True)
-            plans[("new", identity)] = plan
-        plan.rows.append((entry, row))
+        plan = register.person(
+            ("new", identity),
+            lambda row=row: PersonPlan(
+                person=Person(slug=unique_slug(Person, row.get("person") or _person_label(row), taken=taken)),
+                new=True,
+            ),
+        )
+        plan.see(entry, row)
+        row["_person"] = plan
 
-    for plan in plans.values():
-        _settle_person(plan, notices)
-        for _entry, row in plan.rows:
-            row["_person"] = plan
+
+def _people_twice(entries: list[Entry], problems: list) -> None:
+    """A person named twice in one initiative (once the people are settled,
+    so that the message names them)."""
     for entry in entries:
         seen: dict[int, int] = {}
         for row in entry.children.get(PEOPLE.name, []):
@@ -829,13 +1129,6 @@ def _match_people(entries: list[Entry], present: dict, problems: list, notices: 
                     % {"name": plan.person.full_name, "row": seen[id(plan)]},
                 )
             seen.setdefault(id(plan), row["_row"])
-    return list(plans.values())
-
-
-def _latest_first(item):
-    entry, row = item
-    start = entry.values.get("start_date")
-    return (start is not None, start or timezone.localdate(), entry.row)
 
 
 def _settle_person(plan: PersonPlan, notices: list) -> None:
@@ -843,9 +1136,8 @@ def _settle_person(plan: PersonPlan, notices: list) -> None:
     of the most recent initiative naming them; for someone known, the
     register's, with empty fields filled in; every disagreement said."""
     person = plan.person
-    rows = sorted(plan.rows, key=_latest_first, reverse=True)
     if plan.new:
-        entry, row = rows[0]
+        _rank_, row, title = plan.latest["row"]
         person.first_name = row.get("first_name") or ""
         person.last_name = row.get("last_name") or ""
         person.email = row.get("email") or ""
@@ -854,11 +1146,10 @@ def _settle_person(plan: PersonPlan, notices: list) -> None:
         person.department = row.get("department")
         for name in ("email", "orcid", "department"):
             if not getattr(person, name):
-                value = next((r.get(name) for _e, r in rows if r.get(name)), None)
+                value = plan.value(name)
                 if value:
                     setattr(person, name, value)
-        positions = {r.get("position") for _e, r in rows if r.get("position")}
-        if len(positions) > 1:
+        if len(plan.positions) > 1:
             notices.append(
                 _(
                     "%(name)s appears with the positions %(positions)s: kept %(kept)s, from the most recent "
@@ -866,19 +1157,19 @@ def _settle_person(plan: PersonPlan, notices: list) -> None:
                 )
                 % {
                     "name": person.full_name,
-                    "positions": ", ".join(sorted(str(Person.Role(p).label) for p in positions)),
+                    "positions": ", ".join(sorted(str(Person.Role(p).label) for p in plan.positions)),
                     "kept": Person.Role(person.role).label,
-                    "initiative": entry.title,
+                    "initiative": title,
                 }
             )
         return
     for name in ("email", "orcid", "department"):
         if not getattr(person, name):
-            value = next((r.get(name) for _e, r in rows if r.get(name)), None)
+            value = plan.value(name)
             if value:
                 setattr(person, name, value)
-                plan.fills.add(name if name != "department" else "department")
-    sheet_positions = {r.get("position") for _e, r in rows if r.get("position")} - {person.role}
+                plan.fills.add(name)
+    sheet_positions = plan.positions - {person.role}
     if sheet_positions:
         notices.append(
             _("%(name)s: kept the register's current position, %(kept)s (the sheet says %(sheet)s).")
@@ -888,7 +1179,7 @@ def _settle_person(plan: PersonPlan, notices: list) -> None:
                 "sheet": ", ".join(sorted(str(Person.Role(p).label) for p in sheet_positions)),
             }
         )
-    departments = {r.get("department").pk for _e, r in rows if r.get("department")} - {person.department_id}
+    departments = plan.departments - {person.department_id}
     if departments and person.department_id and "department" not in plan.fills:
         notices.append(
             _("%(name)s: kept the register's department, %(kept)s (the sheet names another).")
@@ -896,9 +1187,11 @@ def _settle_person(plan: PersonPlan, notices: list) -> None:
         )
 
 
-def _match_organisations(entries: list[Entry], present: dict, problems: list, notices: list) -> list[OrganisationPlan]:
+def _match_organisations(
+    entries: list[Entry], present: dict, problems: list, notices: list, register: Register
+) -> None:
     if PARTNERSHIPS.name not in present:
-        return []
+        return
     rows = [(entry, row) for entry in entries for row in entry.children.get(PARTNERSHIPS.name, [])]
     keys = {row["organisation_key"] for _e, row in rows if row.get("organisation_key")}
     codes = {row["tax_code"] for _e, row in rows if row.get("tax_code")}
@@ -927,8 +1220,10 @@ def _match_organisations(entries: list[Entry], present: dict, problems: list, no
         )
         by_name[normalise_label(organisation.name)].append(organisation)
 
-    plans: dict[object, OrganisationPlan] = {}
-    taken = set(Organisation.objects.values_list("slug", flat=True)) if rows else set()
+    plans = register.organisations
+    if rows and register.organisations_taken is None:
+        register.organisations_taken = set(Organisation.objects.values_list("slug", flat=True))
+    taken = register.organisations_taken
     for entry, row in rows:
         if not row.get("organisation"):
             continue
@@ -940,7 +1235,9 @@ def _match_organisations(entries: list[Entry], present: dict, problems: list, no
                 same = by_name.get(name, [])
             organisation = same[0] if len(same) == 1 else None
         if organisation is not None:
-            plan = plans.setdefault(organisation.pk, OrganisationPlan(organisation=organisation, new=False))
+            plan = register.organisation(
+                organisation.pk, lambda o=organisation: OrganisationPlan(organisation=o, new=False)
+            )
             _settle_organisation(plan, row, notices)
             row["_organisation"] = plan
             continue
@@ -976,14 +1273,15 @@ def _match_organisations(entries: list[Entry], present: dict, problems: list, no
             if errors:
                 _report(entry, problems, PARTNERSHIPS.name, row["_row"], errors)
                 continue
-            plan = plans[("new", identity)] = OrganisationPlan(organisation=organisation, new=True)
+            plan = register.organisation(
+                ("new", identity), lambda o=organisation: OrganisationPlan(organisation=o, new=True)
+            )
             if not organisation.country:
                 notices.append(
                     _("Sheet “partnerships”, row %(row)d: no country given for %(name)s; it is recorded as not known.")
                     % {"row": row["_row"], "name": organisation.name}
                 )
         row["_organisation"] = plan
-    return list(plans.values())
 
 
 def _settle_organisation(plan: OrganisationPlan, row: dict, notices: list) -> None:
@@ -1007,7 +1305,7 @@ def _settle_organisation(plan: OrganisationPlan, row: dict, notices: list) -> No
         )
 
 
-def _match_initiatives(entries: list[Entry], choices: dict, problems: list) -> None:
+def _match_initiatives(entries: list[Entry], choices: dict, problems: list, taken: set) -> None:
     """Which existing initiative each row is: by slug; a new row whose
     Italian title an existing initiative has is a possible duplicate."""
     keys = [entry.key for entry in entries if entry.key]
@@ -1023,7 +1321,6 @@ def _match_initiatives(entries: list[Entry], choices: dict, problems: list) -> N
             title = normalise_label(initiative.title_it)
             if title in wanted:
                 titles[title].append(initiative)
-    taken = set(Initiative.objects.values_list("slug", flat=True))
     for entry in entries:
         entry.target = existing.get(entry.key)
         state = entry.values.get("state") or ""
@@ -1155,6 +1452,8 @@ def _compare(entries: list[Entry], present: dict, lookups: Lookups, problems: li
                 continue
             entry.changes = _differences(current[entry.target.pk], file_rows(entry, present, lookups), present)
             entry.outcome = UPDATE if entry.changes else UNCHANGED
+        del initiatives, current
+        gc.collect()
 
 
 def file_rows(entry: Entry, present: dict, lookups: Lookups) -> dict[str, list[list]]:
@@ -1200,8 +1499,16 @@ def _differences(before: dict, after: dict, present: dict) -> list[tuple]:
 def duplicate_comparisons(entries: list[Entry], plan: CensusPlan) -> dict[str, list[dict]]:
     """For each possible duplicate (by its choice key), field by field, the
     existing initiative (its first candidate) and the file's row; the
-    candidates read in one go."""
-    lookups = plan.lookups or Lookups()
+    candidates read in one go. A plan's entries carry theirs, made while
+    their chunk was checked."""
+    comparisons = {e.choice_key: e.comparison for e in entries if e.comparison is not None}
+    rest = [e for e in entries if e.comparison is None]
+    if rest:
+        comparisons.update(_comparisons(rest, plan.lookups or Lookups(), plan.columns[INITIATIVES.name]))
+    return comparisons
+
+
+def _comparisons(entries: list[Entry], lookups: Lookups, columns: set) -> dict[str, list[dict]]:
     pks = [entry.candidates[0].pk for entry in entries if entry.candidates]
     existing = {}
     for chunk in _chunks(pks):
@@ -1215,7 +1522,7 @@ def duplicate_comparisons(entries: list[Entry], plan: CensusPlan) -> dict[str, l
         after = _cells(INITIATIVES, {**entry.values, "slug": initiative.slug}, lookups)
         rows = []
         for index, column in enumerate(INITIATIVES.exported):
-            if column.name == "slug" or column.name not in plan.columns[INITIATIVES.name]:
+            if column.name == "slug" or column.name not in columns:
                 continue
             old, new = before[index], after[index]
             if old in (None, "") and new in (None, ""):
@@ -1256,27 +1563,44 @@ def census_apply(
     or with `valid_only` those without problems (and without a pending
     duplicate choice). New initiatives enter the workflow in `arrival`
     (submitted or draft), recorded as a transition by `user`; an import
-    never publishes. Nothing is written when the plan cannot be."""
+    never publishes. Nothing is written when the plan cannot be.
+
+    Everything was checked by census_plan: the transaction only writes, a
+    chunk of initiatives at a time from the plan's spool (with the people
+    and organisations that chunk is the first to name)."""
     if not plan.can_write(valid_only=valid_only):
         return CensusOutcome(written=False, skipped=len(plan.entries))
-    writable = [e for e in plan.entries if e.outcome in (NEW, UPDATE)]
+    writable = {e.index for e in plan.entries if e.outcome in (NEW, UPDATE)}
     now = timezone.now()
+    created_slugs: list[str] = []
+    updated = 0
+    public = False
     with transaction.atomic():
-        _write_people(plan, writable, user)
-        _write_organisations(plan, writable, user)
-        created = _write_new(writable, plan, user=user, arrival=arrival, now=now)
-        updated = _write_updates(writable, plan, user=user)
-        _write_children(writable, plan, user=user)
-        _write_log(created, updated, user)
-        if any(entry.target is not None and entry.target.is_public for entry in writable if entry.outcome == UPDATE):
+        _write_filled(plan, user)
+        for n in sorted(plan.spool.chunks if plan.spool else ()):
+            part = [e for e in plan.spool.get(n, plan.people, plan.organisations) if e.index in writable]
+            if not part:
+                continue
+            _write_people(plan, part, user)
+            _write_organisations(plan, part, user)
+            created = _write_new(part, plan, user=user, arrival=arrival, now=now)
+            changed = _write_updates(part, plan, user=user)
+            _write_children(part, plan, user=user)
+            _write_log(created, changed, user)
+            created_slugs.extend(i.slug for i in created)
+            updated += len(changed)
+            public = public or any(e.target is not None and e.target.is_public for e in part if e.outcome == UPDATE)
+            del part, created, changed
+            gc.collect()
+        if public:
             showcase_cache_invalidate()
     return CensusOutcome(
         written=True,
-        created=len(created),
-        updated=len(updated),
+        created=len(created_slugs),
+        updated=updated,
         unchanged=plan.count(UNCHANGED),
         skipped=sum(1 for e in plan.entries if e.outcome in (INVALID, DUPLICATE, SKIPPED)),
-        created_slugs=[i.slug for i in created],
+        created_slugs=created_slugs,
     )
 
 
@@ -1284,41 +1608,39 @@ def _reason(plan: CensusPlan) -> str:
     return _("Imported from “%(source)s”.") % {"source": plan.filename or _("a census workbook")}
 
 
-def _write_people(plan: CensusPlan, writable: list[Entry], user) -> None:
-    used = {id(row) for entry in writable for row in entry.children.get(PEOPLE.name, [])}
-    new = [p.person for p in plan.people if p.new and any(id(row) in used for _e, row in p.rows)]
-    if new:
-        bulk_create_with_history(new, Person, batch_size=BATCH, default_user=user, default_change_reason=_reason(plan))
-    filled = [p for p in plan.people if not p.new and p.fills]
-    if filled:
+def _write_filled(plan: CensusPlan, user) -> None:
+    """The empty fields of known people and organisations that the file fills in."""
+    for plans, model in ((plan.people, Person), (plan.organisations, Organisation)):
+        filled = [p for p in plans if not p.new and p.fills]
+        if not filled:
+            continue
         names = sorted({name for p in filled for name in p.fills})
         bulk_update_with_history(
-            [p.person for p in filled],
-            Person,
+            [p.person if model is Person else p.organisation for p in filled],
+            model,
             names,
             batch_size=BATCH,
             default_user=user,
             default_change_reason=_reason(plan),
         )
+
+
+def _write_people(plan: CensusPlan, writable: list[Entry], user) -> None:
+    """The new people this chunk is the first to name."""
+    named = {id(p): p for e in writable for row in e.children.get(PEOPLE.name, []) if (p := row.get("_person"))}
+    new = [p.person for p in named.values() if p.new and p.person.pk is None]
+    if new:
+        bulk_create_with_history(new, Person, batch_size=BATCH, default_user=user, default_change_reason=_reason(plan))
 
 
 def _write_organisations(plan: CensusPlan, writable: list[Entry], user) -> None:
-    used = {id(row.get("_organisation")) for entry in writable for row in entry.children.get(PARTNERSHIPS.name, [])}
-    new = [p.organisation for p in plan.organisations if p.new and id(p) in used]
+    named = {
+        id(p): p for e in writable for row in e.children.get(PARTNERSHIPS.name, []) if (p := row.get("_organisation"))
+    }
+    new = [p.organisation for p in named.values() if p.new and p.organisation.pk is None]
     if new:
         bulk_create_with_history(
             new, Organisation, batch_size=BATCH, default_user=user, default_change_reason=_reason(plan)
-        )
-    filled = [p for p in plan.organisations if not p.new and p.fills]
-    if filled:
-        names = sorted({name for p in filled for name in p.fills})
-        bulk_update_with_history(
-            [p.organisation for p in filled],
-            Organisation,
-            names,
-            batch_size=BATCH,
-            default_user=user,
-            default_change_reason=_reason(plan),
         )
 
 
@@ -1473,7 +1795,8 @@ def _write_log(created: list[Initiative], updated: list[Initiative], user) -> No
 def rejected_rows_workbook(plan: CensusPlan, sheets: dict[str, RawSheet] | None = None) -> bytes:
     """The rows of the initiatives that were not imported (bad, or waiting
     for a duplicate choice), on every sheet as the file had them, each with
-    an `errors` column saying what to correct; the import ignores that column."""
+    an `errors` column saying what to correct; the import ignores that column.
+    The rows are read back from the plan's spool (or from `sheets`, read whole)."""
     from pops.spreadsheets import XlsxBook
 
     book = XlsxBook()
@@ -1482,27 +1805,45 @@ def rejected_rows_workbook(plan: CensusPlan, sheets: dict[str, RawSheet] | None 
         if sheet.name not in plan.sheets:
             continue
         book.sheet(sheet.name, [*sheet.headers, ERRORS_COLUMN])
-    for entry in skipped:
-        for sheet in SHEETS:
-            if sheet.name not in plan.sheets:
-                continue
-            headers = entry_headers(plan, sheet.name)
-            for number, cells in entry.raw.get(sheet.name, []):
-                messages = [
-                    p.message if not p.column else f"{p.column}: {p.message}"
-                    for p in entry.problems
-                    if p.sheet == sheet.name and p.row == number
-                ]
-                if entry.outcome == DUPLICATE and sheet.name == INITIATIVES.name:
-                    messages.append(
-                        _("possible duplicate of “%(title)s”: choose update or new")
-                        % {"title": entry.candidates[0].title_it}
-                    )
-                by_name = {headers[i]: cells[i] for i in range(min(len(headers), len(cells))) if headers[i]}
-                book.append(sheet.name, [*(by_name.get(h) for h in sheet.headers), "; ".join(messages)])
+    for part in _chunks(skipped, CHUNK):
+        raw = _raw_rows(plan, part, sheets)
+        for entry in part:
+            for sheet in SHEETS:
+                if sheet.name not in plan.sheets:
+                    continue
+                headers = entry_headers(plan, sheet.name)
+                for number, cells in raw.get((entry.index, sheet.name), []):
+                    messages = [
+                        p.message if not p.column else f"{p.column}: {p.message}"
+                        for p in entry.problems
+                        if p.sheet == sheet.name and p.row == number
+                    ]
+                    if entry.outcome == DUPLICATE and sheet.name == INITIATIVES.name:
+                        messages.append(
+                            _("possible duplicate of “%(title)s”: choose update or new")
+                            % {"title": entry.candidates[0].title_it}
+                        )
+                    by_name = {headers[i]: cells[i] for i in range(min(len(headers), len(cells))) if headers[i]}
+                    book.append(sheet.name, [*(by_name.get(h) for h in sheet.headers), "; ".join(messages)])
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
+
+
+def _raw_rows(plan: CensusPlan, entries: list[Entry], sheets: dict[str, RawSheet] | None) -> dict:
+    """(entry index, sheet name) -> [(row number, cells)] as the file has them."""
+    found: dict[tuple, list] = defaultdict(list)
+    if sheets is None and plan.spool is not None:
+        wanted = {e.index for e in entries}
+        for index, rows in plan.spool.rows(entries[0].index, entries[-1].index).items():
+            if index in wanted:
+                for order, number, cells in rows:
+                    found[(index, SHEETS[order].name)].append((number, cells))
+        return found
+    for entry in entries:
+        for name, rows in entry.raw.items():
+            found[(entry.index, name)].extend(rows)
+    return found
 
 
 def entry_headers(plan: CensusPlan, sheet_name: str) -> list[str]:

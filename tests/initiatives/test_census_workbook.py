@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -878,3 +878,98 @@ def test_an_empty_cell_on_an_update_keeps_the_stored_value():
         True,
     )
     assert sorted(initiative.sdgs.values_list("number", flat=True)) == [2, 11]
+
+
+# --- Chunks -------------------------------------------------------------------------------------
+
+
+def chunked_workbook() -> bytes:
+    """Five initiatives, checked two at a time: a person and an organisation
+    new to the register named in the first and the last chunk (with another
+    position later), a possible duplicate in the second chunk and a bad row in
+    the last one."""
+    sheets = one_initiative()
+    base = {name: rows[0] for name, rows in sheets.items()}
+    result = {name: [] for name in sheets}
+    for i in range(5):
+        key = f"iniziativa-{i}"
+        start = "01/01/2023" if i == 4 else f"01/0{i + 1}/2024"
+        title = "Orti di prima" if i == 2 else f"Iniziativa {i}"
+        row = {**base["initiatives"], "slug": "" if i == 2 else key, "title_it": title, "start_date": start}
+        if i == 4:
+            row["budget"] = "molti"  # the bad row, in the last chunk
+        result["initiatives"].append(row)
+        if i == 2:
+            continue  # the possible duplicate has no rows elsewhere (it has no key to name)
+        for name in list(sheets)[1:]:
+            for j, child in enumerate(sheets[name]):
+                extra = {}
+                if name == "people" and j == 1:
+                    extra = {"position": "ricercatore" if i == 3 else "dottorando"}
+                result[name].append({**child, "initiative": key, **extra})
+    return workbook(**result)
+
+
+def chunked_run(data: bytes, chunk: int, *, valid_only: bool):
+    with transaction.atomic():
+        plan = census_plan(data=data, filename="census.xlsx", chunk=chunk)
+        summary = plan.summary()
+        rejected = sheets_of(rejected_rows_workbook(plan))
+        outcome = census_apply(plan, valid_only=valid_only)
+        written = sheets_of(export())
+        people = sorted(Person.objects.values_list("slug", "email", "orcid", "role"))
+        organisations = sorted(Organisation.objects.values_list("slug", "name", "tax_code"))
+        transaction.set_rollback(True)
+    return summary, rejected, outcome, written, people, organisations
+
+
+def test_a_chunked_check_and_import_is_that_of_one_chunk():
+    InitiativeFactory(title_it="Orti di prima", state="published")
+    data = chunked_workbook()
+    one = chunked_run(data, 1000, valid_only=True)
+    two = chunked_run(data, 2, valid_only=True)
+    summary = one[0]
+    assert summary["totals"] == {"new": 3, "update": 0, "unchanged": 0, "duplicate": 1, "invalid": 1, "skipped": 0}
+    assert [p["row"] for p in summary["problems"]] == [6] and summary["duplicates"][0]["row"] == 4
+    assert summary["duplicates"][0]["comparison"]
+    assert one[2].written and one[2].created == 3
+    assert ("anna-verdi", "anna.verdi@polito.it", "", Person.Role.ASSOCIATE_PROFESSOR) in one[4]
+    # One person and one organisation for every initiative naming them, whatever the chunk.
+    assert not any(slug.endswith("-2") for slug, *_rest in one[4] + one[5])
+    marco = next(p for p in one[4] if p[0] == "marco-neri")
+    assert marco[3] == Person.Role.RESEARCHER  # from the latest initiative, in the second chunk
+    for first, second in zip(one, two, strict=True):
+        assert first == second
+
+
+def test_all_or_nothing_holds_when_the_bad_row_is_in_the_last_chunk(monkeypatch):
+    data = chunked_workbook()
+    plan = census_plan(data=data, filename="census.xlsx", chunk=2)
+    assert [p.row for p in plan.problems] == [6]
+    assert not census_apply(plan).written
+    assert not Initiative.objects.exists() and not Person.objects.exists() and not Organisation.objects.exists()
+    # A write that fails in the last chunk written takes back the chunk written before it.
+    plan = census_plan(data=data, filename="census.xlsx", chunk=2)
+    written = census_import._write_children
+    calls = []
+
+    def fail_on_the_last(part, *args, **kwargs):
+        calls.append(len(part))
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return written(part, *args, **kwargs)
+
+    monkeypatch.setattr(census_import, "_write_children", fail_on_the_last)
+    with pytest.raises(RuntimeError):
+        census_apply(plan, valid_only=True)
+    assert calls == [2, 2]  # the last chunk has only the bad row: nothing to write
+    assert not Initiative.objects.exists() and not Person.objects.exists() and not Organisation.objects.exists()
+
+
+def test_a_preview_lists_the_first_initiatives_of_each_kind_and_counts_them_all(monkeypatch):
+    InitiativeFactory(title_it="Orti di prima", state="published")
+    monkeypatch.setattr(census_import, "SHOWN", 1)
+    summary = census_plan(data=chunked_workbook(), chunk=2).summary()
+    assert summary["totals"]["new"] == 3 and summary["totals"]["invalid"] == 1
+    assert [(e["row"], e["outcome"]) for e in summary["entries"]] == [(2, NEW), (4, DUPLICATE)]
+    assert len(summary["duplicates"]) == 1 and len(summary["problems"]) == 1  # each needs a choice or a fix
