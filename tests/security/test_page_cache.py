@@ -15,6 +15,15 @@ from initiatives.models import Sector
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _countable_cache(settings):
+    """A per-process cache whose keys can be counted, whatever REDIS_URL says:
+    what is measured is which pages the portal stores, not the backend."""
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "page-cache-test"}
+    settings.CACHES = {**settings.CACHES, "default": {**local}, "versions": {**local, "LOCATION": "page-cache-v"}}
+    cache.clear()
+
+
 def page_keys() -> int:
     return sum(":page:" in key for key in cache._cache)
 
