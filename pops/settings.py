@@ -164,6 +164,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True
+# Date formats of our own where Django's locale ones do not suit (pops/formats/).
+FORMAT_MODULE_PATH = ["pops.formats"]
 
 # Translated content fields (django-modeltranslation): Italian is required,
 # English falls back to Italian where a researcher left it empty.

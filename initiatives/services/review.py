@@ -3,13 +3,15 @@ version, and which other initiatives look like the same thing."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +77,10 @@ def snapshot(initiative: Initiative, *, relations: bool = True) -> dict[str, str
             value = getattr(initiative, f"get_{field.name}_display")()
         elif isinstance(value, bool):
             value = YES if value else NO
+        elif isinstance(value, datetime.date):
+            value = formats.date_format(value, "SHORT_DATE_FORMAT")
+        elif isinstance(value, Decimal):
+            value = formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
         # A version stored before line endings were normalised compares equal.
         values[str(field.verbose_name)] = "" if value is None else normalise_line_endings(str(value))
     if not relations:
