@@ -52,8 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .prefetch_related(
             Prefetch(
                 "transitions",
-                queryset=StateTransition.objects.exclude(message="").order_by("-at", "-id"),
-                to_attr="transitions_with_message",
+                queryset=StateTransition.objects.order_by("-at", "-id"),
+                to_attr="transitions_newest_first",
             ),
             Prefetch(
                 "messages",
@@ -70,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         initiative.may_withdraw = State.DRAFT in allowed_targets(initiative, request.user)
         initiative.may_converse = permissions.can_converse(request.user, initiative)
         initiative.latest_from_staff = conversation.latest_from_staff(
-            initiative.transitions_with_message, initiative.staff_messages
+            initiative.transitions_newest_first, initiative.staff_messages
         )
     return render(request, "census/dashboard.html", {"initiatives": initiatives})
 

@@ -109,10 +109,11 @@ def message_post(*, initiative: Initiative, by, body: str, from_staff: bool) -> 
 
 
 def latest_from_staff(transitions, messages) -> Entry | None:
-    """The latest word from staff, of the given transitions (with a message)
-    and staff messages, each list newest first, as "My initiatives"
-    prefetches them: no query."""
-    decision = next((t for t in transitions if t.message and _is_staff_move(t)), None)
+    """The latest word from staff, of the given transitions and staff
+    messages, each list newest first, as "My initiatives" prefetches them: no
+    query. A decision counts even without a message (a publication after a
+    request for changes is the latest word, not the request)."""
+    decision = next((t for t in transitions if _is_staff_move(t)), None)
     candidates = []
     if decision is not None:
         candidates.append(Entry(decision.at, None, decision.message, True, Initiative.State(decision.to_state).label))

@@ -264,3 +264,14 @@ def test_the_review_page_queries_do_not_grow_with_the_thread(client, cast, djang
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_after_a_publication_my_initiatives_shows_the_publication_not_the_old_request(client, cast):
+    initiative, users = cast
+    a_round_of_review(initiative, users)
+    initiative_transition(initiative=initiative, to=S.SUBMITTED, by=users["lead"])
+    initiative_transition(initiative=initiative, to=S.PUBLISHED, by=users["staff"])
+    client.force_login(users["lead"])
+    with translation.override("en"):
+        row = client.get("/en/census/").context["initiatives"][0]
+    assert row.latest_from_staff.decision == S.PUBLISHED.label and row.latest_from_staff.body == ""
