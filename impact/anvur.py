@@ -41,6 +41,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Initiative, Participation, Place
+from pops.audit import security_event
 from pops.spreadsheets import DATE, DECIMAL, NUMBER, TEXT, copy_csv, spelled_sql
 from stakeholders.models import Organisation, Partnership
 
@@ -467,8 +468,9 @@ def summary_rows(*, years: Iterable[int], by: str, states=None) -> list[list[Any
 
 
 def export_record(*, kind: str, fmt: str, filters: dict, row_count: int, user=None, source: str = "admin"):
-    """Write down who exported what, when, with which filters and how many rows."""
-    return ExportRecord.objects.create(
+    """Write down who exported what, when, with which filters and how many
+    rows (and say it in the security log: every export goes through here)."""
+    record = ExportRecord.objects.create(
         kind=kind,
         format=fmt,
         filters=filters,
@@ -476,6 +478,8 @@ def export_record(*, kind: str, fmt: str, filters: dict, row_count: int, user=No
         user=user if user is not None and user.is_authenticated else None,
         source=source,
     )
+    security_event("export", user=user, kind=kind, format=fmt, rows=row_count, source=source, record_id=record.pk)
+    return record
 
 
 def anvur_export(

@@ -9,8 +9,10 @@ class InitiativesConfig(AppConfig):
     def ready(self):
         from initiatives import signals  # noqa: F401 (connects the receivers)
         from pops import (
+            audit,
             checks,  # noqa: F401 (registers the start-up checks)
             security,
         )
 
         security.connect_receivers()
+        audit.connect_receivers()

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "pops.security.RateLimitMiddleware",
+    # Logs the 403 and 429 answers (pops/audit.py); outside axes's, to see its lockouts.
+    "pops.audit.SecurityEventsMiddleware",
     # Last, as django-axes asks: turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -384,8 +386,14 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "pops.audit.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    # Security events as JSON lines, user ids only (pops/audit.py).
+    "loggers": {"pops.security": {"handlers": ["security"], "level": "INFO", "propagate": False}},
 }
 
 # Data in and out (impact app): imports, exports, open data and the API.

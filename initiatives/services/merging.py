@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from initiatives.models import Initiative, InitiativeMerge, Participation
 from initiatives.translation import InitiativeTranslation
+from pops.audit import security_event
 
 # The answers a curator gives, per field and per set.
 SURVIVOR = "survivor"
@@ -392,6 +393,7 @@ def initiatives_merge(*, survivor: Initiative, other: Initiative, fields: dict, 
     other.merged_into, other.merged_at = survivor, now
     other._change_reason = change_reason(f"Merged into “{survivor.title_it}” (#{survivor.pk})")
     other.save(update_fields=["merged_into", "merged_at", "updated_at"])
+    security_event("merge", user=by, survivor_id=survivor.pk, merged_id=other.pk)
     return InitiativeMerge.objects.create(
         survivor=survivor,
         merged=other,
@@ -487,6 +489,7 @@ def merge_undo(*, merge: InitiativeMerge, by) -> InitiativeMerge:
     merged.save(update_fields=["merged_into", "merged_at", "updated_at"])
     merge.undone_at, merge.undone_by = timezone.now(), by
     merge.save(update_fields=["undone_at", "undone_by"])
+    security_event("merge_undone", user=by, survivor_id=merge.survivor_id, merged_id=merge.merged_id)
     return merge
 
 

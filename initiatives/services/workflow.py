@@ -24,6 +24,7 @@ from initiatives.services.initiatives import initiative_apply_update
 from initiatives.services.notifications import email_queue
 from initiatives.services.permissions import has_author_account, is_author, is_staff_reviewer, may_publish
 from initiatives.showcase.cache import showcase_cache_invalidate
+from pops.audit import security_event
 
 State = Initiative.State
 
@@ -186,6 +187,7 @@ def initiative_transition(
         )
         if notify:
             _notify(rule, initiative, message, by)
+        security_event("publication", user=by, initiative_id=initiative.pk, update=True)
         return record
 
     record = StateTransition.objects.create(
@@ -203,6 +205,8 @@ def initiative_transition(
     initiative.save(update_fields=["state", "submitted_at", "published_at", "updated_at"])
     if State.PUBLISHED in (record.from_state, to):
         showcase_cache_invalidate()
+    if to == State.PUBLISHED:
+        security_event("publication", user=by, initiative_id=initiative.pk, update=False)
 
     if notify:
         _notify(rule, initiative, message, by)
