@@ -216,3 +216,46 @@ def test_staff_take_in_a_census_workbook_and_publish_it(page, tmp_path):
     assert by_lead["Chiara Fontana"]["titolo"] == "Laboratori con le scuole di Barriera"
     assert by_lead["Paolo Greco"]["titolo"] == "Orti condivisi"
     assert "Torino" in by_lead["Chiara Fontana"]["luogo"] and "Torino" in by_lead["Paolo Greco"]["luogo"]
+
+
+@pytest.mark.parametrize(
+    ("language", "viewport", "problem", "create_new"),
+    [
+        ("en", {"width": 1280, "height": 900}, "1 problem", "Create a new initiative"),
+        ("it", {"width": 390, "height": 844}, "1 problema", "Crea una nuova iniziativa"),
+        ("en", {"width": 390, "height": 844}, "1 problem", "Create a new initiative"),
+    ],
+)
+def test_the_census_preview_reads_in_english_and_on_a_phone(
+    browser, live_server, live_reference_data, tmp_path, language, viewport, problem, create_new
+):
+    """The dry run's problems and the duplicate's comparison fit the window,
+    in the page's language, at 1280 px and on a phone."""
+    InitiativeFactory(published=True, title_it="Orti condivisi", summary_it="Gli orti di San Salvario.")
+    context = browser.new_context(viewport=viewport, locale=f"{language}-IT")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.base_url = live_server.url
+    log_in(page)
+    template = page.request.get(f"{page.base_url}/{language}/admin/initiatives/initiative/census/template/").body()
+    path = tmp_path / "census.xlsx"
+    size = f"{viewport['width']}"
+
+    path.write_bytes(fill(template, latitude=145.07))
+    page.goto(f"{page.base_url}/{language}/admin/initiatives/initiative/census/")
+    page.set_input_files("#id_file", str(path))
+    with page.expect_navigation():
+        page.locator(".submit-row input[type=submit]").click()
+    assert problem in page.content()
+    screenshot(page, f"census-workbook-dry-run-{language}-{size}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    path.write_bytes(fill(template, latitude=45.07))
+    page.goto(f"{page.base_url}/{language}/admin/initiatives/initiative/census/")
+    page.set_input_files("#id_file", str(path))
+    with page.expect_navigation():
+        page.locator(".submit-row input[type=submit]").click()
+    assert page.get_by_label(create_new).count() == 1
+    screenshot(page, f"census-workbook-duplicate-{language}-{size}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    context.close()

@@ -43,6 +43,7 @@ import io
 import logging
 import pickle
 import sqlite3
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -285,6 +286,8 @@ class Spool:
         self.db = sqlite3.connect("", check_same_thread=False)
         self.db.execute("CREATE TABLE raw (entry INTEGER, sheet INTEGER, number INTEGER, cells BLOB)")
         self.db.execute("CREATE TABLE checked (entry INTEGER PRIMARY KEY, data BLOB)")
+        # What the plan shows of each initiative once checked (a let-go Entry).
+        self.db.execute("CREATE TABLE shown (entry INTEGER PRIMARY KEY, data BLOB)")
         self._pending: list[tuple] = []
         self.chunks: dict[int, tuple[int, int]] = {}  # chunk -> its first and last entry
         self.lookups = lookups
@@ -315,42 +318,58 @@ class Spool:
         return found
 
     def _reference(self, obj):
+        if obj is _NOTHING:
+            return ("nothing", 0)
         if isinstance(obj, PersonPlan):
             return ("person", obj.index)
         if isinstance(obj, OrganisationPlan):
             return ("organisation", obj.index)
         return self._vocabulary.get(id(obj))
 
-    def put(self, n: int, entries: list[Entry]) -> None:
-        """Keep a chunk of checked initiatives."""
-        rows = []
-        for entry in entries:
-            stream = io.BytesIO()
-            pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
-            pickler.persistent_id = self._reference
-            pickler.dump(entry)
-            rows.append((entry.index, stream.getvalue()))
-        self.db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?)", rows)
-        self.chunks[n] = (entries[0].index, entries[-1].index)
+    def _dump(self, entry: Entry) -> bytes:
+        stream = io.BytesIO()
+        pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+        pickler.persistent_id = self._reference
+        pickler.dump(entry)
+        return stream.getvalue()
 
-    def get(self, n: int, people: list, organisations: list) -> list[Entry]:
+    def _load(self, data: bytes, people: list, organisations: list) -> Entry:
         def load(reference):
             kind, at = reference
+            if kind == "nothing":
+                return _NOTHING
             if kind == "person":
                 return people[at]
             if kind == "organisation":
                 return organisations[at]
             return self.lookups.by_pk[kind][at]
 
-        entries = []
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        unpickler.persistent_load = load
+        return unpickler.load()
+
+    def put(self, n: int, entries: list[Entry]) -> None:
+        """Keep a chunk of checked initiatives."""
+        self.db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?)", [(e.index, self._dump(e)) for e in entries])
+        self.chunks[n] = (entries[0].index, entries[-1].index)
+
+    def get(self, n: int, people: list, organisations: list) -> list[Entry]:
         first, last = self.chunks[n]
-        for (data,) in self.db.execute(
-            "SELECT data FROM checked WHERE entry BETWEEN ? AND ? ORDER BY entry", (first, last)
-        ):
-            unpickler = pickle.Unpickler(io.BytesIO(data))
-            unpickler.persistent_load = load
-            entries.append(unpickler.load())
-        return entries
+        return [
+            self._load(data, people, organisations)
+            for (data,) in self.db.execute(
+                "SELECT data FROM checked WHERE entry BETWEEN ? AND ? ORDER BY entry", (first, last)
+            )
+        ]
+
+    def show(self, entries: list[Entry]) -> None:
+        """Keep what the plan shows of a chunk of let-go initiatives."""
+        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?)", [(e.index, self._dump(e)) for e in entries])
+
+    def shown(self):
+        """Every initiative as the plan shows it, in the file's order, one at a time."""
+        for (data,) in self.db.execute("SELECT data FROM shown ORDER BY entry"):
+            yield self._load(data, (), ())
 
     def drop(self, n: int) -> None:
         first, last = self.chunks.pop(n)
@@ -413,6 +432,7 @@ class OrganisationPlan:
 
 
 _NOTHING = MappingProxyType({})  # what a let-go entry has of its rows: read-only, shared
+_NONE = frozenset()  # what a settled person keeps of the positions and departments named
 
 
 @dataclass(slots=True)
@@ -454,12 +474,31 @@ class Entry:
         self.target = None
 
 
+class ShownEntries:
+    """The plan's initiatives as the preview shows them (let-go entries),
+    read back from the spool one at a time on every pass, so that memory
+    does not hold one per initiative. Counted by outcome once."""
+
+    def __init__(self, spool: Spool, outcomes: dict[str, int]):
+        self.spool = spool
+        self.outcomes = outcomes
+
+    def __len__(self) -> int:
+        return sum(self.outcomes.values())
+
+    def __iter__(self):
+        return self.spool.shown()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
 @dataclass
 class CensusPlan:
     filename: str
     sheets: set
     columns: dict  # sheet -> column names present
-    entries: list
+    entries: ShownEntries
     problems: list  # every problem, the entries' included
     notices: list
     people: list
@@ -474,7 +513,7 @@ class CensusPlan:
         return [p for p in self.problems if (p.sheet, p.row) not in rows]
 
     def count(self, outcome: str) -> int:
-        return sum(1 for entry in self.entries if entry.outcome == outcome)
+        return self.entries.outcomes.get(outcome, 0)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -619,7 +658,7 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
     spool = Spool(lookups)
     columns: dict[str, dict] = {}
     raws: dict[str, RawSheet] = {}
-    entries: list[Entry] = []
+    starts = array("l")  # entry index -> its row on the initiatives sheet
     by_key: dict[str, int] = {}
 
     # Each sheet once, a row at a time, into the spool: the initiatives
@@ -636,11 +675,11 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
             for number, cells in rows:
                 if not _has_text(cells):
                     continue
-                entry = Entry(row=number, key=_key(cells, cols, "slug"), values={}, index=len(entries))
-                entries.append(entry)
-                if entry.key:
-                    by_key.setdefault(entry.key, entry.index)
-                spool.add(entry.index, 0, number, cells)
+                key = _key(cells, cols, "slug")
+                if key:
+                    by_key.setdefault(key, len(starts))
+                spool.add(len(starts), 0, number, cells)
+                starts.append(number)
             continue
         if INITIATIVES.name not in raws:
             raise CensusFileError(_no_initiatives_sheet())
@@ -669,26 +708,25 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
     # Checked and matched a chunk at a time, then kept in the spool.
     register = Register()
     taken = set(Initiative.objects.values_list("slug", flat=True))
-    pages = list(_chunks(range(len(entries)), chunk))
+    pages = list(_chunks(range(len(starts)), chunk))
     for n, page in enumerate(pages):
-        part = [entries[i] for i in page]
-        _read_chunk(part, spool, raws, columns, lookups, entries, by_key, problems)
+        part = _read_chunk(page, spool, raws, columns, lookups, starts, by_key, problems)
         _check_entries(part, present, problems)
         _match_people(part, present, problems, notices, register)
         _match_organisations(part, present, problems, notices, register)
         _match_initiatives(part, choices, problems, taken)
         spool.put(n, part)
-        for entry in part:
-            entry.let_go()
+        del part
     people = list(register.people.values())
     organisations = list(register.organisations.values())
     for person in people:
         _settle_person(person, notices)
-        person.latest, person.positions, person.departments = _NOTHING, frozenset(), frozenset()
+        person.latest, person.positions, person.departments = _NOTHING, _NONE, _NONE
 
     # Compared with what is stored, a chunk at a time; a chunk with nothing
-    # to write is let go.
-    for n, page in enumerate(pages):
+    # to write is let go. What the preview shows of each waits in the spool.
+    outcomes: dict[str, int] = defaultdict(int)
+    for n in range(len(pages)):
         part = spool.get(n, people, organisations)
         _people_twice(part, problems)
         _compare(part, present, lookups, problems)
@@ -702,14 +740,14 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
             spool.drop(n)
         for entry in part:
             entry.let_go()
-        for i, entry in zip(page, part, strict=True):
-            entries[i] = entry
+            outcomes[entry.outcome] += 1
+        spool.show(part)
         del part
     return CensusPlan(
         filename=filename,
         sheets=set(raws),
         columns=present,
-        entries=entries,
+        entries=ShownEntries(spool, dict(outcomes)),
         problems=sorted(problems, key=lambda p: (SHEET_ORDER.get(p.sheet, 99), p.row, p.column)),
         notices=notices,
         people=people,
@@ -720,18 +758,24 @@ def _plan(data: bytes, *, filename: str, choices: dict, chunk: int) -> CensusPla
     )
 
 
-def _read_chunk(part, spool, raws, columns, lookups, entries, by_key, problems) -> None:
-    """The values of a chunk of initiatives and of their rows on every
-    sheet, parsed from the spool."""
-    rows = spool.rows(part[0].index, part[-1].index)
-    start_column = next((i for i, c in columns[INITIATIVES.name].items() if c.name == "start_date"), None)
+def _read_chunk(page, spool, raws, columns, lookups, starts, by_key, problems) -> list[Entry]:
+    """A chunk of initiatives (the entry indexes `page`) with the values of
+    their rows on every sheet, parsed from the spool."""
+    rows = spool.rows(page[0], page[-1])
+    cols = columns[INITIATIVES.name]
+    start_column = next((i for i, c in cols.items() if c.name == "start_date"), None)
     sheets_present = [sheet.name for sheet in SHEETS[1:] if sheet.name in raws]
-    for entry in part:
+    part = []
+    for index in page:
+        found = rows.get(index, [])
+        _order, number, cells = found[0]  # the initiatives sheet's row comes first
+        entry = Entry(row=number, key=_key(cells, cols, "slug"), values={}, index=index)
+        part.append(entry)
         for name in sheets_present:
             entry.children[name] = []
-        for order, number, cells in rows.get(entry.index, []):
+        for order, number, cells in found:
             if order == 0:
-                _read_initiative(entry, number, cells, raws, columns, lookups, start_column, entries, by_key, problems)
+                _read_initiative(entry, number, cells, raws, columns, lookups, start_column, starts, by_key, problems)
                 continue
             name = SHEETS[order].name
             entry.raw.setdefault(name, []).append((number, cells))
@@ -747,9 +791,10 @@ def _read_chunk(part, spool, raws, columns, lookups, entries, by_key, problems) 
             )
             values["_row"] = number
             entry.children[name].append(values)
+    return part
 
 
-def _read_initiative(entry, number, cells, raws, columns, lookups, start_column, entries, by_key, problems) -> None:
+def _read_initiative(entry, number, cells, raws, columns, lookups, start_column, starts, by_key, problems) -> None:
     raw = raws[INITIATIVES.name]
     entry.raw[INITIATIVES.name] = [(number, cells)]
     year = None
@@ -770,7 +815,7 @@ def _read_initiative(entry, number, cells, raws, columns, lookups, start_column,
             number,
             "slug",
             _("The key “%(key)s” is also on row %(row)d: each initiative once.")
-            % {"key": entry.key, "row": entries[first].row},
+            % {"key": entry.key, "row": starts[first]},
         )
 
 
