@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from initiatives.models import Participation, Person
 from initiatives.showcase.cache import cached
 from initiatives.showcase.reads import of_public, public_counts
-from pops.spreadsheets import iter_csv
+from pops.spreadsheets import CSV, iter_csv
 
 
 @dataclass
@@ -242,8 +242,9 @@ def chart_by_key(key: str) -> Chart | None:
     return next((chart for chart in statistics() if chart.key == key), None)
 
 
-def write_csv(chart: Chart, out) -> None:
-    """The chart as CSV, through the portal's one spreadsheet writer (its
-    cells neutralised against formula injection) into a text stream."""
-    for chunk in iter_csv([_("Category"), _("Count")], chart.rows):
-        out.write(chunk.decode())
+def write_csv(chart: Chart, out, *, fmt: str = CSV) -> None:
+    """The chart as CSV (comma, or Italian Excel's dialect: semicolon and a
+    byte-order mark), through the portal's one spreadsheet writer (its cells
+    neutralised against formula injection) into a binary stream."""
+    for chunk in iter_csv([_("Category"), _("Count")], chart.rows, fmt=fmt):
+        out.write(chunk)

@@ -3,10 +3,18 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from actionplan.models import InterventionArea
@@ -17,6 +25,7 @@ from initiatives.showcase import reads as showcase
 from initiatives.showcase import stats
 from initiatives.showcase.cache import cache_public_page
 from initiatives.showcase.filters import InitiativeFilter
+from pops.spreadsheets import CSV, CSV_EXCEL
 from stakeholders.models import Partnership
 
 PAGE_SIZE = 20
@@ -231,7 +240,11 @@ def statistics_csv(request: HttpRequest, key: str) -> HttpResponse:
     chart = stats.chart_by_key(key)
     if chart is None:
         raise Http404
+    fmt = request.GET.get("format", CSV)
+    if fmt not in (CSV, CSV_EXCEL):
+        return HttpResponseBadRequest(_("Unknown format: choose csv or csv-excel."))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pops-{key}.csv"'
-    stats.write_csv(chart, response)
+    suffix = "-excel" if fmt == CSV_EXCEL else ""
+    response["Content-Disposition"] = f'attachment; filename="pops-{key}{suffix}.csv"'
+    stats.write_csv(chart, response, fmt=fmt)
     return response

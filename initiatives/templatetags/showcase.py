@@ -3,6 +3,7 @@
 from django import template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import floatformat
 from django.urls import translate_url
 from django.utils.html import escape, json_script
 from django.utils.safestring import mark_safe
@@ -12,6 +13,21 @@ from initiatives.showcase.colours import contrasting_text_color
 from stakeholders.models import Partnership
 
 register = template.Library()
+
+
+@register.filter
+def figure(value) -> str:
+    """A number as the page's language writes it, the same way everywhere:
+    thousands grouped, decimals only where the value has them (Italian
+    "1.200" and "1.200,5"; English "1,200" and "1,200.5"). Empty for None,
+    so that `|default:"—"` shows a missing value."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return intcomma(value)
+    return floatformat(value, "-2g")
 
 
 @register.simple_tag(takes_context=True)

@@ -315,8 +315,8 @@ def test_the_detail_page_shows_public_fields_links_people_who_opted_in_and_metad
     assert "<strong>Guida per i condomini</strong>" in content
     # Impacts, with their indicators and figures.
     assert "Famiglie con energia condivisa (famiglie)" in content
-    for figure in ("10.00", "80.00", "64.00", "210"):
-        assert f"<td>{figure}" in content.replace(",", "."), figure
+    for figure in ("10", "80", "64", "210"):  # decimals only where a value has them
+        assert f"<td>{figure}<" in content, figure
     assert '<a href="https://example.org/rapporto" rel="noopener">' in content
     assert "Riduzione delle emissioni (t CO2)" in content
     # The Action Plan area with its vision, the ANVUR field of action and figures.

@@ -40,16 +40,20 @@ def _empty_cache():
 )
 def test_csv_cells_that_could_run_as_formulas_are_neutralised(value, expected):
     # Through the portal's one spreadsheet writer (pops.spreadsheets).
-    out = io.StringIO()
+    out = io.BytesIO()
     write_csv(Chart("x", "X", "bar", [(value, 1)]), out)
-    assert list(csv.reader(io.StringIO(out.getvalue(), newline="")))[1] == [expected, "1"]
+    assert list(csv.reader(io.StringIO(out.getvalue().decode(), newline="")))[1] == [expected, "1"]
 
 
 def test_the_csv_of_a_chart_has_a_header_and_neutralised_rows():
-    out = io.StringIO()
+    out = io.BytesIO()
     with translation.override("en"):
         write_csv(Chart("x", "X", "bar", [("=cmd()", 3), ("Scuole", 2)]), out)
-    assert list(csv.reader(io.StringIO(out.getvalue()))) == [["Category", "Count"], ["'=cmd()", "3"], ["Scuole", "2"]]
+    assert list(csv.reader(io.StringIO(out.getvalue().decode()))) == [
+        ["Category", "Count"],
+        ["'=cmd()", "3"],
+        ["Scuole", "2"],
+    ]
 
 
 def test_gender_is_only_shown_for_groups_of_at_least_the_minimum_size(settings):
@@ -350,3 +354,26 @@ def test_the_leak_of_the_report_no_longer_shows_on_the_page(client, settings):
     section = section[: section.index("</section>")]
     assert "Not enough data to show this chart." in section and "To protect personal data" in section
     assert "<table" not in section
+
+
+def test_a_chart_downloads_in_the_italian_excel_dialect_too(client):
+    InitiativeFactory.create_batch(3, published=True, scale="local")
+    content = client.get(reverse("statistics")).content.decode()
+    url = reverse("statistics-csv", kwargs={"key": "scales"})
+    assert f"{url}?format=csv-excel" in content
+    download = client.get(url, {"format": "csv-excel"})
+    assert download["Content-Type"].startswith("text/csv")
+    assert "excel" in download["Content-Disposition"]
+    body = download.content.decode("utf-8")
+    assert body.startswith("\ufeff")  # the byte-order mark Excel needs for UTF-8
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0] == ["Categoria", "Numero"] and rows[1][1] == "3"
+    plain = client.get(url).content.decode()
+    assert not plain.startswith("\ufeff") and ";" not in plain
+
+
+def test_an_unknown_csv_format_is_a_clear_400(client):
+    InitiativeFactory(published=True, scale="local")
+    response = client.get(reverse("statistics-csv", kwargs={"key": "scales"}), {"format": "xls"})
+    assert response.status_code == 400
+    assert "csv-excel" in response.content.decode()
