@@ -334,6 +334,7 @@ def test_my_initiatives_queries_do_not_grow_with_the_initiatives(client, cast, d
     assert Initiative.objects.editable_by(lead).count() == 14
     assert many == few
     # session, user, the initiatives, their transitions with a message,
-    # staff's messages, the participations with their people.
-    with django_assert_max_num_queries(6):
+    # staff's messages, the participations with their people, their pending
+    # lead nominations, and the nominations waiting for the user's answer.
+    with django_assert_max_num_queries(8):
         client.get(reverse("census:dashboard"))
