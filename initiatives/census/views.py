@@ -170,6 +170,11 @@ def _saved_message(initiative) -> str:
 
 
 def _nominated_message(nomination) -> str:
+    if not nomination.email:
+        return _(
+            "%(name)s has no e-mail address, so they cannot be asked to confirm that they are the lead contact: "
+            "add their address. Until they accept, the lead contact stays as it was."
+        ) % {"name": nomination.person}
     return _(
         "%(name)s is asked by e-mail to confirm that they are the lead contact. Until they accept, "
         "they do not see or edit the initiative, and the lead contact stays as it was."

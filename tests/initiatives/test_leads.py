@@ -372,3 +372,32 @@ def test_the_e_mail_to_the_person_named_is_in_their_language(people, django_capt
     Person.objects.filter(user=colleague).update(language="en")
     name_colleague(client, researcher, django_capture_on_commit_callbacks)
     assert mail.outbox[-1].subject.startswith("[POPS] Are you the lead contact of")
+
+
+def test_a_team_member_named_lead_stays_a_member_until_they_accept(client, people, django_capture_on_commit_callbacks):
+    researcher, colleague = people
+    initiative = InitiativeFactory(created_by=researcher, state=S.DRAFT, lead=False, title_it="Orti")
+    ParticipationFactory(initiative=initiative, person=researcher.person, role=Participation.Role.LEAD)
+    ParticipationFactory(initiative=initiative, person=colleague.person, contribution="Orti", can_edit=False)
+    client.force_login(researcher)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("census:step", args=[initiative.pk, "who"]), naming(**{"people-1-contribution": "Guida"}))
+    membership = initiative.participations.get(person=colleague.person)
+    assert (membership.role, membership.contribution, membership.can_edit) == ("member", "Orti", False)
+    assert not permissions.can_edit(colleague, initiative)
+    lead_accept(nomination=LeadNomination.objects.get(), user=colleague)
+    membership.refresh_from_db()
+    assert (membership.role, membership.contribution) == ("lead", "Guida")
+    assert permissions.can_edit(colleague, initiative)
+
+
+def test_a_lead_without_an_e_mail_address_is_not_asked_and_the_researcher_is_told(client, people):
+    researcher, _colleague = people
+    client.force_login(researcher)
+    with translation.override("en"):
+        response = client.post(reverse("census:new"), naming(email="", first="Piero", last="Senzamail"), follow=True)
+    assert "Piero Senzamail has no e-mail address" in " ".join(str(m) for m in response.context["messages"])
+    assert "Piero Senzamail has no e-mail address" in response.content.decode()
+    assert mail.outbox == []
+    initiative = Initiative.objects.get(title_it="Orti condivisi a Mirafiori")
+    assert initiative.lead().user == researcher
