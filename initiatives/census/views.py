@@ -65,7 +65,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             Prefetch("participations", queryset=Participation.objects.select_related("person")),
             Prefetch(
                 "lead_nominations",
-                queryset=LeadNomination.objects.filter(status=LeadNomination.Status.PENDING).select_related("person"),
+                queryset=LeadNomination.objects.filter(status=LeadNomination.Status.PENDING).select_related(
+                    "person__user"
+                ),
                 to_attr="pending_lead_nominations",
             ),
         )
