@@ -401,3 +401,13 @@ def test_a_lead_without_an_e_mail_address_is_not_asked_and_the_researcher_is_tol
     assert mail.outbox == []
     initiative = Initiative.objects.get(title_it="Orti condivisi a Mirafiori")
     assert initiative.lead().user == researcher
+
+
+def test_staff_reviewing_see_that_the_lead_has_not_confirmed(admin_client, people):
+    researcher, colleague = people
+    initiative = InitiativeFactory(created_by=researcher, submitted=True)
+    LeadNomination.objects.create(initiative=initiative, person=colleague.person, nominated_by=researcher)
+    with translation.override("en"):
+        url = reverse("admin:initiatives_initiative_review", args=[initiative.pk])
+    page = admin_client.get(url).content.decode()
+    assert "The researchers named Marco Bianchi lead contact on" in page
