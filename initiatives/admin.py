@@ -35,6 +35,7 @@ from .models import (
     Department,
     FormDraft,
     Initiative,
+    LeadNomination,
     OutboundEmail,
     Participation,
     Person,
@@ -483,6 +484,20 @@ class CoauthorInvitationAdmin(InternalRecordAdmin):
     list_select_related = ("initiative", "invited_by")
     search_fields = ("email", "initiative__title_it")
     autocomplete_fields = ("initiative", "invited_by", "accepted_by")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(LeadNomination)
+class LeadNominationAdmin(InternalRecordAdmin):
+    """Nominations researchers made in the census, waiting for the person
+    named or answered. Staff set a lead directly on the initiative (trusted:
+    no confirmation); this table only shows the researchers' side."""
+
+    list_display = ("person", "initiative", "nominated_by", "status", "created_at", "answered_at")
+    list_filter = ("status",)
+    list_select_related = ("person", "initiative", "nominated_by")
+    search_fields = ("person__last_name", "person__email", "initiative__title_it")
+    autocomplete_fields = ("initiative", "person", "nominated_by", "answered_by")
     readonly_fields = ("created_at",)
 
 

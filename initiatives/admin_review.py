@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from initiatives.services.conversation import message_post, thread
 from initiatives.services.initiatives import missing_for_submission
+from initiatives.services.leads import pending_nomination
 from initiatives.services.review import changes_since_approved, possible_duplicates, snapshot
 from initiatives.services.workflow import (
     TRANSITIONS,
@@ -141,6 +142,7 @@ def review(model_admin, request, object_id):
         "record": record,
         "changes": changes_since_approved(initiative, current=record),
         "missing": missing_for_submission(initiative),
+        "lead_nomination": pending_nomination(initiative),
         "duplicates": possible_duplicates(initiative),
         "rules": TRANSITIONS,
         # Requests for changes, publication, rejection would reach nobody.

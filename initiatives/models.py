@@ -954,6 +954,75 @@ class CoauthorInvitation(PersonalLink):
         return bool(user.is_authenticated and (user.email or "").lower() == self.email.lower())
 
 
+class LeadNomination(PersonalLink):
+    """A researcher named someone else as the lead contact of an initiative:
+    the named person confirms first (`services.leads`). Until they accept,
+    the nomination grants them nothing: they are not among the initiative's
+    people, and the lead role stays with whoever held it (or the researcher
+    who named them). Its link opens for POPS_LEAD_NOMINATION_DAYS, only for
+    the account of the person named, and once: an answered or withdrawn
+    nomination opens nothing."""
+
+    LINK_PURPOSE = "lead-nomination"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    initiative = models.ForeignKey(
+        Initiative, models.CASCADE, related_name="lead_nominations", verbose_name=_("initiative")
+    )
+    person = models.ForeignKey(Person, models.CASCADE, related_name="lead_nominations", verbose_name=_("person named"))
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("named by")
+    )
+    # What the census row said, applied to the person's participation when they accept.
+    contribution = models.CharField(_("contribution"), max_length=255, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+
+    class Meta:
+        verbose_name = _("lead contact nomination")
+        verbose_name_plural = _("lead contact nominations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative"], condition=Q(status="pending"), name="lead_nomination_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.initiative}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    def link_expires_at(self):
+        return self.created_at + datetime.timedelta(days=settings.POPS_LEAD_NOMINATION_DAYS)
+
+    def link_is_valid(self, now=None) -> bool:
+        return (now or timezone.now()) < self.link_expires_at()
+
+    @property
+    def email(self) -> str:
+        """Where the nomination is sent: the person's login address, else the register's."""
+        user = self.person.user
+        return (user.email if user is not None and user.email else self.person.email).lower()
+
+
 class FormDraft(models.Model):
     """What a researcher typed in a census step but has not saved yet.
 

@@ -1,6 +1,7 @@
 """Security-relevant events, one JSON object per line on the `pops.security`
 logger: sign-ins and their failures, lockouts, sign-outs, permission
-denials, rate limits, exports, publications and merges.
+denials, rate limits, exports, publications, merges and the answers to
+lead contact nominations.
 
 An event names who by user id only (never a name, an e-mail address, the
 username typed, or an IP address), what happened, and on what (the request

@@ -296,9 +296,11 @@ SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Personal data (gender, role) is only shown in aggregates of at least this size.
 POPS_MIN_GROUP_SIZE = env.int("POPS_MIN_GROUP_SIZE", 5)
 # Personal links: a campaign's opens until it closes and this many days more;
-# a co-author invitation's for this many days after it is sent.
+# a co-author invitation's, and a lead contact nomination's, for this many
+# days after it is sent.
 POPS_CAMPAIGN_LINK_GRACE_DAYS = env.int("POPS_CAMPAIGN_LINK_GRACE_DAYS", 30, validate=validate.Range(min=0))
 POPS_COAUTHOR_INVITATION_DAYS = env.int("POPS_COAUTHOR_INVITATION_DAYS", 30, validate=validate.Range(min=1))
+POPS_LEAD_NOMINATION_DAYS = env.int("POPS_LEAD_NOMINATION_DAYS", 14, validate=validate.Range(min=1))
 
 # Map tiles of the public showcase: the only remote resource its pages load.
 POPS_MAP_TILE_URL = env.str("POPS_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -44,6 +44,7 @@ from initiatives.models import (
     CoauthorInvitation,
     FormDraft,
     Initiative,
+    LeadNomination,
     OutboundEmail,
 )
 from initiatives.tasks import run_import_job
@@ -134,6 +135,7 @@ def world():
     campaign.target_people.add(PersonFactory())
     CampaignInvitationFactory(campaign=campaign, person=lead)
     CoauthorInvitation.objects.create(initiative=submitted, email="coautrice@example.org")
+    LeadNomination.objects.create(initiative=submitted, person=PersonFactory())
     FormDraft.objects.create(user=UserFactory(), initiative=submitted, step="who")
     OutboundEmail.objects.create(to="someone@example.org", subject="Oggetto", body="Testo")
     AccessAttempt.objects.create(username="someone@example.org", ip_address="10.0.0.1", failures_since_start=1)

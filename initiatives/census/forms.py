@@ -180,7 +180,10 @@ class PersonForm(StyledMixin, forms.Form):
         label=_("Department"), queryset=Department.objects.active(), required=False, empty_label=_("— none —")
     )
     role = forms.ChoiceField(
-        label=_("Role in the initiative"), choices=Participation.Role.choices, initial=Participation.Role.MEMBER
+        label=_("Role in the initiative"),
+        choices=Participation.Role.choices,
+        initial=Participation.Role.MEMBER,
+        help_text=_("A lead contact other than you is asked by e-mail to confirm first."),
     )
     contribution = forms.CharField(label=_("Contribution"), max_length=255, required=False)
     can_edit = forms.BooleanField(

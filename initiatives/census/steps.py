@@ -25,6 +25,7 @@ from initiatives.services.initiatives import (
     partnerships_replace,
     person_for_user,
 )
+from initiatives.services.leads import pending_nomination
 from pops.slugs import unique_slug
 
 from ..models import Initiative, Participation
@@ -180,18 +181,38 @@ def _people_initial(initiative: Initiative | None, user) -> list[dict]:
                 "role": Participation.Role.LEAD,
             }
         ]
-    return [
+    # A lead waiting to confirm (services.leads) is the row marked lead, as the
+    # researcher chose it; whoever holds the role meanwhile reads as a member.
+    nomination = pending_nomination(initiative)
+    participations = list(initiative.participations.select_related("person"))
+    rows = [
         {
             "first_name": p.person.first_name,
             "last_name": p.person.last_name,
             "email": p.person.email,
             "department": p.person.department_id,
-            "role": p.role,
+            "role": Participation.Role.MEMBER if nomination else p.role,
             "contribution": p.contribution,
             "can_edit": p.can_edit,
         }
-        for p in initiative.participations.select_related("person")
+        for p in participations
+        if nomination is None or p.person_id != nomination.person_id
     ]
+    if nomination is not None:
+        person = nomination.person
+        rows.insert(
+            min(nomination.position, len(rows)),
+            {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "department": person.department_id,
+                "role": Participation.Role.LEAD,
+                "contribution": nomination.contribution,
+                "can_edit": any(p.can_edit for p in participations if p.person_id == person.pk),
+            },
+        )
+    return rows
 
 
 def _partners_initial(initiative: Initiative | None) -> list[dict]:
@@ -210,6 +231,7 @@ class StepForms:
         self.step = step
         self.initiative = initiative
         self.user = user
+        self.new_lead_nomination = None  # set by save() when the lead named must confirm
         instance = initiative if initiative is not None else Initiative()
         self.form = step.form_class(data=data, files=files, instance=instance, prefix="main")
         self.formsets = {}
@@ -280,7 +302,9 @@ class StepForms:
             self.form.save()
         for name, formset in self.formsets.items():
             if name == "people":
-                participations_replace(initiative=self.initiative, rows=formset.rows())
+                self.new_lead_nomination = participations_replace(
+                    initiative=self.initiative, rows=formset.rows(), by=self.user
+                )
             elif name == "partners":
                 partnerships_replace(initiative=self.initiative, rows=formset.rows())
             else:

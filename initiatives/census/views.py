@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from initiatives.services import conversation, permissions
+from initiatives.services import conversation, leads, permissions
 from initiatives.services import initiatives as services
 from initiatives.services.campaigns import campaign_record_response
 from initiatives.services.review import possible_duplicates
@@ -32,6 +32,7 @@ from ..models import (
     FormDraft,
     Initiative,
     InitiativeMessage,
+    LeadNomination,
     Participation,
     Person,
     StateTransition,
@@ -62,6 +63,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             # Read by the permission rules (is_author) instead of a query per row.
             Prefetch("participations", queryset=Participation.objects.select_related("person")),
+            Prefetch(
+                "lead_nominations",
+                queryset=LeadNomination.objects.filter(status=LeadNomination.Status.PENDING).select_related(
+                    "person__user"
+                ),
+                to_attr="pending_lead_nominations",
+            ),
         )
         .order_by("-updated_at")
     )
@@ -72,7 +80,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         initiative.latest_from_staff = conversation.latest_from_staff(
             initiative.transitions_newest_first, initiative.staff_messages
         )
-    return render(request, "census/dashboard.html", {"initiatives": initiatives})
+        initiative.lead_nomination = leads.pending_nomination(initiative)
+    nominations = permissions.nominations_for(request.user).select_related("initiative", "nominated_by")
+    return render(request, "census/dashboard.html", {"initiatives": initiatives, "nominations": list(nominations)})
 
 
 @login_required
@@ -130,6 +140,7 @@ def _step_context(request, step, forms: StepForms, initiative, *, restored=False
         "initiative": initiative,
         "restored": restored,
         "show_errors": show_errors,
+        "lead_nomination": leads.pending_nomination(initiative),
         "error_links": error_links,
         "error_intro": ngettext(
             "Nothing was saved: please correct the problem marked below.",
@@ -160,12 +171,26 @@ def _saved_message(initiative) -> str:
     return _("Saved. Nothing is public until POPS staff publish the initiative.")
 
 
+def _nominated_message(nomination) -> str:
+    if not nomination.email:
+        return _(
+            "%(name)s has no e-mail address, so they cannot be asked to confirm that they are the lead contact: "
+            "add their address. Until they accept, the lead contact stays as it was."
+        ) % {"name": nomination.person}
+    return _(
+        "%(name)s is asked by e-mail to confirm that they are the lead contact. Until they accept, "
+        "they do not see or edit the initiative, and the lead contact stays as it was."
+    ) % {"name": nomination.person}
+
+
 def _render_step(request, step, initiative):
     if request.method == "POST":
         forms = StepForms(step, initiative=initiative, user=request.user, data=request.POST, files=request.FILES)
         if forms.is_valid():
             initiative = forms.save()
             messages.success(request, _saved_message(initiative))
+            if forms.new_lead_nomination is not None:
+                messages.info(request, _nominated_message(forms.new_lead_nomination))
             following = next_step(step)
             if "continue" in request.POST:
                 if following:
@@ -252,6 +277,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "can_propose_update": permissions.can_propose_update(request.user, initiative),
             "can_invite": permissions.can_invite(request.user, initiative),
             "invite_form": InviteForm(),
+            "lead_nomination": leads.pending_nomination(initiative),
             "pending_update": initiative.revisions.first() if initiative.state == State.PUBLISHED else None,
             # Only published look-alikes: other people's drafts stay private.
             "similar": [i for i in possible_duplicates(initiative) if i.state == State.PUBLISHED] if editable else [],
@@ -327,6 +353,53 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "census/accept_invitation.html", {"invitation": invitation, "for_you": invitation.is_for(request.user)}
     )
+
+
+@login_required
+def lead_nomination(request: HttpRequest, token: str) -> HttpResponse:
+    """A lead nomination's link: only the person named sees which initiative
+    it is about and may accept or decline it, once, while it is valid."""
+    nomination = LeadNomination.by_link(
+        token, LeadNomination.objects.select_related("initiative", "person", "nominated_by")
+    )
+    if nomination is None:
+        raise Http404
+    if not nomination.link_is_valid():
+        return _link_expired(request)
+    if request.method == "POST":
+        return _answer_nomination(request, nomination)
+    return render(
+        request,
+        "census/lead_nomination.html",
+        {"nomination": nomination, "for_you": permissions.is_nominee(request.user, nomination)},
+    )
+
+
+@login_required
+@require_POST
+def lead_nomination_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept or decline from "My initiatives" (the user's own nominations only)."""
+    return _answer_nomination(request, permissions.nomination_for(request.user, pk))
+
+
+def _answer_nomination(request: HttpRequest, nomination: LeadNomination) -> HttpResponse:
+    accept = request.POST.get("answer") == "accept"
+    try:
+        if accept:
+            leads.lead_accept(nomination=nomination, user=request.user)
+        else:
+            leads.lead_decline(nomination=nomination, user=request.user)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return redirect("census:dashboard")
+    title = nomination.initiative.title
+    if accept:
+        messages.success(request, _("You are now the lead contact of “%(title)s”.") % {"title": title})
+        return redirect("census:review", nomination.initiative_id)
+    messages.success(
+        request, _("You declined to be the lead contact of “%(title)s”: who named you is told.") % {"title": title}
+    )
+    return redirect("census:dashboard")
 
 
 def _link_expired(request: HttpRequest) -> HttpResponse:

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from initiatives.models import CoauthorInvitation, FormDraft, Initiative, Participation, Person
+from initiatives.models import CoauthorInvitation, FormDraft, Initiative, LeadNomination, Participation, Person
+from initiatives.services import leads
 from initiatives.services.notifications import email_queue
 from initiatives.services.permissions import can_delete
 from pops.slugs import unique_slug
@@ -58,40 +59,91 @@ class PersonRow:
     can_edit: bool = False
 
 
-def participations_replace(*, initiative: Initiative, rows: list[PersonRow]) -> None:
+def _person_for_row(row: PersonRow) -> Person:
+    """The register's person a census row names: by e-mail, else by name
+    (among those without another address), else a new one."""
+    person = None
+    if row.email:
+        person = Person.objects.filter(email__iexact=row.email).first()
+    if person is None:
+        person = (
+            Person.objects.filter(first_name__iexact=row.first_name, last_name__iexact=row.last_name)
+            .filter(Q(email="") | Q(email__iexact=row.email))
+            .first()
+        )
+    if person is None:
+        person = Person.objects.create(
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+            department=row.department,
+            slug=unique_slug(Person, f"{row.first_name} {row.last_name}"),
+        )
+    return person
+
+
+def participations_replace(*, initiative: Initiative, rows: list[PersonRow], by) -> LeadNomination | None:
     """Make the initiative's people exactly `rows`, matching people by e-mail
-    (or by name when no e-mail is given) and creating the ones not yet known."""
+    (or by name when no e-mail is given) and creating the ones not yet known.
+
+    A lead contact other than `by` (and other than the lead already
+    confirmed) is only nominated (`services.leads`): the person named is left
+    out of the people until they accept (or stays as they were, if already
+    listed), and the lead role stays with the confirmed lead if still listed,
+    else with `by`, added to the people if missing. Returns the nomination
+    when one was sent now."""
+    people = [(row, _person_for_row(row)) for row in rows]
+    lead_position, (lead_row, lead_person) = next(
+        (position, pair) for position, pair in enumerate(people) if pair[0].role == Participation.Role.LEAD
+    )
+    nominee = lead_person if leads.lead_needs_confirmation(initiative=initiative, person=lead_person, by=by) else None
+    if nominee is None:
+        holder = lead_person
+    else:
+        confirmed = initiative.participations.filter(role=Participation.Role.LEAD).values_list("person", flat=True)
+        listed = {person.pk for _row, person in people}
+        holder = next((pk for pk in confirmed if pk in listed), None)
+        holder = Person.objects.get(pk=holder) if holder else person_for_user(by)
+    # One lead at a time (a database constraint): step down the one leaving first.
+    initiative.participations.filter(role=Participation.Role.LEAD).exclude(person=holder).update(
+        role=Participation.Role.MEMBER
+    )
     keep = []
-    for position, row in enumerate(rows):
-        person = None
-        if row.email:
-            person = Person.objects.filter(email__iexact=row.email).first()
-        if person is None:
-            person = (
-                Person.objects.filter(first_name__iexact=row.first_name, last_name__iexact=row.last_name)
-                .filter(Q(email="") | Q(email__iexact=row.email))
-                .first()
-            )
-        if person is None:
-            person = Person.objects.create(
-                first_name=row.first_name,
-                last_name=row.last_name,
-                email=row.email,
-                department=row.department,
-                slug=unique_slug(Person, f"{row.first_name} {row.last_name}"),
-            )
+    for position, (row, person) in enumerate(people):
+        if person == nominee:
+            existing = initiative.participations.filter(person=person).first()
+            if existing is not None:
+                keep.append(existing.pk)  # as they were until they answer
+            continue
         participation, _created = Participation.objects.update_or_create(
             initiative=initiative,
             person=person,
             defaults={
-                "role": row.role,
+                "role": Participation.Role.LEAD if person == holder else Participation.Role.MEMBER,
                 "contribution": row.contribution,
                 "can_edit": row.can_edit,
                 "position": position,
             },
         )
         keep.append(participation.pk)
+    if holder.pk not in {person.pk for _row, person in people}:
+        participation, _created = Participation.objects.update_or_create(
+            initiative=initiative,
+            person=holder,
+            defaults={"role": Participation.Role.LEAD, "position": len(people)},
+        )
+        keep.append(participation.pk)
     initiative.participations.exclude(pk__in=keep).delete()
+    if nominee is None:
+        leads.lead_nomination_withdraw(initiative=initiative)
+        return None
+    return leads.lead_nomination_set(
+        initiative=initiative,
+        person=nominee,
+        by=by,
+        contribution=lead_row.contribution,
+        position=lead_position,
+    )
 
 
 @dataclass

@@ -10,6 +10,10 @@ for the authors (creator, lead contact, co-authors) while the initiative is
 a draft or has changes requested; after submission it is read-only until
 staff respond.
 
+Naming someone lead contact grants them nothing until they accept
+(`services.leads`): a pending `LeadNomination` is not a participation, so
+the rules below never read it; only `is_nominee` says who may answer it.
+
 The admin asks the same module: every admin action and every page the admin
 adds beyond Django's own (review, merge, invitations, imports, exports)
 names one of the rules below, through a `has_<name>_permission` method of its
@@ -17,12 +21,16 @@ ModelAdmin, so that a staff account with the right only to *view* can look
 but never write.
 """
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth import get_permission_codename
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from initiatives.models import CampaignInvitation, CensusCampaign, Initiative, Participation
+from initiatives.models import CampaignInvitation, CensusCampaign, Initiative, LeadNomination, Participation
 
 
 def is_staff_reviewer(user) -> bool:
@@ -116,6 +124,42 @@ def can_invite(user, initiative: Initiative) -> bool:
         Initiative.State.REJECTED,
         Initiative.State.ARCHIVED,
     )
+
+
+def is_person(user, person) -> bool:
+    """Whether `user` is `person`: the account linked to them, or, while none
+    is linked, the account with their e-mail address."""
+    if not user.is_authenticated:
+        return False
+    if person.user_id is not None:
+        return person.user_id == user.pk
+    return bool(user.email and person.email) and user.email.lower() == person.email.lower()
+
+
+def is_nominee(user, nomination: LeadNomination) -> bool:
+    """Only the person named lead contact may accept or decline."""
+    return is_person(user, nomination.person)
+
+
+def nominations_for(user):
+    """The pending lead nominations `user` may answer, still open, on
+    initiatives not merged into another."""
+    if not user.is_authenticated:
+        return LeadNomination.objects.none()
+    whom = Q(person__user=user)
+    if user.email:
+        whom |= Q(person__user__isnull=True, person__email__iexact=user.email)
+    return LeadNomination.objects.filter(
+        whom,
+        status=LeadNomination.Status.PENDING,
+        initiative__merged_into__isnull=True,
+        created_at__gt=timezone.now() - datetime.timedelta(days=settings.POPS_LEAD_NOMINATION_DAYS),
+    )
+
+
+def nomination_for(user, pk: int) -> LeadNomination:
+    """A pending nomination of `user`; 404 for anyone else's."""
+    return get_object_or_404(nominations_for(user).select_related("initiative", "person"), pk=pk)
 
 
 # --- The admin: what staff may do beyond Django's add, change, delete and view --------

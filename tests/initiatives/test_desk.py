@@ -24,6 +24,7 @@ INTERNAL = {
     "initiatives.OutboundEmail",
     "initiatives.FormDraft",
     "initiatives.CoauthorInvitation",
+    "initiatives.LeadNomination",
     "initiatives.CampaignInvitation",
     "impact.ExportRecord",
     "impact.ImportJob",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from initiatives.factories import InitiativeFactory, ParticipationFactory, PersonFactory, UserFactory
-from initiatives.models import FormDraft, Initiative, OutboundEmail, Participation, StateTransition
+from initiatives.models import FormDraft, Initiative, LeadNomination, OutboundEmail, Participation, StateTransition
 from initiatives.services.conversation import message_post
 from initiatives.services.initiatives import initiative_delete_draft, initiative_start_update
 from initiatives.services.permissions import can_delete
@@ -330,10 +330,17 @@ def test_my_initiatives_queries_do_not_grow_with_the_initiatives(client, cast, d
             initiative=other, from_state=S.SUBMITTED, to_state=S.CHANGES_REQUESTED, by=users["staff"], message="Date?"
         )
         message_post(initiative=other, by=users["staff"], body="Ancora una cosa.", from_staff=True)
+    # Leads named who have not answered yet, and a nomination the user is to answer.
+    for other in Initiative.objects.filter(state=S.DRAFT):
+        LeadNomination.objects.create(initiative=other, person=PersonFactory(user=UserFactory()), nominated_by=lead)
+    LeadNomination.objects.create(
+        initiative=InitiativeFactory(created_by=users["other"]), person=lead.person, nominated_by=users["other"]
+    )
     many = _dashboard_queries(client, lead)
     assert Initiative.objects.editable_by(lead).count() == 14
     assert many == few
     # session, user, the initiatives, their transitions with a message,
-    # staff's messages, the participations with their people.
-    with django_assert_max_num_queries(6):
+    # staff's messages, the participations with their people, their pending
+    # lead nominations, and the nominations waiting for the user's answer.
+    with django_assert_max_num_queries(8):
         client.get(reverse("census:dashboard"))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from initiatives.factories import CensusCampaignFactory, InitiativeFactory, PersonFactory, UserFactory
-from initiatives.models import CampaignInvitation, CoauthorInvitation, Department, OutboundEmail
+from initiatives.models import CampaignInvitation, CoauthorInvitation, Department, LeadNomination, OutboundEmail
 from initiatives.services.campaigns import campaign_invite, campaign_remind
 from pops.links import link_pk
 
@@ -116,7 +116,7 @@ def test_the_admin_shows_no_link_secret_and_no_e_mail_body(admin_client, admin_u
     assert OutboundEmail.objects.exists()
     request = rf.get("/")
     request.user = admin_user
-    for model in (CampaignInvitation, CoauthorInvitation, OutboundEmail):
+    for model in (CampaignInvitation, CoauthorInvitation, LeadNomination, OutboundEmail):
         fields = str(site._registry[model].get_fields(request))
         assert "secret" not in fields and "token" not in fields and "body" not in fields
     body = OutboundEmail.objects.first().body
