@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve db demo test test-postgres lint format migrations-check messages compilemessages \
+.PHONY: help install run otp-code serve db demo test test-postgres lint format migrations-check messages compilemessages \
 	bench bench-exports bench-census bench-mainstream audit lock reset-local-db ci clean
 
 help: ## List the targets
@@ -38,8 +38,13 @@ run: demo compilemessages ## Set up everything and serve on http://127.0.0.1:800
 	@echo ""
 	@echo "  POPS is starting on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "  Demo accounts (password pops-demo-2026): admin (superuser), curatore (POPS staff), ricercatrice (researcher)"
+	@echo "  Staff's second factor in the admin: authenticator secret POPSDEMOSTAFFSECONDFACTORTWENTYS"
+	@echo "    (otpauth://totp/POPS%3Acuratore?secret=POPSDEMOSTAFFSECONDFACTORTWENTYS&issuer=POPS), or 'make otp-code' for the current code"
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+otp-code: install ## Print the demo staff accounts' current second-factor code (admin, curatore)
+	@$(MANAGE) demo_otp_code
 
 test: install compilemessages ## Set up everything and run the whole test suite
 	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)

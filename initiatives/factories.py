@@ -56,6 +56,9 @@ from .models import (
 )
 
 DEMO_PASSWORD = "pops-demo-2026"
+# The demo staff accounts' authenticator secret (base32, as apps ask for it):
+# published like the password, so seed_demo refuses to run in production.
+DEMO_OTP_SECRET = "POPSDEMOSTAFFSECONDFACTORTWENTYS"
 State = Initiative.State
 
 

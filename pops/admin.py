@@ -13,6 +13,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.translator import NotRegistered, translator
 from simple_history.admin import SimpleHistoryAdmin
@@ -275,3 +277,29 @@ class AccessLogAdmin(AccessAttemptAdmin):
 
 admin.site.register(AccessAttempt, AccessAttemptAdmin)
 admin.site.register(AccessLog, AccessLogAdmin)
+
+
+# --- Second factors (django-otp) ------------------------------------------------
+# Enrolment is self-service (pops/admin_site.py): here staff only see who has
+# one and delete a lost device, so that its owner enrols again at the next
+# sign-in. No secret or recovery code is shown, none is typed in by hand.
+
+
+class SecondFactorDeviceAdmin(NeutralMessagesMixin, admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    list_filter = ("confirmed", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    fields = readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+    admin.site.register(_device_model, SecondFactorDeviceAdmin)

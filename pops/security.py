@@ -162,6 +162,8 @@ LIMITS = (
     # On top of django-axes' lockouts, which count failures only.
     Limit("POPS_RATE_LOGIN", ("login", "admin:login")),
     Limit("POPS_RATE_PASSWORD_RESET", ("password_reset",)),
+    # The second factor's code forms, per account (pops/otp.py has the rest).
+    Limit("POPS_RATE_OTP", ("admin:otp_verify", "admin:otp_setup"), per_user=True),
     Limit(
         "POPS_RATE_SUGGESTIONS",
         ("census:organisation-suggestions", "census:person-suggestions"),

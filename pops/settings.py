@@ -43,7 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # modeltranslation must come before django.contrib.admin.
     "modeltranslation",
-    "django.contrib.admin",
+    # django.contrib.admin, whose site asks staff for a second factor (pops/admin_site.py).
+    "pops.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +60,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "actionplan",
     "initiatives",
     "stakeholders",
@@ -75,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether the session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "pops.security.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -337,6 +343,19 @@ AXES_CLIENT_IP_CALLABLE = "pops.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "pops.security.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 
+# The second factor of staff accounts (pops/otp.py): a TOTP authenticator and
+# single-use recovery codes, asked after the password before any admin page.
+# On unless POPS_STAFF_OTP=false; the demo staff accounts (seed_demo) have an
+# authenticator whose secret `make run` prints.
+POPS_STAFF_OTP = env.bool("POPS_STAFF_OTP", True)
+OTP_TOTP_ISSUER = "POPS"
+# After each wrong code a device waits twice as long as after the previous
+# one (1 s, 2 s, 4 s...), whatever the session: django-otp's default.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Staff list and delete devices in the admin (a lost phone); never read a secret there.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Rate limits per client address (django-ratelimit's "count/period", counted in
 # the default cache; see pops/security.py LIMITS), each answered with 429 and
 # Retry-After. While the cache is unreachable nothing is limited but logins
@@ -350,6 +369,7 @@ POPS_RATE_PASSWORD_RESET_EMAIL = env.str("POPS_RATE_PASSWORD_RESET_EMAIL", "3/h"
 POPS_RATE_SUGGESTIONS = env.str("POPS_RATE_SUGGESTIONS", "120/m")
 POPS_RATE_INVITATIONS = env.str("POPS_RATE_INVITATIONS", "20/h")
 POPS_RATE_API = env.str("POPS_RATE_API", "600/m")
+POPS_RATE_OTP = env.str("POPS_RATE_OTP", "10/m")
 
 # Sessions: a new key at login (django.contrib.auth), a cookie that ends with
 # the browser, and an end after POPS_SESSION_IDLE_SECONDS without a request or

@@ -51,6 +51,38 @@ def _isolated_settings(settings, tmp_path):
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _staff_sessions_pass_the_second_factor(request, settings, monkeypatch):
+    """Staff must pass a second factor to use the admin (pops/otp.py). A
+    test client's `force_login` of a staff account (the `admin_client`'s too)
+    passes it as well, as a real sign-in would, with a confirmed
+    authenticator: the admin's tests keep the requirement on and exercise
+    what a verified staff session sees. Browser tests that sign staff in
+    through the login form run without the requirement. Tests of the second
+    factor itself (marker `second_factor`) get neither."""
+    if request.node.get_closest_marker("second_factor"):
+        return
+    if request.node.get_closest_marker("e2e"):
+        settings.POPS_STAFF_OTP = False
+        return
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    force_login = ClientMixin.force_login
+
+    def force_login_with_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        if user.is_staff and user.is_active:
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            device = device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_with_second_factor)
+
+
 @pytest.fixture
 def on_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

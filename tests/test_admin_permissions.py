@@ -25,6 +25,8 @@ from django.test import RequestFactory
 from django.urls import URLPattern, reverse
 from django.utils import translation
 from django.utils.translation import gettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from impact.anvur import export_record
 from impact.factories import ImpactFactory, ProductFactory
@@ -140,6 +142,8 @@ def world():
     OutboundEmail.objects.create(to="someone@example.org", subject="Oggetto", body="Testo")
     AccessAttempt.objects.create(username="someone@example.org", ip_address="10.0.0.1", failures_since_start=1)
     AccessLog.objects.create(username="someone@example.org", ip_address="10.0.0.1")
+    TOTPDevice.objects.create(user=UserFactory(is_staff=True), name="authenticator", confirmed=True)
+    StaticDevice.objects.create(user=UserFactory(is_staff=True), name="recovery codes", confirmed=True)
     export_record(kind=ExportRecord.Kind.RESOURCE, fmt="csv", filters={}, row_count=1)
     job = import_job_create(
         kind="initiatives",

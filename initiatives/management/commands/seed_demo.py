@@ -3,7 +3,8 @@
 Builds about 64 initiatives of the Politecnico's community with their people,
 partner organisations, places in Piedmont, products, impacts and workflow
 history, two census campaigns, some territorial demand and three accounts
-(admin, curatore, ricercatrice; password "pops-demo-2026"). The curated
+(admin, curatore, ricercatrice; password "pops-demo-2026"; the two staff
+accounts with an authenticator whose secret it prints). The curated
 material (topics, settings, organisations, territorial demand, texts, the
 plan of states and campaigns) is in fixtures/demo/*.yaml; every object is
 built from it by the factories in */factories.py; every random choice is
@@ -18,6 +19,7 @@ from __future__ import annotations
 import datetime
 import random
 import time
+from base64 import b32decode
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,12 +36,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.signals import pre_create_historical_record
 
 from actionplan.models import InterventionArea, PerformanceObjective, StrategicObjective
 from impact.factories import ImpactFactory, ProductFactory
 from impact.models import SDG, FieldOfAction, Impact, Product, ProductCategory, PublicEngagementCategory
 from initiatives.factories import (
+    DEMO_OTP_SECRET,
     DEMO_PASSWORD,
     PIEDMONT_LOCATIONS,
     SENIOR_ROLES,
@@ -66,6 +70,7 @@ from initiatives.models import (
     SupportKind,
     Theme,
 )
+from pops import otp
 from pops.factories import aware
 from pops.reference_data import load_reference_data
 from stakeholders.factories import (
@@ -381,6 +386,12 @@ class DemoBuilder:
         group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
         group.permissions.set(Permission.objects.filter(content_type__app_label__in=APPS))
         self.curator.groups.add(group)
+        # Staff sign in to the admin with a second factor (pops/otp.py): the
+        # demo's is a published secret, printed with the accounts.
+        for user in (self.admin, self.curator):
+            TOTPDevice.objects.create(
+                user=user, name=otp.DEVICE_NAME, key=b32decode(DEMO_OTP_SECRET).hex(), confirmed=True
+            )
         self.researcher_user = UserFactory(
             username="ricercatrice", email="giulia.ferrero@polito.it", first_name="Giulia", last_name="Ferrero"
         )
@@ -1015,5 +1026,9 @@ class DemoBuilder:
             '  curatore      staff, group "' + CURATORS_GROUP + '"',
             f"  ricercatrice  researcher {self.researcher.full_name}, "
             f"lead of {Participation.objects.filter(person=self.researcher, role='lead').count()} initiatives",
+            "Second factor of admin and curatore in the admin (an authenticator app's code after the password):",
+            f"  secret        {DEMO_OTP_SECRET}",
+            f"  otpauth URI   {TOTPDevice.objects.get(user=self.curator).config_url}",
+            "  `make otp-code` (manage.py demo_otp_code) prints the current code.",
         ]
         return lines
