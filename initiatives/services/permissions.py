@@ -31,11 +31,28 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from initiatives.models import CampaignInvitation, CensusCampaign, Initiative, LeadNomination, Participation
+from pops.otp import second_factor_required
+
+
+def passed_second_factor(user) -> bool:
+    """Staff powers, in the admin or outside it (the census, the review
+    thread, the workflow), need the second factor passed in this session
+    (pops.otp), when the account must have one. A user that comes with no
+    session (a task, a command, a list of reviewers read from the database)
+    carries no verification and is judged by its rights alone."""
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is None:
+        return True
+    return not second_factor_required(user) or bool(is_verified())
 
 
 def is_staff_reviewer(user) -> bool:
     return bool(
-        user.is_authenticated and user.is_active and user.is_staff and user.has_perm("initiatives.change_initiative")
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("initiatives.change_initiative")
+        and passed_second_factor(user)
     )
 
 
@@ -166,7 +183,7 @@ def nomination_for(user, pk: int) -> LeadNomination:
 
 
 def _is_staff(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
+    return bool(user.is_authenticated and user.is_active and user.is_staff and passed_second_factor(user))
 
 
 def has_model_perm(user, model, action: str) -> bool:

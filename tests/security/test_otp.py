@@ -281,3 +281,36 @@ def test_the_demo_code_command_prints_the_code_of_the_demo_secret():
     printed = re.match(r"(\d{6}) ", out.getvalue()).group(1)
     # The code of this step, or (at a step's edge) of the one before.
     assert device.verify_token(printed)
+
+
+def _request_user(rf, user, *, verified: bool):
+    """The user as a request sees it once django-otp's middleware ran."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.middleware import OTPMiddleware
+
+    request = rf.get("/")
+    request.user = user
+    request.session = {}
+    if verified:
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    OTPMiddleware(lambda r: None)(request)
+    return request.user
+
+
+@pytest.mark.parametrize("verified", [False, True])
+def test_staff_powers_outside_the_admin_need_the_second_factor_too(rf, verified):
+    """The census, the review thread and the workflow ask permissions.py, not
+    the admin site: a staff session with the password only has no staff power."""
+    from initiatives.factories import InitiativeFactory
+    from initiatives.services import permissions
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    user = _request_user(rf, staff, verified=verified)
+    initiative = InitiativeFactory(state="submitted")
+    assert permissions.is_staff_reviewer(user) is verified
+    assert permissions.may_publish(user) is verified
+    assert permissions.can_converse(user, initiative) is verified
+    assert permissions.may_export_census(user) is verified
+    # Without a session (a task, a command) the rights alone decide.
+    assert permissions.is_staff_reviewer(type(staff).objects.get(pk=staff.pk))
