@@ -22,6 +22,7 @@ from django.utils import translation
 
 from initiatives.factories import PersonFactory, UserFactory
 from initiatives.models import Department, Person
+from pops.security import SESSION_STARTED
 from tests.security import saml_idp
 
 pytestmark = [
@@ -240,6 +241,7 @@ def test_a_signed_response_signs_in_a_new_researcher_with_the_released_attribute
     assert (person.first_name, person.last_name, person.email) == ("Maria", "Rossi", "maria.rossi@polito.it")
     assert person.department == Department.objects.order_by("code").first()
     assert person.role == Person.Role.STUDENT
+    assert SESSION_STARTED in client.session  # the session lifetime rules apply
     login = [data for name, data in events() if name == "login"]
     assert login == [{"user_id": user.pk, "method": "saml", "path": "/saml2/acs/"}]
     assert "Rossi" not in json.dumps([data for _name, data in events()])
@@ -249,6 +251,12 @@ def test_a_signed_assertion_in_an_unsigned_response_is_accepted(idp, client):
     answer, _response, _request = sign_in(client, idp, sign_response=False, sign_assertion=True)
     assert answer.status_code == 302
     assert signed_in_user(client).username == "mrossi@polito.it"
+
+
+def test_the_way_back_never_leaves_the_site(idp, client):
+    request = start(client, idp, next_path="https://evil.example/phish")
+    answer = post(client, idp.response(request, identity()), request)
+    assert answer.status_code == 302 and answer["Location"] == "/it/census/"
 
 
 def test_a_first_sign_in_links_the_person_with_that_email_in_any_case(idp, client):
