@@ -419,6 +419,8 @@ LOGGING = {
         # refusals are security events (pops/audit.py) instead.
         "djangosaml2": {"level": "ERROR"},
         "saml2": {"level": "ERROR"},
+        # pysaml2 loads the SAML schemas again on every request, and it says so.
+        "xmlschema": {"level": "WARNING"},
     },
 }
 
