@@ -58,13 +58,23 @@ class SecurityEventsMiddleware:
         return response
 
 
+SAML_BACKEND = "pops.saml.backend.SamlBackend"
+
+
 def _logged_in(sender, request, user, **kwargs):
-    security_event("login", user=user, request=request)
+    saml = getattr(user, "backend", None) == SAML_BACKEND
+    security_event("login", user=user, request=request, **({"method": "saml"} if saml else {}))
 
 
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Not the username typed: it may be someone's e-mail address, or a password.
-    security_event("login_failed", request=request)
+    # A SAML refusal says why (pops/saml/): a code, never an attribute.
+    credentials = credentials or {}
+    if "session_info" in credentials or "saml_error" in credentials:
+        reason = credentials.get("saml_error") or getattr(request, "pops_saml_refused", None) or "refused"
+        security_event("login_failed", request=request, method="saml", reason=reason)
+    else:
+        security_event("login_failed", request=request)
 
 
 def _logged_out(sender, request, user, **kwargs):

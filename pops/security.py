@@ -24,6 +24,8 @@ from django.utils.translation import gettext
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import AnonRateThrottle
 
+from pops.saml.attributes import principal
+
 # --- The client's address ---------------------------------------------------------
 
 
@@ -68,7 +70,15 @@ def lockout_response(request, original_response=None, credentials=None):
 def login_username(request, credentials) -> str:
     """The username axes counts failures for: an e-mail address in any case
     is one account (pops.auth.EmailBackend ignores case)."""
-    raw = (credentials or {}).get("username") or request.POST.get("username") or ""
+    credentials = credentials or {}
+    if "session_info" in credentials:
+        # A SAML sign-in: the identity the IdP asserted (pops.saml), so that
+        # refusals of one person never lock out another.
+        return "saml:" + principal(credentials["session_info"])
+    if "saml_error" in credentials:
+        # A SAML response refused before anyone was named in it.
+        return "saml:"
+    raw = credentials.get("username") or request.POST.get("username") or ""
     return raw.strip().lower()
 
 
@@ -160,7 +170,7 @@ class Limit:
 
 LIMITS = (
     # On top of django-axes' lockouts, which count failures only.
-    Limit("POPS_RATE_LOGIN", ("login", "admin:login")),
+    Limit("POPS_RATE_LOGIN", ("login", "admin:login", "saml2_acs")),
     Limit("POPS_RATE_PASSWORD_RESET", ("password_reset",)),
     # The second factor's code forms, per account (pops/otp.py has the rest).
     Limit("POPS_RATE_OTP", ("admin:otp_verify", "admin:otp_setup"), per_user=True),

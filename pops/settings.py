@@ -18,6 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from environs import Env, validate
 
+from pops.saml.config import saml_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = Env()
@@ -341,7 +343,25 @@ AXES_ENABLE_ADMIN = False
 AXES_USERNAME_CALLABLE = "pops.security.login_username"
 AXES_CLIENT_IP_CALLABLE = "pops.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "pops.security.lockout_response"
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+# A SAML response (names, e-mail addresses) is never stored with an attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "SAMLResponse", "RelayState"]
+
+# SAML single sign-on (pops/saml/), off unless POPS_SAML_IDP_METADATA_FILE or
+# POPS_SAML_IDP_METADATA_URL is set; local accounts keep working beside it.
+# djangosaml2's own session (its cookie, SameSite=None, so that the IdP's
+# cross-site POST carries it) only holds the requests waiting for an answer.
+POPS_SAML_ENABLED = False
+POPS_SAML_IDP_ENTITY_ID = ""
+POPS_SAML_DEPARTMENT_ATTRIBUTE = ""
+globals().update(saml_settings(env, site_url=SITE_URL, staff_emails=POPS_STAFF_EMAILS))
+if POPS_SAML_ENABLED:
+    from pops.saml import config as _saml
+
+    INSTALLED_APPS.append("djangosaml2")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1, _saml.SESSION_MIDDLEWARE
+    )
+    AUTHENTICATION_BACKENDS.append(_saml.BACKEND)
 
 # The second factor of staff accounts (pops/otp.py): a TOTP authenticator and
 # single-use recovery codes, asked after the password before any admin page.
@@ -415,7 +435,15 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     # Security events as JSON lines, user ids only (pops/audit.py).
-    "loggers": {"pops.security": {"handlers": ["security"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "pops.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # Their warnings print the released attributes (names, e-mails);
+        # refusals are security events (pops/audit.py) instead.
+        "djangosaml2": {"level": "ERROR"},
+        "saml2": {"level": "ERROR"},
+        # pysaml2 loads the SAML schemas again on every request, and it says so.
+        "xmlschema": {"level": "WARNING"},
+    },
 }
 
 # Data in and out (impact app): imports, exports, open data and the API.

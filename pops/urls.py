@@ -34,6 +34,10 @@ urlpatterns += i18n_patterns(
     prefix_default_language=True,
 )
 
+if settings.POPS_SAML_ENABLED:
+    # Outside the language prefix: the IdP knows one address of each.
+    urlpatterns += [path("saml2/", include("pops.saml.urls"))]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
