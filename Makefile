@@ -112,6 +112,17 @@ faults: install ## Break a private PostgreSQL, Redis and Celery worker under the
 		echo "make faults needs PostgreSQL's server programs (initdb) and redis-server" >&2; exit 1; fi
 	PG_BIN=$(PG_BIN) $(BIN)/python -m tests.faults
 
+LOADTEST_DB ?= pops_loadtest
+LOADTEST_REDIS ?= redis://127.0.0.1:6379/14
+LOADTEST_ARGS ?=
+loadtest: install ## 60 s at 50 users with wrk against gunicorn (production settings, PostgreSQL, Redis): errors, req/s, p95 per kind
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m tests.loadtest --database-url $(BENCH_EXPORTS_PG)/$(LOADTEST_DB) --redis-url $(LOADTEST_REDIS) $(LOADTEST_ARGS)
+
+loadtest-smoke: install ## The load test for 5 s at 10 users: 0 errors required, the goals only reported
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m tests.loadtest --seconds 5 --users 10 --no-goals --database-url $(BENCH_EXPORTS_PG)/$(LOADTEST_DB) --redis-url $(LOADTEST_REDIS) $(LOADTEST_ARGS)
+
 reset-local-db: ## Delete the local SQLite database and rebuild it with demo data
 	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 	$(MAKE) demo
