@@ -78,10 +78,14 @@ class Site:
 
 def build(folder: Path, *, drafts: int) -> Site:
     site = Site(folder, Postgres(folder), Redis(folder))
-    env = site.env()
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "load_reference_data")
-    site.drafts = json.loads(
-        shell(env, SETUP % {"username": RESEARCHER, "password": PASSWORD, "drafts": drafts}).splitlines()[-1]
-    )
+    try:
+        env = site.env()
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "load_reference_data")
+        site.drafts = json.loads(
+            shell(env, SETUP % {"username": RESEARCHER, "password": PASSWORD, "drafts": drafts}).splitlines()[-1]
+        )
+    except BaseException:
+        site.close()  # no private server left running after a failed build
+        raise
     return site
