@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run otp-code serve db demo test test-postgres lint format migrations-check messages compilemessages \
-	bench bench-exports bench-census bench-mainstream audit lock reset-local-db ci clean
+	bench bench-exports bench-census bench-mainstream faults loadtest loadtest-smoke audit lock reset-local-db ci clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -110,6 +110,23 @@ bench-census: install ## Time the census workbook's dry run and import, 1,000 an
 	$(MANAGE) load_reference_data > /dev/null; \
 	status=0; $(BIN)/python -m tests.bench.census $(BENCH_CENSUS_ARGS) || status=$$?; \
 	psql "$(BENCH_EXPORTS_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_CENSUS_DB)"; exit $$status
+
+PG_BIN ?= $(shell ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+faults: install ## Break a private PostgreSQL, Redis and Celery worker under the portal and print what held (about 3 min)
+	@if [ ! -x "$(PG_BIN)/initdb" ] || ! command -v redis-server >/dev/null; then \
+		echo "make faults needs PostgreSQL's server programs (initdb) and redis-server" >&2; exit 1; fi
+	PG_BIN=$(PG_BIN) $(BIN)/python -m tests.faults
+
+LOADTEST_DB ?= pops_loadtest
+LOADTEST_REDIS ?= redis://127.0.0.1:6379/14
+LOADTEST_ARGS ?=
+loadtest: install ## 60 s at 50 users with wrk against gunicorn (production settings, PostgreSQL, Redis): errors, req/s, p95 per kind
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m tests.loadtest --database-url $(BENCH_EXPORTS_PG)/$(LOADTEST_DB) --redis-url $(LOADTEST_REDIS) $(LOADTEST_ARGS)
+
+loadtest-smoke: install ## The load test for 5 s at 10 users: 0 errors required, the goals only reported
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m tests.loadtest --seconds 5 --users 10 --no-goals --database-url $(BENCH_EXPORTS_PG)/$(LOADTEST_DB) --redis-url $(LOADTEST_REDIS) $(LOADTEST_ARGS)
 
 reset-local-db: ## Delete the local SQLite database and rebuild it with demo data
 	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm

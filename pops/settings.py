@@ -254,12 +254,22 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 10 * 60)
+# A task is acknowledged when it ends, so a worker stopped (or lost with
+# its machine) before then leaves it to the next one. A task whose pool process
+# was killed (SIGKILL, out of memory) is acknowledged as failed instead of run
+# again: an import that killed one worker would kill the next, so its job is
+# failed with the reason (initiatives.tasks) and staff upload again.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Tasks outside the apps' tasks.py modules.
 CELERY_IMPORTS = ["pops.auth"]
+# An e-mail still in the outbox this long after it was queued (its task was
+# lost: the broker was down) is sent by the beat task flush_outbox. Sending is
+# idempotent (a row lock, then its status), so a late task never sends twice.
+OUTBOX_RESEND_AFTER_SECONDS = env.int("OUTBOX_RESEND_AFTER_SECONDS", 60, validate=validate.Range(min=0))
 CELERY_BEAT_SCHEDULE = {
     # The outbox guarantees delivery: anything not sent (Redis down, SMTP
     # error) is picked up again here.

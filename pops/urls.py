@@ -9,6 +9,8 @@ from initiatives.showcase.sitemaps import sitemaps
 from pops import views
 from pops.auth import ThrottledPasswordResetForm
 
+handler500 = "pops.views.server_error"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

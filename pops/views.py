@@ -1,16 +1,20 @@
-"""Project-level views: the health checks, robots.txt and signing out."""
+"""Project-level views: the health checks, robots.txt, signing out and the
+server-error page."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,6 +24,22 @@ logger = logging.getLogger(__name__)
 
 # How long /health/ waits for the broker before calling it unavailable.
 BROKER_TIMEOUT_SECONDS = 2
+# What a 503 page asks clients to wait before trying again (a PostgreSQL
+# restart or fail-over takes seconds).
+UNAVAILABLE_RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database that does not answer (stopped, restarting, a
+    connection cut under a request) is not a bug of the page: it answers 503
+    with templates/503.html and Retry-After, so clients and the proxy know to
+    try again; any other error keeps Django's 500 page. Both templates render
+    without context: the context processors may need the database."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request)
 
 
 @never_cache

@@ -772,6 +772,26 @@ def import_jobs_close_overdue(*, now: datetime.datetime | None = None) -> int:
     )
 
 
+def import_job_abandoned(*, job_id: int) -> bool:
+    """Close a job whose task ended without recording an outcome: its worker
+    process was killed (SIGKILL, out of memory) or hit the hard time limit,
+    so nothing inside the task could. The import's transaction died with that
+    process, so nothing of it was written; the job is failed now, with the
+    reason in the uploader's language, instead of running until
+    `import_jobs_close_overdue`. Not retried: a file that kills its worker
+    would kill the next one too. Returns whether a job was closed."""
+    job = ImportJob.objects.filter(pk=job_id).only("language").first()
+    if job is None:
+        return False
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        message = _("The import stopped: the process running it ended unexpectedly. Nothing was imported.")
+    return bool(
+        ImportJob.objects.filter(pk=job_id, state__in=[ImportJob.State.PENDING, ImportJob.State.RUNNING]).update(
+            state=ImportJob.State.FAILED, finished_at=timezone.now(), errors=[_problem(message)]
+        )
+    )
+
+
 def import_job_confirm(
     *, job_id: int, valid_rows_only: bool = False, arrival_state: str = "", duplicate_choices=None
 ) -> ImportJob:

@@ -102,8 +102,11 @@ def email_send(*, email_id: int) -> bool:
         return True
 
 
-def outbox_pending_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
-    """Pending e-mails that a task should already have sent."""
+def outbox_pending_ids(*, older_than: timedelta | None = None) -> list[int]:
+    """Pending e-mails that a task should already have sent (queued more than
+    OUTBOX_RESEND_AFTER_SECONDS ago: younger ones are left to their own task)."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.OUTBOX_RESEND_AFTER_SECONDS)
     return list(
         OutboundEmail.objects.filter(
             status=OutboundEmail.Status.PENDING, created_at__lte=timezone.now() - older_than

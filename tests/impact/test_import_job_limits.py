@@ -178,3 +178,38 @@ def test_an_import_closed_as_overdue_while_it_ran_writes_nothing(monkeypatch):
     job.refresh_from_db()
     assert (job.state, job.errors[0]["message"]) == (ImportJob.State.FAILED, "closed")
     assert not Initiative.objects.exists() and not LogEntry.objects.exists()
+
+
+def test_a_job_whose_worker_process_was_killed_is_failed_at_once(settings):
+    """The worker's main process reports a child killed mid-import as a
+    task failure (WorkerLostError): the job is failed then, not 16 minutes
+    later by beat. tests/faults proves it with a real worker and SIGKILL."""
+    from billiard.exceptions import WorkerLostError
+    from celery.signals import task_failure
+
+    killed, other = running_since(5), running_since(5)
+    settings.LANGUAGE_CODE = "en"
+    ImportJob.objects.filter(pk=killed.pk).update(language="en")
+
+    task_failure.send(sender=run_import_job, task_id="t", exception=WorkerLostError(), args=[killed.pk], kwargs={})
+    task_failure.send(sender=close_overdue_import_jobs, task_id="u", exception=ValueError(), args=[other.pk])
+
+    killed.refresh_from_db()
+    other.refresh_from_db()
+    assert killed.state == ImportJob.State.FAILED and killed.finished_at is not None
+    assert killed.errors[0]["message"] == (
+        "The import stopped: the process running it ended unexpectedly. Nothing was imported."
+    )
+    assert other.state == ImportJob.State.RUNNING  # another task's failure names no job
+    # A job that had finished keeps its outcome.
+    ImportJob.objects.filter(pk=other.pk).update(state=ImportJob.State.DONE)
+    task_failure.send(sender=run_import_job, task_id="v", exception=WorkerLostError(), args=[other.pk])
+    other.refresh_from_db()
+    assert other.state == ImportJob.State.DONE
+
+
+def test_worker_lost_tasks_are_acknowledged_not_run_again(settings):
+    """A job is failed, not retried, when its worker dies: a file that killed
+    one worker would kill the next."""
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is False

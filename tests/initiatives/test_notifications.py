@@ -114,3 +114,21 @@ def test_signing_in_records_the_language_for_the_next_emails(client):
         client.post(reverse("login"), {"username": user.username, "password": DEMO_PASSWORD})
     person.refresh_from_db()
     assert person.language == "it"
+
+
+def test_beat_leaves_young_emails_to_their_task_and_a_late_task_never_sends_twice(
+    django_capture_on_commit_callbacks, settings
+):
+    """The broker was down when the e-mail was queued: beat sends it once it
+    is OUTBOX_RESEND_AFTER_SECONDS old; the task, delivered late after all,
+    finds it sent. tests/faults proves it with a real Redis stopped and started."""
+    settings.OUTBOX_RESEND_AFTER_SECONDS = 30
+    with mock.patch.object(send_outbound_email, "delay", side_effect=ConnectionError("Redis is down")):
+        email = queue(django_capture_on_commit_callbacks)
+    assert flush_outbox() == 0  # too young: its own task may still come
+
+    OutboundEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - timezone.timedelta(seconds=31))
+    assert flush_outbox() == 1
+    assert send_outbound_email(email.pk) is False
+    assert flush_outbox() == 0
+    assert len(mail.outbox) == 1
