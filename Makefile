@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run otp-code serve db demo test test-postgres lint format migrations-check messages compilemessages \
-	bench bench-exports bench-census bench-mainstream faults loadtest loadtest-smoke audit lock reset-local-db ci clean
+	bench bench-relevance bench-exports bench-census bench-mainstream faults loadtest loadtest-smoke audit lock reset-local-db ci clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -77,9 +77,13 @@ messages: install ## Extract the translatable strings into locale/*/django.po
 # The benchmarks are scripts in tests/bench/, not shipped commands; pytest does not collect them.
 bench: install ## Time the showcase (10,000 initiatives, SQLite and PostgreSQL) and the ANVUR export
 	$(BIN)/python -m tests.bench.showcase
+	$(MAKE) --no-print-directory bench-relevance
 	$(MAKE) --no-print-directory bench-exports
 	$(MAKE) --no-print-directory bench-census
 	$(MAKE) --no-print-directory bench-mainstream
+
+bench-relevance: install ## The search's recall@10 and MRR on the relevance set (demo data; SQLite and PostgreSQL)
+	$(BIN)/python -m tests.bench.relevance $(BENCH_RELEVANCE_ARGS)
 
 bench-mainstream: install ## The clever parts against the mainstream Django way, 10,000 initiatives (PostgreSQL)
 	@if ! pg_isready -q -d "$(BENCH_EXPORTS_PG)/postgres"; then \

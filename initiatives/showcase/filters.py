@@ -235,8 +235,14 @@ class InitiativeFilter(django_filters.FilterSet):
         return self._active
 
     @property
+    def default_sort(self) -> str:
+        """The order when the visitor picks none: by relevance when searching.
+        The list's form sends this one as an empty value, so that a search
+        typed after browsing by the newest is sorted by relevance, while an
+        order the visitor picked stays."""
+        return "relevance" if self.is_valid() and self.form.cleaned_data.get("q") else "newest"
+
+    @property
     def active_sort(self) -> str:
         sort = self.form.cleaned_data.get("sort") if self.is_valid() else ""
-        if sort:
-            return sort
-        return "relevance" if self.form.cleaned_data.get("q") else "newest"
+        return sort or self.default_sort

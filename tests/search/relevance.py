@@ -18,6 +18,11 @@ import yaml
 from django.core.cache import cache
 from django.utils import translation
 
+# Imported before any connection opens: the search sets pg_trgm's threshold
+# on each new connection (`search._set_word_similarity_threshold`).
+from initiatives.models import Initiative
+from initiatives.showcase.filters import InitiativeFilter
+
 RELEVANCE_SET = Path(__file__).with_name("relevance.yaml")
 CUTOFF = 10
 
@@ -49,9 +54,6 @@ def queries() -> list[dict]:
 def search(query: str, language: str = "it") -> tuple[str, ...]:
     """The slugs of the public initiatives in the order the list page shows
     them for the search `query` (sorted by relevance)."""
-    from initiatives.models import Initiative
-    from initiatives.showcase.filters import InitiativeFilter
-
     with translation.override(language):
         filterset = InitiativeFilter({"q": query}, queryset=Initiative.objects.public())
         return tuple(filterset.qs.values_list("slug", flat=True))
