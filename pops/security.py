@@ -107,6 +107,32 @@ class RejectNulMiddleware:
         return self.get_response(request)
 
 
+# --- Permissions-Policy ------------------------------------------------------------
+
+
+def permissions_policy(features: dict[str, tuple[str, ...]]) -> str:
+    """The header's value: `camera=()` for a feature no one may use,
+    `fullscreen=(self)` for one the portal's own pages may."""
+    return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in features.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Sends Permissions-Policy (settings.POPS_PERMISSIONS_POLICY) on every
+    answer that does not set its own. (Content-Security-Policy is
+    django-csp's, HSTS, nosniff, Referrer-Policy and COOP Django's
+    SecurityMiddleware's.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        header = permissions_policy(settings.POPS_PERMISSIONS_POLICY)
+        if header:
+            response.headers.setdefault("Permissions-Policy", header)
+        return response
+
+
 # --- Session lifetime ------------------------------------------------------------
 
 SESSION_STARTED = "pops_session_started"

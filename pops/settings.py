@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from environs import Env, validate
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "actionplan",
     "initiatives",
     "stakeholders",
@@ -74,6 +76,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every page (README "Security").
+    "csp.middleware.CSPMiddleware",
+    "pops.security.PermissionsPolicyMiddleware",
     # Before anything reads a parameter (pops/security.py).
     "pops.security.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -325,6 +330,62 @@ POPS_MAP_TILE_URL = env.str("POPS_MAP_TILE_URL", "https://tile.openstreetmap.org
 POPS_MAP_TILE_ATTRIBUTION = env.str(
     "POPS_MAP_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+
+
+def _tile_origin(url: str) -> list[str]:
+    """The origin the map's tiles come from, as CSP's img-src names it: none
+    when they are served by the portal itself (a path), `*.` for Leaflet's
+    `{s}` subdomains."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+
+
+# Content-Security-Policy (django-csp): every script and style sheet is a file
+# of the portal's own; no inline code, no inline style attribute. A page that
+# cannot do without an inline element (the API's Redoc, whose components write
+# <style> elements) gives it the request's nonce. README "Security".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", *_tile_origin(POPS_MAP_TILE_URL)],
+        # data: for the one font Bootstrap Italia's CSS embeds (video.js's icons).
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (pops.security.PermissionsPolicyMiddleware): the portal
+# asks the browser for none of these, and neither may anything it embeds.
+POPS_PERMISSIONS_POLICY = dict.fromkeys(
+    (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ),
+    (),
 )
 
 AUTHENTICATION_BACKENDS = [

@@ -17,9 +17,10 @@
 #     window.__PUBLIC_PATH__ as the fonts base URL.  Every font is listed there
 #     as woff2, woff, ttf, eot and svg; browsers take the first format they
 #     support, so only woff2 (all current browsers) and woff (fallback) are kept.
-#     Templates must set, BEFORE loading the bundle:
-#       <script>window.__PUBLIC_PATH__ = "{% static 'vendor/bootstrap-italia/fonts' %}";</script>
-#     and call bootstrap.loadFonts() after it.
+#     That <style> element is inline CSS, which the portal's Content-Security-Policy
+#     refuses: scripts/bootstrap_italia_fonts.py writes the same rules (woff2 and
+#     woff only) to bootstrap-italia/css/fonts.css, which base.html links, and
+#     loadFonts() is never called.
 #
 # At the end every url(...) in the copied CSS and every font the bundle's font
 # loader asks for (woff2/woff) is checked to exist; the script fails otherwise.
@@ -91,6 +92,7 @@ for dir in "$src"/dist/fonts/*/; do
     [[ -e "$f" ]] && cp "$f" "$dst/fonts/$family/"
   done
 done
+python3 "$ROOT/scripts/bootstrap_italia_fonts.py" "$dst/js/bootstrap-italia.bundle.min.js" "$dst/css/fonts.css"
 
 # --- 3. leaflet --------------------------------------------------------------------
 src="$NM/leaflet"

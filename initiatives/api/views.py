@@ -1,8 +1,11 @@
 """The read-only open data API (Django REST framework)."""
 
+from csp.decorators import csp_update
 from django.db.models import Prefetch
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularRedocView
 from rest_framework import viewsets
 
 from actionplan.models import InterventionArea
@@ -104,3 +107,22 @@ DepartmentViewSet = vocabulary_viewset(Department, _("PoliTO departments (code: 
 SectorViewSet = vocabulary_viewset(Sector, _("Sectors of intervention."))
 ThemeViewSet = vocabulary_viewset(Theme, _("Themes."))
 OrganisationTypeViewSet = vocabulary_viewset(OrganisationType, _("Types of organisation (the filter `partner_type`)."))
+
+
+# What Redoc (drf-spectacular-sidecar's bundle) needs beyond the portal's
+# policy: the two states of the <style> element its scrollbar module writes as
+# the bundle loads, before it can be given the nonce (empty, then filled:
+# hashes of those exact texts), and its search, a worker made from a blob.
+# Its other <style> elements carry the nonce (static/js/api-redoc.js).
+REDOC_CSP = {
+    "style-src": [
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+        "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+    ],
+    "worker-src": ["'self'", "blob:"],
+}
+
+
+@method_decorator(csp_update(REDOC_CSP), name="dispatch")
+class RedocView(SpectacularRedocView):
+    """The API's Redoc page (templates/drf_spectacular/redoc.html)."""

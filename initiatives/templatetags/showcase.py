@@ -64,9 +64,7 @@ def facet_options(facet) -> str:
     rows = []
     for number, option in enumerate(facet.options, start=1):
         dot = (
-            f'<span class="pops-dot" style="background: {escape(option.color)}" aria-hidden="true"></span>'
-            if option.color
-            else ""
+            f'<span class="pops-dot pops-sdg-{escape(option.value)}" aria-hidden="true"></span>' if option.color else ""
         )
         checked = " checked" if option.selected else ""
         rows.append(

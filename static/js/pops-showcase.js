@@ -1,5 +1,15 @@
-/* POPS showcase: Leaflet maps (the initiative's places, or every initiative
-   matching the list's filters, clustered). Settings come from a JSON script. */
+/* POPS showcase: the list's filters, and Leaflet maps (the initiative's places,
+   or every initiative matching the list's filters, clustered). Settings come
+   from a JSON script. */
+(function () {
+  "use strict";
+  // On a phone the list's filters start closed, so the results come first.
+  var facets = document.querySelector(".pops-facets");
+  if (facets && window.matchMedia("(max-width: 991.98px)").matches) {
+    facets.removeAttribute("open");
+  }
+})();
+
 (function () {
   "use strict";
   var settingsNode = document.getElementById("map-settings");
