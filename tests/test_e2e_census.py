@@ -5,6 +5,7 @@ approved text."""
 
 import pytest
 from django.contrib.auth.models import Permission
+from playwright.sync_api import expect
 
 from impact.models import SDG, ProductCategory
 from initiatives.factories import PersonFactory, UserFactory
@@ -192,6 +193,6 @@ def test_a_researcher_finds_a_colleague_by_name_or_full_email_without_seeing_add
     # By the full e-mail, typed: the register recognises her.
     page.click("[data-formset=people] [data-add-row]")
     page.fill("#id_people-2-email", "Maria.Ferraris@polito.it")
-    page.wait_for_function("document.querySelector('#id_people-2-last_name').value === 'Ferraris'")
+    expect(page.locator("#id_people-2-last_name")).to_have_value("Ferraris")
     assert page.input_value("#id_people-2-first_name") == "Maria"
     assert page.input_value("#id_people-2-department") == str(department.pk)

@@ -201,7 +201,7 @@ def test_staff_take_in_a_census_workbook_and_publish_it(page, tmp_path):
     titles = {feature["properties"]["title"] for feature in geojson["features"]}
     assert {"Laboratori con le scuole di Barriera", "Orti condivisi"} <= titles
     page.goto(f"{page.base_url}/it/mappa/")
-    page.wait_for_function("document.getElementById('initiatives-map').dataset.markers !== undefined")
+    page.wait_for_selector("#initiatives-map[data-markers]", state="attached")
     assert int(page.locator("#initiatives-map").get_attribute("data-markers")) >= 2
     screenshot(page, "census-workbook-map")
 

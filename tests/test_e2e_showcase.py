@@ -92,7 +92,7 @@ def test_a_visitor_filters_searches_reads_switches_language_and_opens_map_and_st
 
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Map").click()
     page.wait_for_url("**/en/map/**")
-    page.wait_for_function("document.getElementById('initiatives-map').dataset.markers !== undefined")
+    page.wait_for_selector("#initiatives-map[data-markers]", state="attached")
     assert page.locator("#initiatives-map").get_attribute("data-markers") == "7"  # every place with coordinates
     no_violations(page)
     screenshot(page, "showcase-map-en")

@@ -99,7 +99,7 @@ def _world():
     return {"published": published, "sector": sector, "draft": draft, "submitted": submitted, "job": job}
 
 
-def test_the_pages_people_use_break_no_rule_of_the_content_security_policy(browser, live_server):
+def test_the_pages_people_use_break_no_rule_of_the_content_security_policy(browser, live_server, live_reference_data):
     world = _world()
     crawl = Crawl(browser, live_server.url)
     page = crawl.page
