@@ -8,8 +8,11 @@ finds nothing (a typo), each word of the query also matches its near-spellings
 among the words of titles and keywords (pg_trgm word similarity on the lexicon
 of migration 0005_showcase_search_lexicon, a small table with its own trigram
 index that triggers keep up to date), and the stemmed search runs again with
-them, on titles and keywords. On SQLite: every word must appear (case-insensitively) in some text
-field. Both also match partner organisations and people by name.
+them, on titles and keywords. Each Italian word is also asked for in its
+other forms (`italian.forms`, through `italian_tsquery`), which Snowball may
+stem apart. On SQLite: every word must appear (case-insensitively), in one of
+its forms, in some text field. Both also match organisations (any role) and
+people by name, and products, impacts and target groups by their words.
 
 The document expressions below must stay identical to the indexed ones in
 migration 0004, or PostgreSQL stops using the indexes.
@@ -31,6 +34,9 @@ the mainstream way is about at the target there (row "mainstream: list,
 search 'orti', contrib.postgres search (new request)").
 """
 
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.db.models import ExpressionWrapper, F, FloatField, Q, Value
@@ -38,8 +44,10 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.dispatch import receiver
 
+from impact.models import Impact, Product
 from initiatives.models import Initiative, Participation
-from stakeholders.models import Partnership
+from initiatives.showcase import italian
+from stakeholders.models import Partnership, TargetGroup
 
 DOCUMENT_COLUMNS = ("title_it", "title_en", "summary_it", "summary_en", "description_it", "description_en", "keywords")
 SHORT_COLUMNS = ("title_it", "title_en", "keywords")
@@ -75,17 +83,88 @@ def normalise(query: str) -> str:
     return " ".join(query.split())[:200]
 
 
+# websearch_to_tsquery's syntax: a quoted phrase, an OR, a word left out.
+_ADVANCED_QUERY = re.compile(r'"|(^|\s)-\w|\sor\s', re.IGNORECASE)
+# How much a match through another form of a word (`italian.forms`) counts
+# beside a match of the word as typed: the form typed ranks first.
+OTHER_FORMS_WEIGHT = 0.5
+
+
+def italian_tsquery(query: str) -> str | None:
+    """The text of a `to_tsquery` asking, in Italian, for every word of the
+    normalised `query` in any of its forms (`italian.forms`): "(carriera |
+    carriere | …) & …". None for a query in websearch_to_tsquery's own syntax
+    (a phrase, an OR, a word left out), which is then searched as typed, and
+    for a query with no word."""
+    if _ADVANCED_QUERY.search(query):
+        return None
+    groups = [" | ".join(f"'{form}'" for form in italian.forms(word)) for word in italian.words(query)]
+    return " & ".join(f"({group})" for group in groups) or None
+
+
+# The linked records whose text the search also reads, with the columns of
+# each: its products and impacts (a GIN index each, migration
+# impact/0011_search_linked_records) and its target groups (a small vocabulary).
+LINKED_TEXT = {
+    Product: ("title", "description"),
+    Impact: ("description", "indicator"),
+}
+TARGET_GROUP_COLUMNS = ("name_it", "name_en")
+
+
 def _related_matches(query: str) -> list:
-    """The ids of the initiatives whose partners or people match the whole
-    query by name, as two querysets."""
-    partners = Partnership.objects.filter(organisation__name__icontains=query).values("initiative_id").order_by()
+    """The ids of the initiatives whose partners (any role) or people match
+    the whole query by name, or whose products, impacts or target groups hold
+    its words (in any of their forms, as the initiatives' own text: stemmed
+    on PostgreSQL), as querysets."""
+    partners = (
+        Partnership.objects.filter(
+            Q(organisation__name__icontains=query) | _words_condition(("organisation__name",), query)
+        )
+        .values("initiative_id")
+        .order_by()
+    )
     people = (
         Participation.objects.alias(full_name=Concat(F("person__first_name"), Value(" "), F("person__last_name")))
         .filter(Q(full_name__icontains=query) | Q(person__last_name__icontains=query))
         .values("initiative_id")
         .order_by()
     )
-    return [partners, people]
+    through = Initiative.target_groups.through
+    if connection.vendor == "postgresql":
+        tsquery = italian_tsquery(query)
+        search = (
+            SearchQuery(tsquery, config="italian", search_type="raw")
+            if tsquery
+            else SearchQuery(query, config="italian", search_type="websearch")
+        )
+        linked = [
+            model.objects.annotate(document=SearchVector(*columns, config="italian")).filter(document=search)
+            for model, columns in LINKED_TEXT.items()
+        ]
+        groups = TargetGroup.objects.annotate(document=SearchVector(*TARGET_GROUP_COLUMNS, config="italian")).filter(
+            document=search
+        )
+    else:
+        linked = [model.objects.filter(_words_condition(columns, query)) for model, columns in LINKED_TEXT.items()]
+        groups = TargetGroup.objects.filter(_words_condition(TARGET_GROUP_COLUMNS, query))
+    linked = [records.values("initiative_id").order_by() for records in linked]
+    target_groups = through.objects.filter(targetgroup__in=groups.values("id")).values("initiative_id").order_by()
+    return [partners, people, *linked, target_groups]
+
+
+def _words_condition(columns, query: str) -> Q:
+    """Every word of `query`, in one of its forms (`italian.forms`), is in
+    one of `columns` (case-insensitively): the search on SQLite, and of the
+    organisations' names (`Città di Torino` for "citta torino")."""
+    condition = Q()
+    for word in italian.words(query):
+        any_field = Q()
+        for form in italian.forms(word):
+            for column in columns:
+                any_field |= Q(**{f"{column}__icontains": form})
+        condition &= any_field
+    return condition
 
 
 def search_rank(query: str):
@@ -94,7 +173,14 @@ def search_rank(query: str):
     query = normalise(query)
     if not query or connection.vendor != "postgresql":
         return None
-    return ExpressionWrapper(RawSQL(rank_sql(), [query] * len(CONFIGS)), output_field=FloatField())
+    tsquery = italian_tsquery(query)
+    return ExpressionWrapper(
+        RawSQL(rank_sql(forms=bool(tsquery)), _rank_params(query, tsquery)), output_field=FloatField()
+    )
+
+
+def _rank_params(query: str, tsquery: str | None) -> list[str]:
+    return [*[query] * len(CONFIGS), *([tsquery] if tsquery else [])]
 
 
 # The weighted vectors of migration 0008, one per configuration: a word found
@@ -102,28 +188,38 @@ def search_rank(query: str):
 RANK_VECTOR_COLUMNS = {config: f"search_rank_{config}" for config in CONFIGS}
 
 
-def rank_sql(tsquery: str = "websearch_to_tsquery({config}, %s)") -> str:
+def rank_sql(tsquery: str = "websearch_to_tsquery({config}, %s)", forms: bool = False) -> str:
     """The rank of an initiative for the text search query `tsquery` (SQL
     building it from the configuration name `{config}`): the better of its
     Italian and English ranks, each ts_rank over the weighted vector (length
-    normalised, so that a long description does not outweigh a title)."""
+    normalised, so that a long description does not outweigh a title). With
+    `forms`, also the Italian rank for the words in any of their forms (a
+    further parameter: `italian_tsquery`), weighed less."""
     table = Initiative._meta.db_table
     ranks = [
         f'ts_rank("{table}"."{column}", {tsquery.format(config=f"{config!r}::regconfig")}, 1)'
         for config, column in RANK_VECTOR_COLUMNS.items()
     ]
+    if forms:
+        column = RANK_VECTOR_COLUMNS["italian"]
+        ranks.append(f'{OTHER_FORMS_WEIGHT} * ts_rank("{table}"."{column}", {_ITALIAN_FORMS_TSQUERY}, 1)')
     return f"GREATEST({', '.join(ranks)})"
 
 
-def _stemmed_sql(tsquery: str, document: str = "") -> str:
+_ITALIAN_FORMS_TSQUERY = "to_tsquery('italian'::regconfig, %s)"
+
+
+def _stemmed_sql(tsquery: str, document: str = "", forms: bool = False) -> str:
     """The document (the indexed one, or the SQL `document`) matches
     `tsquery` (SQL building a text search query from the configuration name
-    `{config}`) in Italian or in English."""
+    `{config}`) in Italian or in English; with `forms`, in Italian the words
+    in any of their forms instead (a parameter: `italian_tsquery`)."""
     conditions = []
     for config in CONFIGS:
         regconfig = f"'{config}'::regconfig"
         vector = f"to_tsvector({regconfig}, {document})" if document else vector_sql(config)
-        conditions.append(f"{vector} @@ {tsquery.format(config=regconfig)}")
+        query = _ITALIAN_FORMS_TSQUERY if forms and config == "italian" else tsquery.format(config=regconfig)
+        conditions.append(f"{vector} @@ {query}")
     return " OR ".join(conditions)
 
 
@@ -162,18 +258,21 @@ def matches_sql(query: str) -> tuple[str, list]:
     # Each match comes with its rank (`rank_sql`), read from the rows the
     # match reads anyway.
     table = Initiative._meta.db_table
-    stemmed = _stemmed_sql("websearch_to_tsquery({config}, %s)")
+    forms = italian_tsquery(query)
+    stemmed = _stemmed_sql("websearch_to_tsquery({config}, %s)", forms=bool(forms))
     tsquery = 'to_tsquery({config}, (SELECT "text" FROM "corrected"))'
     corrected = f"({_stemmed_sql(tsquery)}) AND ({_stemmed_sql(tsquery, short_document_sql())})"
     sql = (
-        f'WITH "stemmed" AS MATERIALIZED (SELECT "id", {rank_sql()} AS "rank" FROM "{table}" WHERE {stemmed}),'
+        f'WITH "stemmed" AS MATERIALIZED (SELECT "id", {rank_sql(forms=bool(forms))} AS "rank"'
+        f' FROM "{table}" WHERE {stemmed}),'
         f' "corrected" AS MATERIALIZED (SELECT ({_NEAR_SPELLINGS_SQL.strip()}) AS "text"'
         ' WHERE NOT EXISTS (SELECT 1 FROM "stemmed"))'
         ' SELECT "id", "rank" FROM "stemmed"'
         f' UNION ALL SELECT "id", {rank_sql(tsquery)} AS "rank" FROM "{table}"'
         f' WHERE NOT EXISTS (SELECT 1 FROM "stemmed") AND ({corrected})'
     )
-    params = [*[query] * len(CONFIGS), query, query, query]
+    where = [forms if forms and config == "italian" else query for config in CONFIGS]
+    params = [*_rank_params(query, forms), *where, query]
     for n, related in enumerate(_related_matches(query)):
         related_sql, related_params = related.query.sql_with_params()
         sql, params = f'{sql} UNION ALL SELECT *, 0.0 FROM ({related_sql}) AS "related{n}"', [*params, *related_params]
@@ -196,11 +295,7 @@ def ranked_matches(queryset, query: str) -> dict[int, float]:
 
 
 def _search_simple(queryset, query: str):
-    condition = Q()
-    for word in query.split():
-        any_field = Q()
-        for column in DOCUMENT_COLUMNS:
-            any_field |= Q(**{f"{column}__icontains": word})
-        condition &= any_field
-    partners, people = _related_matches(query)
-    return queryset.filter(condition | Q(id__in=partners) | Q(id__in=people))
+    condition = _words_condition(DOCUMENT_COLUMNS, query)
+    for related in _related_matches(query):
+        condition |= Q(id__in=related)
+    return queryset.filter(condition)
