@@ -205,15 +205,19 @@ def _index_language(found: facet_index.FacetIndex) -> str:
     return language if (VOCABULARY_FACETS[0], language) in found.entries else settings.LANGUAGE_CODE
 
 
-def _options(found: facet_index.FacetIndex, selections: dict[str, int], names) -> dict[str, list[dict]]:
+def _options(
+    found: facet_index.FacetIndex, selections: dict[str, int], names, chosen: dict[str, set[str]] | None = None
+) -> dict[str, list[dict]]:
     """The options (as dicts) of the facets `names`: the values with
-    initiatives among those passing the other facets' selections (the status
-    shows both values, even at zero)."""
+    initiatives among those passing the other facets' selections, and the
+    values `chosen` even at zero, so that a search finding nothing still shows
+    what was chosen (the status shows both values, even at zero)."""
     language = _index_language(found)
     options = {}
     for name in names:
         base = _within(found, selections, name)
         values = found.values.get(name, {})
+        kept = (chosen or {}).get(name, set())
 
         def count(value: str, base: int = base, values: dict = values) -> int:
             return (base & values.get(value, 0)).bit_count()
@@ -221,14 +225,18 @@ def _options(found: facet_index.FacetIndex, selections: dict[str, int], names) -
         if name in facet_index.VOCABULARIES:
             rows = [(entry, count(entry.value)) for entry in found.entries[name, language]]
             options[name] = [
-                {"value": entry.value, "label": entry.label, "count": n, "color": entry.color} for entry, n in rows if n
+                {"value": entry.value, "label": entry.label, "count": n, "color": entry.color}
+                for entry, n in rows
+                if n or entry.value in kept
             ]
         elif name == "scale":
             rows = [(value, str(label), count(value)) for value, label in Initiative.Scale.choices]
-            options[name] = [{"value": value, "label": label, "count": n} for value, label, n in rows if n]
+            options[name] = [
+                {"value": value, "label": label, "count": n} for value, label, n in rows if n or value in kept
+            ]
         elif name == "year":
             rows = [(year, count(year)) for year in sorted(values, key=int, reverse=True)]
-            options[name] = [{"value": year, "label": year, "count": n} for year, n in rows if n]
+            options[name] = [{"value": year, "label": year, "count": n} for year, n in rows if n or year in kept]
         elif name == "status":
             ongoing = found.ongoing()
             options[name] = [
@@ -249,15 +257,16 @@ def _options(found: facet_index.FacetIndex, selections: dict[str, int], names) -
 def facets_and_count(filterset: InitiativeFilter) -> tuple[list[Facet], int]:
     """Every facet with the count of each value among the initiatives matching
     all the *other* filters (values without any are left out, but for the
-    status), and the number of initiatives matching all the filters."""
+    status and the values chosen), and the number of initiatives matching all
+    the filters."""
     filterset.is_valid()
     found = index()
     selections = _selections(filterset, found)
-    options = _options(found, selections, FACET_NAMES)
+    chosen = {name: set(filterset.data.getlist(name)) for name in FACET_NAMES}
+    options = _options(found, selections, FACET_NAMES, chosen)
     result = []
     for name in FACET_NAMES:
-        chosen = set(filterset.data.getlist(name))
-        choices = [FacetOption(**option, selected=option["value"] in chosen) for option in options[name]]
+        choices = [FacetOption(**option, selected=option["value"] in chosen[name]) for option in options[name]]
         result.append(Facet(name, FACET_LABELS[name], choices))
     return result, _within(found, selections).bit_count()
 

@@ -136,8 +136,9 @@ def test_each_facet_counts_what_choosing_that_value_alone_would_show(collection,
     for facet in facets:
         shown = {option.value: option.count for option in facet.options}
         expected = {value: by_definition(query, facet.name, value) for value in every[facet.name]}
-        if facet.name != "status":  # the status shows both values, even at zero
-            expected = {value: n for value, n in expected.items() if n}
+        chosen = QueryDict(query).getlist(facet.name)
+        if facet.name != "status":  # the status shows both values, even at zero; the others the chosen ones
+            expected = {value: n for value, n in expected.items() if n or value in chosen}
         assert shown == expected, facet.name
 
 
@@ -288,3 +289,33 @@ def test_the_facet_inputs_escape_every_text_of_the_data(client, collection):
     content = client.get(reverse("initiative-list")).content.decode()
     assert "<script>alert" not in content
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in content
+
+
+def test_a_search_finding_nothing_keeps_the_chosen_values_in_the_chips_and_the_panel(client):
+    """Two facets and a search giving no result: what was chosen stays, with
+    its count at zero, checked in the panel and as a chip, beside a link that
+    clears them all."""
+    sector, other_sector = Sector.objects.all()[:2]
+    InitiativeFactory(published=True, title_it="Orti condivisi", sectors=[sector], scale=Initiative.Scale.LOCAL)
+    InitiativeFactory(published=True, title_it="Sportello digitale", sectors=[other_sector])
+    with translation.override("en"):
+        url = reverse("initiative-list")
+        response = client.get(url, {"sector": sector.code, "scale": "local", "q": "zzzqqq"})
+    assert response.context["page"].paginator.count == 0
+    facets = {facet.name: facet for facet in response.context["facets"]}
+    assert [(o.value, o.count) for o in facets["sector"].selected] == [(sector.code, 0)]
+    assert [(o.value, o.count) for o in facets["scale"].selected] == [("local", 0)]
+    html = response.content.decode()
+    assert f'value="{sector.code}" checked' in html
+    assert 'value="local" checked' in html
+    assert f"Sector: {sector.name_en}" in html
+    assert "Search: zzzqqq" in html
+    assert f'href="{url}" data-clear-filters>Clear all filters</a>' in html
+    assert f'<a href="{url}">clear them all</a>' in html
+    # The values nobody chose and nothing matches stay out.
+    assert other_sector.code not in {o.value for o in facets["sector"].options}
+
+
+def test_without_filters_there_is_nothing_to_clear(client):
+    InitiativeFactory(published=True)
+    assert b"data-clear-filters" not in client.get(reverse("initiative-list")).content
