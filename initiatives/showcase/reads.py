@@ -44,6 +44,10 @@ class Card:
     card_sectors: list
     card_sdgs: list
     url: str
+    # The language each text is shown in: the page's, or Italian where the
+    # translation is missing and modeltranslation falls back.
+    title_language: str = settings.LANGUAGE_CODE
+    summary_language: str = settings.LANGUAGE_CODE
 
     def get_absolute_url(self) -> str:
         return self.url
@@ -76,6 +80,8 @@ def cards(ids: list[int]) -> list[Card]:
                 # As modeltranslation falls back: an empty translation shows the Italian.
                 title=row[f"title_{language}"] or row["title_it"],
                 summary=row[f"summary_{language}"] or row["summary_it"] or "",
+                title_language=language if row[f"title_{language}"] else settings.LANGUAGE_CODE,
+                summary_language=language if row[f"summary_{language}"] else settings.LANGUAGE_CODE,
                 start_date=row["start_date"],
                 end_date=row["end_date"],
                 card_departments=linked("department"),
@@ -85,6 +91,20 @@ def cards(ids: list[int]) -> list[Card]:
             )
         )
     return result
+
+
+def untranslated(initiative, language: str | None = None) -> list[str]:
+    """The texts of `initiative` (title, summary, description, objectives)
+    written in Italian but not in `language` (the current one), which the page
+    then shows in Italian."""
+    language = language or get_language() or settings.LANGUAGE_CODE
+    if language == settings.LANGUAGE_CODE:
+        return []
+    return [
+        field
+        for field in ("title", "summary", "description", "objectives")
+        if getattr(initiative, f"{field}_{settings.LANGUAGE_CODE}") and not getattr(initiative, f"{field}_{language}")
+    ]
 
 
 # --- Facets and results of the list ----------------------------------------------
@@ -368,10 +388,19 @@ def featured_initiatives(limit: int = 6) -> list[Card]:
         # public initiatives) and the latest others (from the index on
         # publication), enough of each to fill the list alone.
         latest = Initiative.objects.public().order_by("-published_at", "-id").values_list("id", flat=True)
-        return [*latest.filter(featured=True)[:limit], *latest.filter(featured=False)[:limit]][:limit]
+        groups = [latest.filter(featured=True), latest.filter(featured=False)]
+        if language != settings.LANGUAGE_CODE:
+            # A visitor reading another language first sees what is translated.
+            translated = latest.exclude(**{f"title_{language}": ""}).exclude(**{f"title_{language}__isnull": True})
+            groups = [translated.filter(featured=True), translated.filter(featured=False), *groups]
+        ids = []
+        for group in groups:
+            ids.extend(pk for pk in group[:limit] if pk not in ids)
+        return ids[:limit]
 
-    # The ids are cached (per showcase version); the few rows are then fetched
-    # by primary key.
+    # The ids are cached (per showcase version and language); the few rows are
+    # then fetched by primary key.
+    language = get_language() or settings.LANGUAGE_CODE
     return cards(cached("featured", compute, str(limit)))
 
 

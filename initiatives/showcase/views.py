@@ -86,7 +86,12 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "initiatives/initiative_detail.html",
-        {"initiative": initiative, "map_places": places, "map_settings": _map_settings()},
+        {
+            "initiative": initiative,
+            "untranslated": showcase.untranslated(initiative),
+            "map_places": places,
+            "map_settings": _map_settings(),
+        },
     )
 
 

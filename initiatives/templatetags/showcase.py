@@ -16,6 +16,20 @@ register = template.Library()
 
 
 @register.filter
+def lang_attr(obj, field: str) -> str:
+    """` lang="it"` for the text `field` of `obj` (an initiative, or a card
+    that says which language each text is in) when the page is in another
+    language and the translation is missing, so that modeltranslation shows
+    the Italian: screen readers then read it as Italian. Empty otherwise."""
+    current = get_language() or settings.LANGUAGE_CODE
+    shown = getattr(obj, f"{field}_language", None)
+    if shown is None:
+        translated = current == settings.LANGUAGE_CODE or getattr(obj, f"{field}_{current}", None)
+        shown = current if translated else settings.LANGUAGE_CODE
+    return mark_safe(f' lang="{escape(shown)}"') if shown != current else ""
+
+
+@register.filter
 def figure(value) -> str:
     """A number as the page's language writes it, the same way everywhere:
     thousands grouped, decimals only where the value has them (Italian
