@@ -379,6 +379,11 @@ def latest_cards(facet: str, value: str, limit: int) -> list[Card]:
     return cards([found.ids[n] for n in positions])
 
 
+def facet_count(facet: str, value: str) -> int:
+    """The number of public initiatives with `value` in the vocabulary facet `facet`."""
+    return index().values[facet].get(value, 0).bit_count()
+
+
 def featured_initiatives(limit: int = 6) -> list[Card]:
     """The featured initiatives, completed with the latest ones up to `limit`."""
 

@@ -166,10 +166,13 @@ def people(request: HttpRequest) -> HttpResponse:
     directory = _directory()
     department = request.GET.get("department", "")
     competence = request.GET.get("competence", "")
+    sector = request.GET.get("sector", "")
     if department:
         directory = directory.filter(department__code=department)
     if competence:
         directory = directory.filter(competences__code=competence)
+    if sector:
+        directory = _in_sector(directory, sector)
     page = Paginator(directory.order_by("last_name", "first_name", "id"), PEOPLE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -182,6 +185,8 @@ def people(request: HttpRequest) -> HttpResponse:
             "competences": Competence.objects.filter(people__public_profile=True).distinct(),
             "department": department,
             "competence": competence,
+            "sectors": Sector.objects.all(),
+            "sector": sector,
         },
     )
 
@@ -211,19 +216,34 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+SECTOR_CARDS = 12
+SECTOR_PEOPLE = 6
+
+
 def sector_detail(request: HttpRequest, code: str) -> HttpResponse:
     sector = get_object_or_404(Sector, code=code)
-    ids = Initiative.objects.public().filter(sectors=sector).values("id")
+    people = _in_sector(_directory(), sector.code).order_by("last_name", "first_name", "id")
     return render(
         request,
         "initiatives/sector_detail.html",
         {
             "sector": sector,
-            "people": _directory().filter(participations__initiative__in=ids).distinct(),
-            "initiatives": showcase.latest_cards("sector", sector.code, 12),
+            # The sector's initiatives lead; the people who run them follow,
+            # the first few, with a link to all of them in the directory.
+            "initiatives": showcase.latest_cards("sector", sector.code, SECTOR_CARDS),
+            "initiative_count": showcase.facet_count("sector", sector.code),
+            "people": people[:SECTOR_PEOPLE],
+            "people_count": people.count(),
             "list_url": reverse("initiative-list") + f"?sector={sector.code}",
+            "directory_url": reverse("people") + f"?sector={sector.code}",
         },
     )
+
+
+def _in_sector(directory, sector: str):
+    """The people of `directory` in a public initiative of the sector `sector` (a code)."""
+    ids = Initiative.objects.public().filter(sectors__code=sector).values("id")
+    return directory.filter(participations__initiative__in=ids).distinct()
 
 
 @cache_public_page

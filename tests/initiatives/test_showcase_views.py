@@ -553,3 +553,28 @@ def test_an_unknown_or_out_of_range_vocabulary_value_is_ignored_not_an_error(cli
     response = client.get(reverse("initiative-list") + "?" + query)
     assert response.status_code == 200
     assert "Sempre visibile" in response.content.decode()
+
+
+def test_a_sector_page_leads_with_its_initiatives_then_a_few_of_its_people(client):
+    sector = Sector.objects.first()
+    other = Sector.objects.exclude(pk=sector.pk).first()
+    initiatives = make_rich(8, sectors=[sector])
+    make_rich(1, sectors=[other])
+    with translation.override("en"):
+        response = client.get(reverse("sector-detail", kwargs={"code": sector.code}))
+        people_url = reverse("people") + f"?sector={sector.code}"
+        home, listing = reverse("home"), reverse("initiative-list")
+    html = response.content.decode()
+    # The breadcrumb is the initiatives', not the directory's.
+    assert f'<a href="{home}">Home</a>' in html and f'<a href="{listing}">Initiatives</a>' in html
+    assert "8 initiatives" in html
+    assert html.index("8 initiatives") < html.index("People in the directory")
+    assert html.index(initiatives[0].title_en or initiatives[0].title_it) < html.index("People in the directory")
+    # More people work on them than are shown: 6 are, the link leads to all of them.
+    count = response.context["people_count"]
+    assert count > 6 and len(response.context["people"]) == 6
+    assert f"{count} people in the public directory work on the initiatives of this sector." in html
+    assert f'href="{people_url}"' in html
+    directory = client.get(people_url)
+    assert directory.context["page"].paginator.count == count
+    assert f'<option value="{sector.code}" selected>' in directory.content.decode()
