@@ -160,6 +160,7 @@ def test_a_keyboard_user_can_skip_to_the_content_and_reach_the_filters(page, sho
 
 
 def test_on_a_phone_the_navigation_opens_from_the_menu_button(browser, live_server, live_reference_data):
+    InitiativeFactory(published=True, title_it="Orti condivisi", title_en="Shared gardens")
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(live_server.url + "/en/")
@@ -168,5 +169,17 @@ def test_on_a_phone_the_navigation_opens_from_the_menu_button(browser, live_serv
     page.get_by_role("button", name="Show or hide the navigation").click()
     menu_link.click()
     page.wait_for_url("**/en/statistics/**")
+    no_violations(page)
+    # The search is one tap away from any page: the header's button leads to
+    # the list's search box, ready to type.
+    page.get_by_role("link", name="Search the initiatives").click()
+    page.wait_for_url("**/en/initiatives/#q")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("orto")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=orto**")
+    # An inflected form: "orto" finds "Orti condivisi", shown by its English title.
+    assert page.get_by_role("link", name="Shared gardens").is_visible()
+    screenshot(page, "showcase-phone-search-en")
     no_violations(page)
     context.close()

@@ -8,6 +8,9 @@
   if (facets && window.matchMedia("(max-width: 991.98px)").matches) {
     facets.removeAttribute("open");
   }
+  // The header's search button on a phone leads here: ready to type.
+  var search = document.getElementById("q");
+  if (search && window.location.hash === "#q") search.focus();
 })();
 
 (function () {
