@@ -69,6 +69,7 @@ class PersonAdmin(DataImportExportMixin, HistoryAdmin):
     list_filter = ("department", "role", "public_profile")
     list_select_related = ("department",)
     search_fields = ("last_name", "first_name", "email", "orcid")
+    readonly_fields = ("orcid_confirmed",)
     autocomplete_fields = ("user", "department", "degree_programme", "competences")
     prepopulated_fields = {"slug": ("first_name", "last_name")}
 

@@ -183,6 +183,18 @@ class Person(models.Model):
         help_text=_("Only used in anonymous aggregate statistics."),
     )
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[orcid_validator])
+    # What ORCID sign-in trusts (pops/orcid/): an iD typed or imported above
+    # proves nothing, so a change of `orcid` by any path undoes the link.
+    orcid_confirmed = models.CharField(
+        _("ORCID iD confirmed by ORCID"),
+        max_length=19,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The iD ORCID confirmed when the person linked it from their profile; "
+            "they can sign in with ORCID while the ORCID iD is this one."
+        ),
+    )
     competences = models.ManyToManyField(Competence, blank=True, related_name="people", verbose_name=_("competences"))
     bio = models.TextField(_("short biography"), blank=True)
     language = models.CharField(
@@ -222,6 +234,12 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def orcid_linked(self) -> bool:
+        """Whether ORCID confirmed the iD the profile holds (the person can
+        sign in with ORCID)."""
+        return bool(self.orcid) and self.orcid == self.orcid_confirmed
 
 
 # --- Census campaigns ---------------------------------------------------------

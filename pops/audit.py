@@ -59,11 +59,13 @@ class SecurityEventsMiddleware:
 
 
 SAML_BACKEND = "pops.saml.backend.SamlBackend"
+ORCID_BACKEND = "pops.orcid.backend.OrcidBackend"
+METHOD_BY_BACKEND = {SAML_BACKEND: "saml", ORCID_BACKEND: "orcid"}
 
 
 def _logged_in(sender, request, user, **kwargs):
-    saml = getattr(user, "backend", None) == SAML_BACKEND
-    security_event("login", user=user, request=request, **({"method": "saml"} if saml else {}))
+    method = METHOD_BY_BACKEND.get(getattr(user, "backend", None))
+    security_event("login", user=user, request=request, **({"method": method} if method else {}))
 
 
 def _login_failed(sender, credentials, request=None, **kwargs):
@@ -73,6 +75,10 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     if "session_info" in credentials or "saml_error" in credentials:
         reason = credentials.get("saml_error") or getattr(request, "pops_saml_refused", None) or "refused"
         security_event("login_failed", request=request, method="saml", reason=reason)
+    elif "orcid_id" in credentials:
+        # pops/orcid/ logs its own refusals before it asks; this one is axes'
+        # (a locked-out address or iD) or an account changed meanwhile.
+        security_event("login_failed", request=request, method="orcid", reason="refused")
     else:
         security_event("login_failed", request=request)
 

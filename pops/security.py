@@ -78,6 +78,9 @@ def login_username(request, credentials) -> str:
     if "saml_error" in credentials:
         # A SAML response refused before anyone was named in it.
         return "saml:"
+    if "orcid_id" in credentials:
+        # An ORCID sign-in (pops.orcid): the iD ORCID confirmed.
+        return "orcid:" + credentials["orcid_id"]
     raw = credentials.get("username") or request.POST.get("username") or ""
     return raw.strip().lower()
 
@@ -197,6 +200,8 @@ class Limit:
 LIMITS = (
     # On top of django-axes' lockouts, which count failures only.
     Limit("POPS_RATE_LOGIN", ("login", "admin:login", "saml2_acs")),
+    # ORCID's way back is a GET (pops/orcid/): counted with the logins.
+    Limit("POPS_RATE_LOGIN", ("orcid_callback",), ("GET",)),
     Limit("POPS_RATE_PASSWORD_RESET", ("password_reset",)),
     # The second factor's code forms, per account (pops/otp.py has the rest).
     Limit("POPS_RATE_OTP", ("admin:otp_verify", "admin:otp_setup"), per_user=True),

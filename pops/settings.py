@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from environs import Env, validate
 
+from pops.orcid.config import orcid_settings
 from pops.saml.config import saml_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -414,8 +415,9 @@ AXES_ENABLE_ADMIN = False
 AXES_USERNAME_CALLABLE = "pops.security.login_username"
 AXES_CLIENT_IP_CALLABLE = "pops.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "pops.security.lockout_response"
-# A SAML response (names, e-mail addresses) is never stored with an attempt.
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "SAMLResponse", "RelayState"]
+# A SAML response (names, e-mail addresses), or ORCID's one-time code, is
+# never stored with an attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "SAMLResponse", "RelayState", "code", "state"]
 
 # SAML single sign-on (pops/saml/), off unless POPS_SAML_IDP_METADATA_FILE or
 # POPS_SAML_IDP_METADATA_URL is set; local accounts keep working beside it.
@@ -433,6 +435,22 @@ if POPS_SAML_ENABLED:
         MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1, _saml.SESSION_MIDDLEWARE
     )
     AUTHENTICATION_BACKENDS.append(_saml.BACKEND)
+
+# ORCID sign-in (pops/orcid/), off unless POPS_ORCID_CLIENT_ID and
+# POPS_ORCID_CLIENT_SECRET are set: researchers link their ORCID iD from their
+# dashboard once signed in, and then may sign in with it. ORCID never creates
+# an account. POPS_ORCID_TIMEOUT: seconds a call to ORCID's token endpoint waits.
+POPS_ORCID_ENABLED = False
+POPS_ORCID_CLIENT_ID = ""
+POPS_ORCID_CLIENT_SECRET = ""
+POPS_ORCID_BASE_URL = ""
+POPS_ORCID_REDIRECT_URI = ""
+POPS_ORCID_TIMEOUT = 10
+globals().update(orcid_settings(env, site_url=SITE_URL))
+if POPS_ORCID_ENABLED:
+    from pops.orcid import config as _orcid
+
+    AUTHENTICATION_BACKENDS.append(_orcid.BACKEND)
 
 # The second factor of staff accounts (pops/otp.py): a TOTP authenticator and
 # single-use recovery codes, asked after the password before any admin page.

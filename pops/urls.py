@@ -40,6 +40,10 @@ if settings.POPS_SAML_ENABLED:
     # Outside the language prefix: the IdP knows one address of each.
     urlpatterns += [path("saml2/", include("pops.saml.urls"))]
 
+if settings.POPS_ORCID_ENABLED:
+    # Outside the language prefix: ORCID knows one redirect URI.
+    urlpatterns += [path("accounts/orcid/", include("pops.orcid.urls"))]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
