@@ -183,3 +183,46 @@ def test_on_a_phone_the_navigation_opens_from_the_menu_button(browser, live_serv
     screenshot(page, "showcase-phone-search-en")
     no_violations(page)
     context.close()
+
+
+def test_a_visitor_filters_the_map_and_reads_what_it_shows_beside_it(page, showcase):
+    # Three places of one initiative, a few streets apart: one group, counting one initiative.
+    spread = InitiativeFactory(
+        published=True, title_it="Cortili aperti", title_en="Open courtyards", sectors=[showcase["sector"]]
+    )
+    for n in range(3):
+        PlaceFactory(initiative=spread, municipality="Torino", latitude=45.07 + n * 0.001, longitude=7.68)
+    page.goto(page.base_url + "/en/map/")
+    page.wait_for_selector("#initiatives-map[data-markers]", state="attached")
+    assert page.locator("#initiatives-map").get_attribute("data-markers") == "10"
+    assert page.locator("#initiatives-map").get_attribute("data-initiatives") == "8"
+    assert int(page.locator("#map-list").get_attribute("data-shown")) >= 1
+    groups = page.locator(".marker-cluster span").all_inner_texts()
+    assert sum(int(n) for n in groups) + page.locator(".leaflet-marker-icon:not(.marker-cluster)").count() <= 8
+    no_violations(page)
+    screenshot(page, "showcase-map-list-en")
+
+    # The list's filters, on the map: one sector.
+    page.locator("details.pops-facet", has=page.locator("input[name=sector]")).locator("summary").click()
+    page.locator(f"input[name=sector][value='{showcase['sector'].code}']").check(force=True)
+    page.locator("#filters .pops-facets button[type=submit]").click()
+    page.wait_for_url(f"**/en/map/?*sector={showcase['sector'].code}*")
+    page.wait_for_selector("#initiatives-map[data-markers]", state="attached")
+    # The sector's initiatives with a place, listed by title beside the map.
+    titles = page.locator("#map-list a").all_inner_texts()
+    assert {"Community gardens in Mirafiori", "Open courtyards"} <= set(titles)
+    assert "Sportello digitale a Ivrea" not in titles  # in the sector, but with no place
+    assert titles == sorted(titles)
+    assert page.locator("#initiatives-map").get_attribute("data-initiatives") == str(len(titles))
+    assert page.get_by_role("status").first.inner_text().startswith(f"{len(titles) + 1} initiatives match")
+    assert page.locator(".pops-chips").get_by_role("link", name="Clear all filters").is_visible()
+    no_violations(page)
+    screenshot(page, "showcase-map-filtered-en")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.base_url + f"/it/mappa/?sector={showcase['sector'].code}")
+    page.wait_for_selector("#initiatives-map[data-markers]", state="attached")
+    assert page.locator("#map-list-count").inner_text() == f"{len(titles)} iniziative in questa vista"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    no_violations(page)
+    screenshot(page, "showcase-map-filtered-it-390")

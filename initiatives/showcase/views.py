@@ -14,6 +14,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -125,16 +126,32 @@ def _map_settings() -> dict:
 
 def initiative_map(request: HttpRequest) -> HttpResponse:
     filterset = InitiativeFilter(request.GET, queryset=Initiative.objects.public())
+    facets, count = showcase.facets_and_count(filterset)
     data_url = reverse("initiative-map-data") + ("?" + request.GET.urlencode() if request.GET else "")
+    texts = {
+        # The list beside the map, written by pops-showcase.js: "%(count)s" is
+        # replaced by the number of initiatives in view.
+        "inViewOne": ngettext("%(count)s initiative in this view", "%(count)s initiatives in this view", 1),
+        "inViewMany": ngettext("%(count)s initiative in this view", "%(count)s initiatives in this view", 2),
+        "more": gettext("The first %(count)s are listed: zoom in, or read them all as a list."),
+        "none": gettext("No initiative in this view: zoom out or move the map."),
+    }
     return render(
         request,
         "initiatives/map.html",
         {
+            "filter": filterset,
+            "facets": facets,
+            "query": request.GET.get("q", ""),
             "list_url": reverse("initiative-list") + ("?" + request.GET.urlencode() if request.GET else ""),
-            "count": showcase.result_count(filterset),
-            "map_settings": {**_map_settings(), "dataUrl": data_url},
+            "count": count,
+            "map_settings": {**_map_settings(), "dataUrl": data_url, "texts": texts, "listLimit": MAP_LIST_LIMIT},
         },
     )
+
+
+# The list beside the map names at most this many initiatives of the view.
+MAP_LIST_LIMIT = 50
 
 
 @cache_public_page(filterset=InitiativeFilter)

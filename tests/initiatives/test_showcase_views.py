@@ -578,3 +578,38 @@ def test_a_sector_page_leads_with_its_initiatives_then_a_few_of_its_people(clien
     directory = client.get(people_url)
     assert directory.context["page"].paginator.count == count
     assert f'<option value="{sector.code}" selected>' in directory.content.decode()
+
+
+def test_the_map_page_offers_the_same_filters_as_the_list_with_the_same_counts(client):
+    sector, other = Sector.objects.all()[:2]
+    for _ in range(3):
+        PlaceFactory(initiative=InitiativeFactory(published=True, sectors=[sector], scale=Initiative.Scale.LOCAL))
+    PlaceFactory(initiative=InitiativeFactory(published=True, sectors=[other]))
+    query = {"sector": sector.code, "q": ""}
+    listing = client.get(reverse("initiative-list"), query)
+    on_map = client.get(reverse("initiative-map"), query)
+
+    def counts(response):
+        return {
+            facet.name: [(o.value, o.count, o.selected) for o in facet.options] for facet in response.context["facets"]
+        }
+
+    assert counts(on_map) == counts(listing)
+    assert on_map.context["count"] == listing.context["page"].paginator.count == 3
+    html = on_map.content.decode()
+    # The panel, the search box and the chips are the list's; the form stays on the map.
+    assert '<form method="get" action="" id="filters"' in html
+    assert f'name="sector" value="{sector.code}" checked' in html
+    assert 'id="q" name="q"' in html
+    assert 'class="pops-chips"' in html
+    assert 'id="map-list"' in html
+
+
+def test_the_map_page_sends_the_list_s_texts_in_the_page_language(client):
+    with translation.override("en"):
+        response = client.get(reverse("initiative-map"))
+    texts = response.context["map_settings"]["texts"]
+    assert texts["inViewMany"] == "%(count)s initiatives in this view"
+    assert response.context["map_settings"]["listLimit"] == 50
+    response = client.get(reverse("initiative-map"))
+    assert response.context["map_settings"]["texts"]["inViewMany"] == "%(count)s iniziative in questa vista"
