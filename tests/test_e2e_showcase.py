@@ -226,3 +226,36 @@ def test_a_visitor_filters_the_map_and_reads_what_it_shows_beside_it(page, showc
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     no_violations(page)
     screenshot(page, "showcase-map-filtered-it-390")
+
+
+def test_a_visitor_copies_the_link_and_prints_the_initiative_page(browser, live_server, showcase):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    target = showcase["target"]
+    page.goto(live_server.url + f"/en/initiatives/{target.slug}/")
+    page.get_by_role("button", name="Copy link").click()
+    page.locator(".pops-share-status").filter(has_text="Link copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()").endswith(f"/en/initiatives/{target.slug}/")
+    assert page.locator(".pops-citation").inner_text().endswith(f"/en/initiatives/{target.slug}/")
+    no_violations(page)
+
+    # Printed: the content alone, with the page's address and where its links lead.
+    page.emulate_media(media="print")
+    assert not page.locator(".it-header-wrapper").is_visible()
+    assert not page.locator(".it-footer").is_visible()
+    assert not page.get_by_role("button", name="Copy link").is_visible()
+    assert page.locator(".pops-print-only").is_visible()
+    assert "Community gardens in Mirafiori" in page.locator("h1").inner_text()
+    screenshot(page, "showcase-detail-print-en")
+
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + f"/it/iniziative/{target.slug}/")
+    assert page.get_by_role("button", name="Copia il link").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    no_violations(page)
+    page.emulate_media(media="print")
+    assert not page.locator(".it-header-wrapper").is_visible()
+    screenshot(page, "showcase-detail-print-it-390")
+    context.close()

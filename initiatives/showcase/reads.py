@@ -107,6 +107,25 @@ def untranslated(initiative, language: str | None = None) -> list[str]:
     ]
 
 
+CITATION_AUTHORS = 3
+
+
+def citation(initiative, url: str) -> str:
+    """How to cite `initiative` (its public page at the absolute `url`):
+    "Ferrero G., Rossi M. (2024). Title. PoliTO per il Sociale, Politecnico di
+    Torino. URL". The lead first, then the members in their order, the first
+    three and "et al."; the year the initiative started, else the year it was
+    published; the title in the page's language."""
+    people = sorted(initiative.participations.all(), key=lambda p: (p.role != p.Role.LEAD, p.position, p.id))
+    names = [f"{p.person.last_name} {p.person.first_name[:1]}." for p in people if p.person.last_name]
+    authors = ", ".join(names[:CITATION_AUTHORS]) + (" et al." if len(names) > CITATION_AUTHORS else "")
+    day = initiative.start_date or initiative.published_at
+    year = f" ({day.year})" if day else ""
+    title = initiative.title.rstrip(".")
+    head = f"{authors}{year}. " if authors else (f"{year.strip()}. " if year else "")
+    return f"{head}{title}. {_('PoliTO for Society')}, Politecnico di Torino. {url}"
+
+
 # --- Facets and results of the list ----------------------------------------------
 #
 # A facet's counts are taken among the initiatives matching every filter but

@@ -90,6 +90,8 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "initiative": initiative,
             "untranslated": showcase.untranslated(initiative),
+            "page_url": (url := settings.SITE_URL + initiative.get_absolute_url()),
+            "citation": showcase.citation(initiative, url),
             "map_places": places,
             "map_settings": _map_settings(),
         },

@@ -157,3 +157,24 @@
     target.click();
   });
 })();
+
+/* The initiative page's share block: copy the link, print. */
+(function () {
+  "use strict";
+  var status = document.querySelector(".pops-share-status");
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.dataset.copy);
+      function done() { if (status) status.textContent = button.dataset.copied; }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
+      } else {
+        field.select();
+        if (document.execCommand && document.execCommand("copy")) done();
+      }
+    });
+  });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();
