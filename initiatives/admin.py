@@ -42,6 +42,7 @@ from .models import (
     Place,
     Priority,
     Sector,
+    SitePage,
     StateTransition,
     SupportKind,
     Theme,
@@ -509,3 +510,46 @@ class FormDraftAdmin(InternalRecordAdmin):
     list_select_related = ("user", "initiative")
     search_fields = ("user__username", "initiative__title_it")
     autocomplete_fields = ("user", "initiative")
+
+
+@admin.register(SitePage)
+class SitePageAdmin(HistoryAdmin, TranslationAdmin):
+    """The accessibility statement, the privacy notice and the legal notes:
+    one of each, created by the reference data; staff edit their text (each
+    language) and, for the statement, the parts of AgID's model. Saving one
+    shows at once on the site (signals.py replaces the showcase's cache
+    version)."""
+
+    list_display = ("title", "kind", "updated_on")
+    readonly_fields = ("kind", "updated_on")
+    fieldsets_common = ((None, {"fields": ("kind", "title", "body", "updated_on")}),)
+    fieldsets_accessibility = (
+        (
+            _("Accessibility statement (AgID's model)"),
+            {
+                "description": _(
+                    "The sections of AgID's model. The text above is its last section, “Information about the site”."
+                ),
+                "fields": (
+                    "compliance_status",
+                    "non_accessible_content",
+                    ("evaluated_on", "evaluation_method"),
+                    "evaluation_details",
+                    "feedback_email",
+                    "implementation_procedure_url",
+                ),
+            },
+        ),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = self.fieldsets_common
+        if obj is not None and obj.is_accessibility_statement:
+            fieldsets += self.fieldsets_accessibility
+        return self._patch_fieldsets(fieldsets)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1108,3 +1108,121 @@ class OutboundEmail(models.Model):
     @property
     def recipients(self) -> list[str]:
         return [a.strip() for a in self.to.split(",") if a.strip()]
+
+
+# --- Site pages -----------------------------------------------------------------
+
+
+AGID_IMPLEMENTATION_PROCEDURE_URL = "https://form.agid.gov.it/"
+
+
+class SitePage(NormalisedTextMixin, models.Model):
+    """One of the pages every Italian public-sector site links from its footer:
+    the accessibility statement (AgID's model, with its own fields), the
+    privacy notice and the legal notes. There is one of each kind: the
+    reference data creates them (`load_reference_data`) and staff edit their
+    text in the admin; nobody adds or deletes one."""
+
+    class Kind(models.TextChoices):
+        ACCESSIBILITY = "accessibility", _("Accessibility statement")
+        PRIVACY = "privacy", _("Privacy notice")
+        LEGAL = "legal", _("Legal notes")
+
+    class Compliance(models.TextChoices):
+        COMPLIANT = "compliant", _("compliant")
+        PARTIALLY_COMPLIANT = "partially_compliant", _("partially compliant")
+        NOT_COMPLIANT = "not_compliant", _("not compliant")
+
+    class EvaluationMethod(models.TextChoices):
+        SELF_ASSESSMENT = "self_assessment", _("a self-assessment carried out by the Politecnico di Torino")
+        THIRD_PARTY = "third_party", _("an assessment carried out by a third party")
+
+    # The URL name of each kind's public page.
+    URL_NAMES = {Kind.ACCESSIBILITY: "accessibility", Kind.PRIVACY: "privacy", Kind.LEGAL: "legal-notes"}
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(
+        _("text"),
+        blank=True,
+        help_text=_(
+            "Plain text. A blank line starts a new paragraph; a line starting with “## ” is a heading "
+            "(“### ” a smaller one); lines starting with “- ” make a list. Web and e-mail addresses become links."
+        ),
+    )
+    updated_on = models.DateField(_("last updated"), auto_now=True)
+
+    # The accessibility statement (AgID, "Linee guida sull'accessibilità degli strumenti informatici").
+    compliance_status = models.CharField(
+        _("compliance status"),
+        max_length=20,
+        choices=Compliance.choices,
+        blank=True,
+        help_text=_("With the requirements of Annex A of UNI CEI EN 301549 (accessibility statement only)."),
+    )
+    non_accessible_content = models.TextField(
+        _("non-accessible content"),
+        blank=True,
+        help_text=_("What is not accessible, and why (same markup as the text)."),
+    )
+    evaluated_on = models.DateField(_("date of the last evaluation"), null=True, blank=True)
+    evaluation_method = models.CharField(
+        _("evaluation method"), max_length=20, choices=EvaluationMethod.choices, blank=True
+    )
+    evaluation_details = models.TextField(
+        _("how the evaluation was made"),
+        blank=True,
+        help_text=_("The tools and checks of the evaluation (same markup as the text)."),
+    )
+    feedback_email = models.EmailField(
+        _("feedback e-mail"), blank=True, help_text=_("Where visitors report accessibility problems.")
+    )
+    implementation_procedure_url = models.URLField(
+        _("implementation procedure"),
+        blank=True,
+        default=AGID_IMPLEMENTATION_PROCEDURE_URL,
+        help_text=_("AgID's form, for a report that had no answer or an unsatisfactory one."),
+    )
+
+    # The history is registered in translation.py, after the `_it` and `_en` columns.
+
+    class Meta:
+        verbose_name = _("site page")
+        verbose_name_plural = _("site pages")
+        ordering = ["kind"]
+        constraints = [
+            # The statement's required parts (AgID's model) are always there.
+            models.CheckConstraint(
+                condition=~Q(kind="accessibility")
+                | (
+                    ~Q(compliance_status="")
+                    & Q(evaluated_on__isnull=False)
+                    & ~Q(evaluation_method="")
+                    & ~Q(feedback_email="")
+                ),
+                name="sitepage_accessibility_statement_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.URL_NAMES[self.kind])
+
+    @property
+    def is_accessibility_statement(self) -> bool:
+        return self.kind == self.Kind.ACCESSIBILITY
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_accessibility_statement:
+            required = {
+                "compliance_status": self.compliance_status,
+                "evaluated_on": self.evaluated_on,
+                "evaluation_method": self.evaluation_method,
+                "feedback_email": self.feedback_email,
+            }
+            errors = {name: _("The accessibility statement needs it.") for name, value in required.items() if not value}
+            if errors:
+                raise ValidationError(errors)

@@ -4,8 +4,8 @@ A person's language is remembered at each sign-in, for the e-mails they get.
 
 Whatever changes what the public showcase shows (a public initiative saved or
 deleted from anywhere: admin, shell, import, workflow; its classifications; its
-partners; a vocabulary entry; an organisation's type) replaces the showcase's
-cache version once the transaction commits.
+partners; a vocabulary entry; an organisation's type; a page of the footer)
+replaces the showcase's cache version once the transaction commits.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import translation
 
-from initiatives.models import Initiative, Person
+from initiatives.models import Initiative, Person, SitePage
 from initiatives.showcase import facet_index
 from initiatives.showcase.cache import showcase_cache_invalidate
 from stakeholders.models import Organisation, Partnership
@@ -72,6 +72,13 @@ def _organisation_changed(sender, instance, created, **kwargs) -> None:
     """An organisation's type is the partner-type facet of its initiatives."""
     if not created:
         showcase_cache_invalidate()
+
+
+@receiver(post_save, sender=SitePage)
+def _site_page_changed(sender, **kwargs) -> None:
+    """The accessibility statement, privacy notice and legal notes are cached
+    like the showcase's pages: a staff edit shows at once."""
+    showcase_cache_invalidate()
 
 
 @receiver(user_logged_in)

@@ -9,6 +9,7 @@ from .models import (
     Initiative,
     Priority,
     Sector,
+    SitePage,
     SupportKind,
     Theme,
 )
@@ -35,8 +36,15 @@ class CensusCampaignTranslation(TranslationOptions):
     fields = ("name", "description")
 
 
+@register(SitePage)
+class SitePageTranslation(TranslationOptions):
+    fields = ("title", "body", "non_accessible_content", "evaluation_details")
+    required_languages = {"it": ("title",), "default": ()}
+
+
 # simple-history builds the historical model from the fields that exist when it
 # is registered: registering here, after modeltranslation has added the `_it`
 # and `_en` columns, keeps both languages in the history.
 register_history(Initiative, m2m_fields=["sectors", "themes", "departments", "sdgs"])
 register_history(CensusCampaign, m2m_fields=["target_departments"])
+register_history(SitePage)

@@ -6,15 +6,20 @@ idempotent: rows are matched by their natural key (code, number, or code and
 edition); a second run creates nothing and only rewrites labels that changed.
 English labels are only written where the file gives them, so a translation
 typed by staff in the admin survives a reload of an Italian-only entry.
+
+The site pages of the footer (site_pages.yaml) are only created: once a page
+exists its text is staff's, and a reload leaves it as it is.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from django.conf import settings
@@ -31,7 +36,16 @@ from actionplan.models import (
     Vision,
 )
 from impact.models import SDG, FieldOfAction, ProductCategory, PublicEngagementCategory
-from initiatives.models import Competence, DegreeProgramme, Department, Priority, Sector, SupportKind, Theme
+from initiatives.models import (
+    Competence,
+    DegreeProgramme,
+    Department,
+    Priority,
+    Sector,
+    SitePage,
+    SupportKind,
+    Theme,
+)
 from pops.vocabulary import normalise_label, synonym_list
 from stakeholders.models import OrganisationType, TargetGroup
 
@@ -58,6 +72,7 @@ VOCABULARIES: dict[str, dict[str, type[models.Model]]] = {
 }
 ACTION_PLANS = ["action_plan_2025_2027.yaml"]
 PIAO_PLANS = ["piao_performance_objectives.yaml"]
+SITE_PAGES = "site_pages.yaml"
 
 # Keys in the files that name a differently called field.
 RENAMED = {"label": "name"}
@@ -271,6 +286,59 @@ def _load_piao(report: Report, file_name: str) -> None:
         performance_objective.assignments.exclude(pk__in=kept).delete()
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def site_page_values() -> dict[str, str]:
+    """What the {names} of site_pages.yaml stand for: the settings in force
+    when a page is created."""
+    tiles = urlsplit(settings.POPS_MAP_TILE_URL).hostname or settings.POPS_MAP_TILE_URL
+    return {
+        "contact_email": settings.POPS_STAFF_EMAILS[0],
+        "min_group_size": str(settings.POPS_MIN_GROUP_SIZE),
+        "session_idle_minutes": str(settings.POPS_SESSION_IDLE_SECONDS // 60),
+        "session_max_hours": str(settings.POPS_SESSION_MAX_SECONDS // 3600),
+        "coauthor_invitation_days": str(settings.POPS_COAUTHOR_INVITATION_DAYS),
+        "lead_nomination_days": str(settings.POPS_LEAD_NOMINATION_DAYS),
+        "campaign_link_grace_days": str(settings.POPS_CAMPAIGN_LINK_GRACE_DAYS),
+        "import_file_days": str(settings.POPS_IMPORT_FILE_RETENTION_DAYS),
+        "map_tiles_host": tiles.removeprefix("{s}."),
+    }
+
+
+def _fill(text: str, values: dict[str, str], kind: str) -> str:
+    def replace(match: re.Match) -> str:
+        if match.group(1) not in values:
+            raise ReferenceDataError(f"{SITE_PAGES}, {kind}: unknown placeholder {match.group(0)}")
+        return values[match.group(1)]
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def _load_site_pages(report: Report) -> None:
+    """Create the site pages that do not exist yet; leave the others alone."""
+    values = site_page_values()
+    existing = set(SitePage.objects.values_list("kind", flat=True))
+    for entry in _read(SITE_PAGES)["site_pages"]:
+        entry = dict(entry)
+        kind = entry.pop("kind")
+        if kind not in SitePage.Kind.values:
+            raise ReferenceDataError(f"{SITE_PAGES}: unknown kind {kind!r}")
+        if kind in existing:
+            report.count(SitePage, "unchanged")
+            continue
+        fields = {
+            name: _fill(value.strip(), values, kind) if isinstance(value, str) else value
+            for name, value in _flatten(entry).items()
+        }
+        if kind == SitePage.Kind.ACCESSIBILITY:
+            fields.setdefault("feedback_email", values["contact_email"])
+        page = SitePage(kind=kind, **fields)
+        page.full_clean()
+        page.save()
+        report.count(SitePage, "created")
+
+
 @transaction.atomic
 def load_reference_data() -> Report:
     """Load every reference file; all or nothing."""
@@ -280,4 +348,5 @@ def load_reference_data() -> Report:
         _load_action_plan(report, file_name)
     for file_name in PIAO_PLANS:
         _load_piao(report, file_name)
+    _load_site_pages(report)
     return report

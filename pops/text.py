@@ -12,7 +12,7 @@ import re
 from difflib import SequenceMatcher
 
 from django.db import models
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html, format_html_join, urlize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -99,3 +99,43 @@ def _mark(tag: str, label, value: str) -> SafeString:
         text=_text(stripped),
         tail=_text(value[len(stripped) :]),
     )
+
+
+# --- Plain text with a little structure ---------------------------------------------
+
+_HEADINGS = (("### ", "h3"), ("## ", "h2"))
+_LIST_ITEM = "- "
+
+
+def simple_markup(text: str) -> SafeString:
+    """Text that staff type in the admin (a site page) as HTML, escaped
+    throughout: a blank line separates paragraphs, a line starting with "## "
+    is a heading (h2; "### " an h3), consecutive lines starting with "- " are
+    a list, other line breaks are kept; web and e-mail addresses become
+    links (Django's `urlize`, which escapes everything else). No HTML typed
+    by staff reaches the page as markup."""
+    html: list[SafeString] = []
+    paragraph: list[str] = []
+    items: list[str] = []
+    for raw in [*normalise_line_endings(text or "").split("\n"), ""]:
+        line = raw.strip()
+        heading = next(((tag, line[len(mark) :]) for mark, tag in _HEADINGS if line.startswith(mark)), None)
+        is_item = line.startswith(_LIST_ITEM)
+        if paragraph and (not line or heading or is_item):
+            html.append(format_html("<p>{}</p>", mark_safe("<br>".join(_inline(part) for part in paragraph))))
+            paragraph = []
+        if items and not is_item:
+            html.append(format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((_inline(i),) for i in items))))
+            items = []
+        if heading:
+            tag, title = heading
+            html.append(format_html("<{tag}>{title}</{tag}>", tag=tag, title=_inline(title.strip())))
+        elif is_item:
+            items.append(line[len(_LIST_ITEM) :].strip())
+        elif line:
+            paragraph.append(line)
+    return mark_safe("\n".join(html))
+
+
+def _inline(text: str) -> SafeString:
+    return mark_safe(urlize(text, autoescape=True))

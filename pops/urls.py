@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from initiatives.exchange.urls import page_urlpatterns as opendata_page_urlpatterns
 from initiatives.showcase.sitemaps import sitemaps
 from pops import views
 from pops.auth import ThrottledPasswordResetForm
@@ -32,6 +33,7 @@ urlpatterns += i18n_patterns(
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("census/", include("initiatives.census.urls")),
+    path("", include(opendata_page_urlpatterns)),
     path("", include("initiatives.showcase.urls")),
     prefix_default_language=True,
 )

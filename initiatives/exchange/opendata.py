@@ -132,7 +132,7 @@ def catalogue(request: HttpRequest) -> dict:
         ("initiatives.json", "JSON", "application/json", _("Published initiatives (JSON)")),
     ]
     dataset = {
-        "@id": f"{base}{reverse('opendata-page')}#initiatives",
+        "@id": f"{base}{reverse('opendata-root')}#initiatives",
         "@type": ["dcat:Dataset", "dcatapit:Dataset"],
         "dct:identifier": "pops-initiatives",
         "dct:title": [
@@ -198,7 +198,7 @@ def catalogue(request: HttpRequest) -> dict:
         "dct:description": "Catalogo dei dati aperti del portale PoliTO per il Sociale.",
         "dct:publisher": publisher,
         "dct:modified": {"@type": "xsd:date", "@value": modified.date().isoformat()},
-        "foaf:homepage": {"@id": f"{base}{reverse('opendata-page')}"},
+        "foaf:homepage": {"@id": f"{base}{reverse('opendata-root')}"},
         "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/ITA"},
         "dcat:dataset": [dataset],
     }

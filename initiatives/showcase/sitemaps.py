@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from initiatives.models import Department, Initiative, Person, Sector
+from initiatives.models import Department, Initiative, Person, Sector, SitePage
 
 
 class ShowcaseSitemap(Sitemap):
@@ -20,6 +20,15 @@ class StaticPagesSitemap(ShowcaseSitemap):
 
     def location(self, item):
         return reverse(item)
+
+
+class SitePagesSitemap(StaticPagesSitemap):
+    """The open data page and the pages of the footer."""
+
+    priority = 0.3
+
+    def items(self):
+        return ["opendata-page", *SitePage.URL_NAMES.values()]
 
 
 class InitiativeSitemap(ShowcaseSitemap):
@@ -55,6 +64,7 @@ class SectorSitemap(ShowcaseSitemap):
 
 sitemaps = {
     "pages": StaticPagesSitemap,
+    "site": SitePagesSitemap,
     "initiatives": InitiativeSitemap,
     "people": PersonSitemap,
     "departments": DepartmentSitemap,

@@ -1,6 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from initiatives.models import SitePage
 from initiatives.showcase import views
 
 urlpatterns = [
@@ -15,4 +16,8 @@ urlpatterns = [
     path(_("sectors/<slug:code>/"), views.sector_detail, name="sector-detail"),
     path(_("statistics/"), views.statistics, name="statistics"),
     path(_("statistics/<slug:key>.csv"), views.statistics_csv, name="statistics-csv"),
+    # The pages of the footer every Italian public-sector site has (SitePage.URL_NAMES).
+    path(_("accessibility/"), views.site_page, {"kind": SitePage.Kind.ACCESSIBILITY}, name="accessibility"),
+    path("privacy/", views.site_page, {"kind": SitePage.Kind.PRIVACY}, name="privacy"),
+    path(_("legal-notes/"), views.site_page, {"kind": SitePage.Kind.LEGAL}, name="legal-notes"),
 ]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from actionplan.models import InterventionArea
 from impact.models import Product
-from initiatives.models import Competence, Department, Initiative, Participation, Person, Sector
+from initiatives.models import Competence, Department, Initiative, Participation, Person, Sector, SitePage
 from initiatives.services.merging import survivor_of
 from initiatives.showcase import reads as showcase
 from initiatives.showcase import stats
@@ -292,3 +292,15 @@ def statistics_csv(request: HttpRequest, key: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="pops-{key}{suffix}.csv"'
     stats.write_csv(chart, response, fmt=fmt)
     return response
+
+
+SITE_PAGE_TEMPLATES = {SitePage.Kind.ACCESSIBILITY: "initiatives/accessibility_statement.html"}
+
+
+@cache_public_page
+def site_page(request: HttpRequest, kind: str) -> HttpResponse:
+    """The accessibility statement, the privacy notice or the legal notes, as
+    staff wrote them in the admin (saving one replaces the showcase's cache
+    version: signals.py)."""
+    page = get_object_or_404(SitePage, kind=kind)
+    return render(request, SITE_PAGE_TEMPLATES.get(page.kind, "initiatives/site_page.html"), {"page": page})

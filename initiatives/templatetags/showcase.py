@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
 from initiatives.showcase.colours import contrasting_text_color
+from pops.text import simple_markup
 from stakeholders.models import Partnership
 
 register = template.Library()
@@ -42,6 +43,13 @@ def figure(value) -> str:
     if isinstance(value, int):
         return intcomma(value)
     return floatformat(value, "-2g")
+
+
+@register.filter
+def markup(text: str) -> str:
+    """Text staff typed in the admin, with its paragraphs, headings, lists
+    and links, escaped (`pops.text.simple_markup`)."""
+    return simple_markup(text)
 
 
 @register.simple_tag(takes_context=True)

@@ -53,8 +53,18 @@ def test_the_dcat_catalogue_describes_the_dataset_and_its_distributions(client):
 
 
 def test_the_open_data_page_links_the_downloads_and_states_the_licence(client):
-    body = client.get("/opendata/").content.decode()
+    body = client.get("/it/dati-aperti/").content.decode()
     assert "/opendata/initiatives.csv" in body and "CC BY 4.0" in body and "/api/docs/" in body
+
+
+def test_the_address_the_catalogue_names_leads_to_the_page_in_the_visitors_language(client):
+    """/opendata/, the catalogue's homepage and its dataset's identifier, stays
+    in no language; the page itself is under /it/ and /en/."""
+    catalogue = client.get("/opendata/catalog.jsonld").json()
+    assert catalogue["foaf:homepage"]["@id"] == "http://testserver/opendata/"
+    assert catalogue["dcat:dataset"][0]["@id"] == "http://testserver/opendata/#initiatives"
+    assert client.get("/opendata/")["Location"] == "/it/dati-aperti/"
+    assert client.get("/opendata/", headers={"accept-language": "en"})["Location"] == "/en/open-data/"
 
 
 # --- The DCAT-AP_IT catalogue as RDF/XML -------------------------------------------------
@@ -125,7 +135,7 @@ def test_the_rdf_catalogue_describes_the_dataset_its_distributions_licence_and_p
 
 
 def test_the_open_data_page_links_both_catalogues(client):
-    body = client.get("/opendata/").content.decode()
+    body = client.get("/en/open-data/").content.decode()
     for media_type, url in (
         ("application/ld+json", "/opendata/catalog.jsonld"),
         ("application/rdf+xml", "/opendata/catalog.rdf"),

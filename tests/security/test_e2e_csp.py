@@ -11,7 +11,7 @@ from django.utils import translation
 
 from impact.models import SDG, ImportJob
 from initiatives.factories import InitiativeFactory, PersonFactory, PlaceFactory, UserFactory
-from initiatives.models import Sector
+from initiatives.models import Sector, SitePage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pops-demo-2026"
@@ -126,6 +126,8 @@ def test_the_pages_people_use_break_no_rule_of_the_content_security_policy(brows
         crawl.visit(url("people"))
         crawl.visit(url("sector-detail", code=world["sector"].code))
         crawl.visit(url("initiative-list", language="en") + "?page=1")
+        for name in ("accessibility", "privacy", "legal-notes", "opendata-page"):
+            crawl.visit(url(name, language="en"))
 
         # A researcher: the census form's steps, its rows and its map.
         crawl.sign_in("ricercatrice")
@@ -163,6 +165,7 @@ def test_the_pages_people_use_break_no_rule_of_the_content_security_policy(brows
             "/it/admin/impact/exportrecord/anvur/",
             "/it/admin/initiatives/person/",
             "/it/admin/stakeholders/organisation/",
+            f"/it/admin/initiatives/sitepage/{SitePage.objects.get(kind='accessibility').pk}/change/",
         ):
             crawl.visit(path)
 
