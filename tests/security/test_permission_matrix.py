@@ -143,6 +143,9 @@ department-detail                                 200       200       200       
 sector-detail                                     200       200       200       200       200       200       200
 statistics                                        200       200       200       200       200       200       200
 statistics-csv                                    200       200       200       200       200       200       200
+accessibility                                     200       200       200       200       200       200       200
+privacy                                           200       200       200       200       200       200       200
+legal-notes                                       200       200       200       200       200       200       200
 sitemap                                           200       200       200       200       200       200       200
 robots-txt                                        200       200       200       200       200       200       200
 set_language                                      302       302       302       302       302       302       302
@@ -207,6 +210,7 @@ api-organisation-type-list                        200       200       200       
 api-organisation-type-detail                      200       200       200       200       200       200       200
 api-root                                          200       200       200       200       200       200       200
 opendata-page                                     200       200       200       200       200       200       200
+opendata-root                                     302       302       302       302       302       302       302
 initiatives-csv                                   200       200       200       200       200       200       200
 initiatives-json                                  200       200       200       200       200       200       200
 opendata-catalog                                  200       200       200       200       200       200       200
@@ -487,6 +491,9 @@ admin:impact_exportrecord_add                     admin     admin     admin     
 admin:impact_exportrecord_delete                  admin     admin     admin     admin     403       403       403
 admin:impact_importjob_add                        admin     admin     admin     admin     403       403       403
 admin:impact_importjob_delete                     admin     admin     admin     admin     403       403       403
+# The footer's three pages: staff edit them, nobody adds or deletes one.
+admin:initiatives_sitepage_add                    admin     admin     admin     admin     403       403       403
+admin:initiatives_sitepage_delete                 admin     admin     admin     admin     403       403       403
 """)
 
 
