@@ -187,7 +187,9 @@ class PersonForm(StyledMixin, forms.Form):
     )
     contribution = forms.CharField(label=_("Contribution"), max_length=255, required=False)
     can_edit = forms.BooleanField(
-        label=_("Co-author"), required=False, help_text=_("May edit this initiative in the census.")
+        label=_("Co-author"),
+        required=False,
+        help_text=_("Invited by e-mail to edit this initiative in the census: they edit it once they accept."),
     )
 
 

@@ -231,7 +231,7 @@ class StepForms:
         self.step = step
         self.initiative = initiative
         self.user = user
-        self.new_lead_nomination = None  # set by save() when the lead named must confirm
+        self.people_saved = None  # set by save(): whom the people step asked to consent (lead, co-authors)
         instance = initiative if initiative is not None else Initiative()
         self.form = step.form_class(data=data, files=files, instance=instance, prefix="main")
         self.formsets = {}
@@ -302,7 +302,7 @@ class StepForms:
             self.form.save()
         for name, formset in self.formsets.items():
             if name == "people":
-                self.new_lead_nomination = participations_replace(
+                self.people_saved = participations_replace(
                     initiative=self.initiative, rows=formset.rows(), by=self.user
                 )
             elif name == "partners":

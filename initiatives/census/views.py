@@ -183,14 +183,43 @@ def _nominated_message(nomination) -> str:
     ) % {"name": nomination.person}
 
 
+def _consent_messages(saved) -> list[str]:
+    """What the people step asked of people who must consent first."""
+    if saved is None:
+        return []
+    found = [_nominated_message(saved.nomination)] if saved.nomination is not None else []
+    if saved.invited:
+        found.append(
+            _(
+                "An invitation to edit this initiative was sent to %(addresses)s: they become co-authors "
+                "once they accept it."
+            )
+            % {"addresses": ", ".join(saved.invited)}
+        )
+    if saved.waiting:
+        found.append(
+            _("%(addresses)s already received an invitation to edit this initiative and have not accepted it yet.")
+            % {"addresses": ", ".join(saved.waiting)}
+        )
+    for person in saved.not_invited:
+        found.append(
+            _(
+                "%(name)s has no e-mail address, so they cannot be invited to edit this initiative: "
+                "add their address to make them a co-author."
+            )
+            % {"name": person}
+        )
+    return found
+
+
 def _render_step(request, step, initiative):
     if request.method == "POST":
         forms = StepForms(step, initiative=initiative, user=request.user, data=request.POST, files=request.FILES)
         if forms.is_valid():
             initiative = forms.save()
             messages.success(request, _saved_message(initiative))
-            if forms.new_lead_nomination is not None:
-                messages.info(request, _nominated_message(forms.new_lead_nomination))
+            for message in _consent_messages(forms.people_saved):
+                messages.info(request, message)
             following = next_step(step)
             if "continue" in request.POST:
                 if following:

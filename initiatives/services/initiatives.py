@@ -8,6 +8,7 @@ nothing is.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -82,7 +83,20 @@ def _person_for_row(row: PersonRow) -> Person:
     return person
 
 
-def participations_replace(*, initiative: Initiative, rows: list[PersonRow], by) -> LeadNomination | None:
+@dataclass
+class PeopleSaved:
+    """What `participations_replace` asked of people who must consent first."""
+
+    nomination: LeadNomination | None = None
+    # Co-authors named on a row: invited by e-mail (the addresses), or not
+    # invited for want of an address (the people).
+    invited: list[str] = dataclasses.field(default_factory=list)
+    not_invited: list[Person] = dataclasses.field(default_factory=list)
+    # Addresses invited before, whose answer is awaited.
+    waiting: list[str] = dataclasses.field(default_factory=list)
+
+
+def participations_replace(*, initiative: Initiative, rows: list[PersonRow], by) -> PeopleSaved:
     """Make the initiative's people exactly `rows`, matching people by e-mail
     (or by name when no e-mail is given) and creating the ones not yet known.
 
@@ -90,8 +104,13 @@ def participations_replace(*, initiative: Initiative, rows: list[PersonRow], by)
     confirmed) is only nominated (`services.leads`): the person named is left
     out of the people until they accept (or stays as they were, if already
     listed), and the lead role stays with the confirmed lead if still listed,
-    else with `by`, added to the people if missing. Returns the nomination
-    when one was sent now."""
+    else with `by`, added to the people if missing.
+
+    Editing rights are given the same way: a row marked co-author for
+    someone who is not one yet (and is not `by`) sends a co-author invitation
+    (`coauthor_invite`) to their address, and they edit once they accept; a
+    person without an address is not invited. Taking the right away needs no
+    consent."""
     people = [(row, _person_for_row(row)) for row in rows]
     lead_position, (lead_row, lead_person) = next(
         (position, pair) for position, pair in enumerate(people) if pair[0].role == Participation.Role.LEAD
@@ -109,19 +128,29 @@ def participations_replace(*, initiative: Initiative, rows: list[PersonRow], by)
         role=Participation.Role.MEMBER
     )
     keep = []
+    saved = PeopleSaved()
+    editors = set(initiative.participations.filter(can_edit=True).values_list("person", flat=True))
+    by_person = Person.objects.filter(user=by).values_list("pk", flat=True).first() if by else None
     for position, (row, person) in enumerate(people):
         if person == nominee:
             existing = initiative.participations.filter(person=person).first()
             if existing is not None:
                 keep.append(existing.pk)  # as they were until they answer
             continue
+        can_edit = row.can_edit and (person.pk in editors or person.pk == by_person)
+        if row.can_edit and not can_edit:
+            address = row.email or person.email
+            if address:
+                saved.invited.append(address)
+            else:
+                saved.not_invited.append(person)
         participation, _created = Participation.objects.update_or_create(
             initiative=initiative,
             person=person,
             defaults={
                 "role": Participation.Role.LEAD if person == holder else Participation.Role.MEMBER,
                 "contribution": row.contribution,
-                "can_edit": row.can_edit,
+                "can_edit": can_edit,
                 "position": position,
             },
         )
@@ -134,16 +163,28 @@ def participations_replace(*, initiative: Initiative, rows: list[PersonRow], by)
         )
         keep.append(participation.pk)
     initiative.participations.exclude(pk__in=keep).delete()
+    pending = set(
+        CoauthorInvitation.objects.filter(initiative=initiative, accepted_at__isnull=True).values_list(
+            "email", flat=True
+        )
+    )
+    # One invitation per person: an address already invited is not written to again at each save.
+    asked = list(dict.fromkeys(saved.invited))
+    saved.invited = [address for address in asked if address.lower() not in pending]
+    saved.waiting = [address for address in asked if address.lower() in pending]
+    for address in saved.invited:
+        coauthor_invite(initiative=initiative, email=address, by=by)
     if nominee is None:
         leads.lead_nomination_withdraw(initiative=initiative)
-        return None
-    return leads.lead_nomination_set(
+        return saved
+    saved.nomination = leads.lead_nomination_set(
         initiative=initiative,
         person=nominee,
         by=by,
         contribution=lead_row.contribution,
         position=lead_position,
     )
+    return saved
 
 
 @dataclass

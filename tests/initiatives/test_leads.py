@@ -411,3 +411,79 @@ def test_staff_reviewing_see_that_the_lead_has_not_confirmed(admin_client, peopl
         url = reverse("admin:initiatives_initiative_review", args=[initiative.pk])
     page = admin_client.get(url).content.decode()
     assert "The researchers named Marco Bianchi lead contact on" in page
+
+
+# --- Co-authors named on a people row: invited, not granted ---------------------
+
+
+def coauthor_data(**overrides):
+    """Giulia leads; Marco is a member she marks co-author."""
+    return naming(**{"people-0-role": "lead", "people-1-role": "member", "people-1-can_edit": "on", **overrides})
+
+
+def test_marking_a_colleague_co_author_invites_them_and_grants_nothing_until_they_accept(
+    client, people, django_capture_on_commit_callbacks
+):
+    from initiatives.models import CoauthorInvitation
+
+    researcher, colleague = people
+    client.force_login(researcher)
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        response = client.post(reverse("census:new"), coauthor_data(), follow=True)
+    initiative = Initiative.objects.get(title_it="Orti condivisi a Mirafiori")
+    marco = initiative.participations.get(person__email="marco@polito.it")
+    assert (marco.role, marco.can_edit) == ("member", False)
+    assert not permissions.is_author(colleague, initiative)
+    invitation = CoauthorInvitation.objects.get()
+    assert (invitation.email, invitation.initiative, invitation.accepted_at) == ("marco@polito.it", initiative, None)
+    assert mail.outbox[-1].to == ["marco@polito.it"]
+    assert "An invitation to edit this initiative was sent to marco@polito.it" in response.content.decode()
+
+    # Saving the step again does not write to him a second time.
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        again = client.post(reverse("census:step", args=[initiative.pk, "who"]), coauthor_data(), follow=True)
+    assert len(mail.outbox) == sent
+    assert "marco@polito.it already received an invitation" in again.content.decode()
+    assert CoauthorInvitation.objects.count() == 1
+
+    # He accepts by the link: now he edits.
+    client.force_login(colleague)
+    client.post(reverse("census:accept-invitation", args=[invitation.link_token]))
+    assert initiative.participations.get(person__email="marco@polito.it").can_edit
+    assert permissions.is_author(colleague, initiative)
+
+
+def test_a_co_author_already_keeps_the_right_and_taking_it_away_needs_no_consent(
+    client, people, django_capture_on_commit_callbacks
+):
+    from initiatives.models import CoauthorInvitation
+
+    researcher, colleague = people
+    initiative = InitiativeFactory(lead=Person.objects.get(user=researcher), title_it="Orti condivisi a Mirafiori")
+    ParticipationFactory(initiative=initiative, person=Person.objects.get(user=colleague), can_edit=True)
+    client.force_login(researcher)
+    url = reverse("census:step", args=[initiative.pk, "who"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, coauthor_data())
+    assert initiative.participations.get(person__email="marco@polito.it").can_edit
+    assert not CoauthorInvitation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, coauthor_data(**{"people-1-can_edit": ""}))
+    assert not initiative.participations.get(person__email="marco@polito.it").can_edit
+
+
+def test_a_co_author_without_an_address_is_not_invited_and_the_researcher_is_told(
+    client, people, django_capture_on_commit_callbacks
+):
+    researcher, _colleague = people
+    client.force_login(researcher)
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        response = client.post(
+            reverse("census:new"),
+            coauthor_data(**{"people-1-email": "", "people-1-last_name": "Senzamail"}),
+            follow=True,
+        )
+    initiative = Initiative.objects.get(title_it="Orti condivisi a Mirafiori")
+    assert not initiative.participations.get(person__last_name="Senzamail").can_edit
+    assert "Marco Senzamail has no e-mail address, so they cannot be invited" in response.content.decode()
