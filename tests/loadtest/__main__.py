@@ -46,6 +46,16 @@ User = get_user_model()
 def cookie(user):
     client = Client()
     client.force_login(user)
+    if user.is_staff:
+        # As a real staff sign-in does: the second factor passed (pops/otp.py).
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="load test", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return f"sessionid={client.cookies['sessionid'].value};csrftoken={secrets.token_hex(16)}"
 
 researchers = []
