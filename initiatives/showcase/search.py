@@ -209,18 +209,24 @@ def rank_sql(tsquery: str = "websearch_to_tsquery({config}, %s)", forms: bool = 
 _ITALIAN_FORMS_TSQUERY = "to_tsquery('italian'::regconfig, %s)"
 
 
-def _stemmed_sql(tsquery: str, document: str = "", forms: bool = False) -> str:
+def _stemmed_conditions(tsquery: str, document: str = "", forms: bool = False) -> list[str]:
     """The document (the indexed one, or the SQL `document`) matches
     `tsquery` (SQL building a text search query from the configuration name
     `{config}`) in Italian or in English; with `forms`, in Italian the words
-    in any of their forms instead (a parameter: `italian_tsquery`)."""
+    in any of their forms instead (a parameter: `italian_tsquery`): one
+    condition per language."""
     conditions = []
     for config in CONFIGS:
         regconfig = f"'{config}'::regconfig"
         vector = f"to_tsvector({regconfig}, {document})" if document else vector_sql(config)
         query = _ITALIAN_FORMS_TSQUERY if forms and config == "italian" else tsquery.format(config=regconfig)
         conditions.append(f"{vector} @@ {query}")
-    return " OR ".join(conditions)
+    return conditions
+
+
+def _stemmed_sql(tsquery: str, document: str = "", forms: bool = False) -> str:
+    """`_stemmed_conditions`, as one OR."""
+    return " OR ".join(_stemmed_conditions(tsquery, document, forms))
 
 
 # The near-spellings of each word of the query, as one text search query: an
@@ -259,7 +265,15 @@ def matches_sql(query: str) -> tuple[str, list]:
     # match reads anyway.
     table = Initiative._meta.db_table
     forms = italian_tsquery(query)
-    stemmed = _stemmed_sql("websearch_to_tsquery({config}, %s)", forms=bool(forms))
+    # Each language's match is its own branch of a UNION, read from its GIN
+    # index: as one OR, the planner (which takes to_tsvector for cheap) reads
+    # the whole table instead once the Italian forms widen its estimate (19 ms
+    # before the forms, 924 ms with them in one OR, at 10,000 initiatives).
+    stemmed = " UNION ".join(
+        f'SELECT "id" FROM "{table}" WHERE {condition}'
+        for condition in _stemmed_conditions("websearch_to_tsquery({config}, %s)", forms=bool(forms))
+    )
+    stemmed = f'"id" IN ({stemmed})'
     tsquery = 'to_tsquery({config}, (SELECT "text" FROM "corrected"))'
     corrected = f"({_stemmed_sql(tsquery)}) AND ({_stemmed_sql(tsquery, short_document_sql())})"
     sql = (
