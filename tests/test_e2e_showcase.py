@@ -259,3 +259,45 @@ def test_a_visitor_copies_the_link_and_prints_the_initiative_page(browser, live_
     assert not page.locator(".it-header-wrapper").is_visible()
     screenshot(page, "showcase-detail-print-it-390")
     context.close()
+
+
+def test_on_a_phone_the_impact_table_and_the_statistics_fit_the_screen(browser, live_server, showcase):
+    from impact.factories import ImpactFactory
+
+    target = showcase["target"]
+    for kind in ("expected", "achieved"):
+        ImpactFactory(
+            initiative=target,
+            kind=kind,
+            description="Riduzione della povertà energetica delle famiglie coinvolte nel quartiere",
+            indicator="Famiglie con bolletta ridotta di almeno il 20%",
+            unit="famiglie",
+            baseline=0,
+            target=1200,
+            value=1266,
+            people_reached=1642,
+        )
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    for language, path in (("it", f"/it/iniziative/{target.slug}/"), ("en", f"/en/initiatives/{target.slug}/")):
+        page.goto(live_server.url + path)
+        table = page.locator(".table-responsive").first
+        table.scroll_into_view_if_needed()
+        # The page itself never scrolls sideways; the table scrolls inside its frame, every column reachable.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        box = table.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        last = page.locator(".table-responsive th").last
+        last.scroll_into_view_if_needed()
+        assert last.is_visible()
+        assert "1.266" in table.inner_text() if language == "it" else "1,266" in table.inner_text()
+        screenshot(page, f"showcase-impacts-{language}-390")
+    for language, path in (("it", "/it/statistiche/"), ("en", "/en/statistics/")):
+        page.goto(live_server.url + path)
+        page.wait_for_selector("#canvas-departments")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        for caption in page.locator("table caption").all():
+            assert caption.bounding_box()["width"] <= 390
+        no_violations(page)
+        screenshot(page, f"showcase-statistics-{language}-390")
+    context.close()
