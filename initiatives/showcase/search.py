@@ -12,7 +12,9 @@ them, on titles and keywords. Each Italian word is also asked for in its
 other forms (`italian.forms`, through `italian_tsquery`), which Snowball may
 stem apart. On SQLite: every word must appear (case-insensitively), in one of
 its forms, in some text field. Both also match organisations (any role) and
-people by name, and products, impacts and target groups by their words.
+people by name, and products, impacts and target groups by their words;
+on PostgreSQL, when nothing matches, a misspelt name of a person or an
+organisation (`_misspelt_name_matches`).
 
 The document expressions below must stay identical to the indexed ones in
 migration 0004, or PostgreSQL stops using the indexes.
@@ -151,6 +153,16 @@ def _related_matches(query: str) -> list:
     linked = [records.values("initiative_id").order_by() for records in linked]
     target_groups = through.objects.filter(targetgroup__in=groups.values("id")).values("initiative_id").order_by()
     return [partners, people, *linked, target_groups]
+
+
+def _misspelt_name_matches(query: str):
+    """PostgreSQL, when nothing else matched: the ids of the initiatives with
+    a person or an organisation whose name is a near-spelling of `query`
+    ("Ferero", "Legambinte": pg_trgm's word similarity of what was typed
+    within a surname or a name)."""
+    people = Participation.objects.filter(person__last_name__trigram_word_similar=query)
+    partners = Partnership.objects.filter(organisation__name__trigram_word_similar=query)
+    return people.values("initiative_id").order_by().union(partners.values("initiative_id").order_by())
 
 
 def _words_condition(columns, query: str) -> Q:
@@ -305,7 +317,10 @@ def ranked_matches(queryset, query: str) -> dict[int, float]:
         return dict.fromkeys(_search_simple(queryset, query).order_by().values_list("id", flat=True), 0.0)
     with connection.cursor() as cursor:
         cursor.execute(*matches_sql(query))
-        return {pk: float(rank) for pk, rank in cursor.fetchall()}
+        found = {pk: float(rank) for pk, rank in cursor.fetchall()}
+    if not found:
+        found = dict.fromkeys(_misspelt_name_matches(query).values_list("initiative_id", flat=True), 0.0)
+    return found
 
 
 def _search_simple(queryset, query: str):

@@ -178,3 +178,17 @@ def test_a_search_reads_its_matches_once_and_keeps_them_for_the_other_queries_of
         )
     assert len(captured.captured_queries) == 1
     assert [i.title_it for i in filterset.qs] == ["Biblioteca sociale"]
+
+
+def test_a_misspelt_name_of_a_person_or_an_organisation_finds_their_initiatives_on_postgresql(on_postgres):
+    if not on_postgres:
+        pytest.skip("pg_trgm: SQLite matches words as typed")
+    initiative = InitiativeFactory(published=True, title_it="Sportello digitale", summary_it="", description_it="")
+    ParticipationFactory(initiative=initiative, person=PersonFactory(first_name="Giulia", last_name="Ferrero"))
+    other = InitiativeFactory(published=True, title_it="Fiumi puliti", summary_it="", description_it="")
+    PartnershipFactory(initiative=other, organisation=OrganisationFactory(name="Legambiente Piemonte"))
+    InitiativeFactory(published=True, title_it="Altro progetto", summary_it="", description_it="")
+    assert titles("Ferero") == ["Sportello digitale"]
+    assert titles("Legambinte") == ["Fiumi puliti"]
+    # Only when nothing else matches: a name spelt right finds only its own.
+    assert titles("Ferrero") == ["Sportello digitale"]
