@@ -30,7 +30,6 @@ class ContactForm(forms.Form):
         min_length=MESSAGE_MIN,
         max_length=MESSAGE_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("At most %(count)s characters.") % {"count": MESSAGE_MAX},
     )
     consent = forms.BooleanField(
         label=_("I have read the notice above and agree that my name, e-mail address and message are sent."),
@@ -42,8 +41,13 @@ class ContactForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
+    # The error summary names a field by a short label where its own is a sentence.
+    SUMMARY_LABELS = {"consent": _("Consent")}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # In the language of the request, not of the module's import.
+        self.fields["message"].help_text = _("At most %(count)s characters.") % {"count": MESSAGE_MAX}
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
         self.fields["email"].widget.attrs.update({"autocomplete": "email"})
         for name in ("name", "email", "message"):
@@ -62,6 +66,14 @@ class ContactForm(forms.Form):
                 attrs = self.fields[name].widget.attrs
                 attrs["aria-invalid"] = "true"
                 attrs["aria-describedby"] = " ".join(filter(None, [f"id_{name}_error", attrs.get("aria-describedby")]))
+
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """(field id, short label, messages) of each field in error, in the form's order."""
+        return [
+            (field.auto_id, self.SUMMARY_LABELS.get(field.name, field.label), " ".join(field.errors))
+            for field in self.visible_fields()
+            if field.errors
+        ]
 
     def is_robot(self) -> bool:
         """Whether the hidden field came back filled in."""

@@ -258,6 +258,8 @@ def test_the_form_shows_the_privacy_notice_in_both_languages(client, initiative,
         html = client.get(form_url(initiative, "en")).content.decode()
     assert "How your message is handled" in html and "for 90 days" in html
     assert "are sent by e-mail to Lucia Riservata" in html
+    # Help texts too are in the language of the request.
+    assert "At most 5000 characters." in html
 
 
 def _urls(slug: str, kind: str) -> list[str]:
