@@ -31,6 +31,7 @@ from .models import (
     CensusCampaign,
     CoauthorInvitation,
     Competence,
+    ContactMessage,
     DegreeProgramme,
     Department,
     FormDraft,
@@ -67,7 +68,7 @@ class DegreeProgrammeAdmin(VocabularyAdmin):
 class PersonAdmin(DataImportExportMixin, HistoryAdmin):
     resource_classes = [PersonResource]
     list_display = ("last_name", "first_name", "department", "role", "public_profile")
-    list_filter = ("department", "role", "public_profile")
+    list_filter = ("department", "role", "public_profile", "accepts_messages")
     list_select_related = ("department",)
     search_fields = ("last_name", "first_name", "email", "orcid")
     readonly_fields = ("orcid_confirmed",)
@@ -477,6 +478,19 @@ class OutboundEmailAdmin(InternalRecordAdmin):
     # Bodies carry personal links (campaigns, co-author invitations): the
     # admin shows who was written to and whether it went, never the text.
     exclude = ("body",)
+
+
+@admin.register(ContactMessage)
+class ContactMessageAdmin(InternalRecordAdmin):
+    """Visitors' messages relayed from the showcase (services.contact), kept
+    for abuse handling until the daily purge (POPS_CONTACT_RETENTION_DAYS).
+    `ip_hash` tells messages from one client address apart."""
+
+    list_display = ("created_at", "sender_name", "sender_email", "recipient", "initiative", "ip_hash")
+    list_select_related = ("recipient", "initiative")
+    search_fields = ("sender_name", "sender_email", "recipient__last_name", "ip_hash")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "recipient", "initiative", "sender_name", "sender_email", "message", "ip_hash")
 
 
 @admin.register(CoauthorInvitation)

@@ -209,6 +209,14 @@ class Person(models.Model):
         default=False,
         help_text=_("The person agreed to appear in the public directory of people and competences."),
     )
+    accepts_messages = models.BooleanField(
+        _("accepts messages from visitors"),
+        default=False,
+        help_text=_(
+            "Visitors of the showcase may write to the person through a form on their page (or on the page "
+            "of an initiative they lead); the portal relays the message by e-mail without showing the address."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -234,6 +242,13 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def contact_address(self) -> str:
+        """Where the portal writes to the person: their login's address, else
+        the one in the register ("" when there is neither)."""
+        user = self.user if self.user_id else None
+        return user.email if user is not None and user.email else self.email
 
     @property
     def orcid_linked(self) -> bool:
@@ -1088,6 +1103,9 @@ class OutboundEmail(models.Model):
         FAILED = "failed", _("Failed")
 
     to = models.TextField(_("recipients"), help_text=_("Comma-separated addresses."))
+    reply_to = models.EmailField(
+        _("reply to"), blank=True, help_text=_("Where a reply goes, when not to the portal (a visitor's message).")
+    )
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -1226,3 +1244,39 @@ class SitePage(NormalisedTextMixin, models.Model):
             errors = {name: _("The accessibility statement needs it.") for name, value in required.items() if not value}
             if errors:
                 raise ValidationError(errors)
+
+
+class ContactMessage(models.Model):
+    """A visitor's message relayed by e-mail to a person (the lead of a
+    public initiative, or someone in the directory) through the showcase's
+    contact form (`services.contact`). Kept for abuse handling only, with
+    a keyed hash of the sender's internet address (never the address), and
+    deleted after POPS_CONTACT_RETENTION_DAYS together with its e-mail."""
+
+    recipient = models.ForeignKey(Person, models.CASCADE, related_name="contact_messages", verbose_name=_("recipient"))
+    initiative = models.ForeignKey(
+        Initiative,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_messages",
+        verbose_name=_("initiative"),
+    )
+    sender_name = models.CharField(_("sender's name"), max_length=100)
+    sender_email = models.EmailField(_("sender's e-mail"))
+    message = models.TextField(_("message"))
+    ip_hash = models.CharField(
+        _("address hash"), max_length=64, blank=True, help_text=_("A keyed hash of the sender's internet address.")
+    )
+    email = models.OneToOneField(
+        OutboundEmail, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("e-mail")
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("visitor's message")
+        verbose_name_plural = _("visitors' messages")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.sender_name} → {self.recipient}"

@@ -20,6 +20,7 @@ from initiatives.exchange.imports import (
 )
 from initiatives.models import CensusCampaign
 from initiatives.services.campaigns import campaign_invite, campaign_remind
+from initiatives.services.contact import contact_messages_purge
 from initiatives.services.notifications import flush_outbox, send_outbound_email
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "close_overdue_import_jobs",
     "flush_outbox",
+    "purge_contact_messages",
     "purge_import_files",
     "run_census_job",
     "run_import_job",
@@ -101,3 +103,10 @@ def purge_import_files() -> int:
     """Daily (beat): delete the stored files of import jobs that are no longer
     needed (see `exchange.imports.import_files_purge`)."""
     return import_files_purge()
+
+
+@shared_task(ignore_result=True)
+def purge_contact_messages() -> int:
+    """Daily (beat): delete visitors' messages past POPS_CONTACT_RETENTION_DAYS
+    (see `services.contact.contact_messages_purge`)."""
+    return contact_messages_purge()

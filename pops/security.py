@@ -52,10 +52,12 @@ def client_ip(request) -> str | None:
 # --- Refusals -----------------------------------------------------------------
 
 
-def too_many_requests(request, retry_after: int):
-    """429, with Retry-After in seconds and a page saying when to try again."""
+def too_many_requests(request, retry_after: int, *, messages: bool = False):
+    """429, with Retry-After in seconds and a page saying when to try again
+    (about messages sent, where `messages`: the contact form)."""
     retry_after = max(1, int(retry_after))
-    response = render(request, "429.html", {"retry_after_minutes": math.ceil(retry_after / 60)}, status=429)
+    context = {"retry_after_minutes": math.ceil(retry_after / 60), "messages_sent": messages}
+    response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -195,6 +197,8 @@ class Limit:
     methods: tuple[str, ...] = ("POST",)
     per_user: bool = False
     json: bool = False
+    # The page says messages were sent too often, not attempts made.
+    messages: bool = False
 
 
 LIMITS = (
@@ -213,6 +217,8 @@ LIMITS = (
         json=True,
     ),
     Limit("POPS_RATE_INVITATIONS", ("census:invite",), per_user=True),
+    # The showcase's contact forms, together; per sender too: contact_wait.
+    Limit("POPS_RATE_CONTACT", ("initiative-contact", "person-contact"), messages=True),
 )
 
 
@@ -256,7 +262,21 @@ class RateLimitMiddleware:
             response = JsonResponse({"error": gettext("Too many requests: try again in a minute.")}, status=429)
             response["Retry-After"] = str(max(1, usage["time_left"]))
             return response
-        return too_many_requests(request, usage["time_left"])
+        return too_many_requests(request, usage["time_left"], messages=limit.messages)
+
+
+def contact_wait(request, email: str) -> int:
+    """Seconds before the contact form may relay another message from the
+    sender `email` (POPS_RATE_CONTACT_EMAIL per address, whatever client
+    sends it); 0 when it may now. Counts this one."""
+    usage = get_usage(
+        request,
+        group="contact-email",
+        key=lambda group, request: email.strip().lower(),
+        rate=settings.POPS_RATE_CONTACT_EMAIL,
+        increment=True,
+    )
+    return max(1, usage["time_left"]) if usage and usage["should_limit"] else 0
 
 
 def reset_allowed_for(request, email: str) -> bool:

@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiatives.tasks.purge_import_files",
         "schedule": 24 * 3600,
     },
+    # Visitors' messages past POPS_CONTACT_RETENTION_DAYS.
+    "purge-contact-messages": {
+        "task": "initiatives.tasks.purge_contact_messages",
+        "schedule": 24 * 3600,
+    },
     # Import jobs whose worker died or was killed: see POPS_IMPORT_JOB_TIME_LIMIT.
     "close-overdue-import-jobs": {
         "task": "initiatives.tasks.close_overdue_import_jobs",
@@ -479,6 +484,13 @@ POPS_RATE_SUGGESTIONS = env.str("POPS_RATE_SUGGESTIONS", "120/m")
 POPS_RATE_INVITATIONS = env.str("POPS_RATE_INVITATIONS", "20/h")
 POPS_RATE_API = env.str("POPS_RATE_API", "600/m")
 POPS_RATE_OTP = env.str("POPS_RATE_OTP", "10/m")
+# The showcase's contact form (initiatives/services/contact.py): messages sent
+# per client address, and per sender's e-mail address whatever the client.
+POPS_RATE_CONTACT = env.str("POPS_RATE_CONTACT", "5/h")
+POPS_RATE_CONTACT_EMAIL = env.str("POPS_RATE_CONTACT_EMAIL", "10/d")
+# Days a visitor's relayed message (and its e-mail) is kept for abuse handling
+# before the daily purge deletes it (at least 1).
+POPS_CONTACT_RETENTION_DAYS = env.int("POPS_CONTACT_RETENTION_DAYS", 180, validate=validate.Range(min=1))
 
 # Sessions: a new key at login (django.contrib.auth), a cookie that ends with
 # the browser, and an end after POPS_SESSION_IDLE_SECONDS without a request or

@@ -44,6 +44,7 @@ from initiatives.models import (
     CampaignInvitation,
     CensusCampaign,
     CoauthorInvitation,
+    ContactMessage,
     FormDraft,
     Initiative,
     LeadNomination,
@@ -140,6 +141,9 @@ def world():
     LeadNomination.objects.create(initiative=submitted, person=PersonFactory())
     FormDraft.objects.create(user=UserFactory(), initiative=submitted, step="who")
     OutboundEmail.objects.create(to="someone@example.org", subject="Oggetto", body="Testo")
+    ContactMessage.objects.create(
+        recipient=lead, initiative=published, sender_name="Visitatore", sender_email="v@example.org", message="Ciao"
+    )
     AccessAttempt.objects.create(username="someone@example.org", ip_address="10.0.0.1", failures_since_start=1)
     AccessLog.objects.create(username="someone@example.org", ip_address="10.0.0.1")
     TOTPDevice.objects.create(user=UserFactory(is_staff=True), name="authenticator", confirmed=True)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -25,12 +25,15 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
-def email_queue(*, to: list[str], template: str, context: dict, language: str | None = None) -> list[OutboundEmail]:
+def email_queue(
+    *, to: list[str], template: str, context: dict, language: str | None = None, reply_to: str = ""
+) -> list[OutboundEmail]:
     """Render `templates/emails/<template>_subject.txt` and `_body.txt` and queue them.
 
     Each recipient reads the e-mail in their own language (`recipient_languages`)
-    unless `language` is given: one message per language. Returns the queued
-    messages, none when there is nobody to write to.
+    unless `language` is given: one message per language. `reply_to`, when
+    given, is where a plain reply goes (a visitor's address, services.contact).
+    Returns the queued messages, none when there is nobody to write to.
     """
     recipients = sorted({address for address in to if address})
     if not recipients:
@@ -43,7 +46,7 @@ def email_queue(*, to: list[str], template: str, context: dict, language: str | 
         with translation.override(code):
             subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
             body = render_to_string(f"emails/{template}_body.txt", context)
-        emails.append(OutboundEmail.objects.create(to=", ".join(group), subject=subject, body=body))
+        emails.append(OutboundEmail.objects.create(to=", ".join(group), reply_to=reply_to, subject=subject, body=body))
     for email in emails:
         transaction.on_commit(lambda pk=email.pk: _dispatch(pk))
     return emails
@@ -87,7 +90,13 @@ def email_send(*, email_id: int) -> bool:
             return False
         email.attempts += 1
         try:
-            send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.recipients)
+            EmailMessage(
+                email.subject,
+                email.body,
+                settings.DEFAULT_FROM_EMAIL,
+                email.recipients,
+                reply_to=[email.reply_to] if email.reply_to else None,
+            ).send()
         except Exception as exc:  # SMTP and network errors alike are retried later
             email.last_error = f"{type(exc).__name__}: {exc}"
             if email.attempts >= MAX_ATTEMPTS:

@@ -11,21 +11,24 @@ from django.http import (
     HttpResponsePermanentRedirect,
     JsonResponse,
 )
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from actionplan.models import InterventionArea
 from impact.models import Product
 from initiatives.models import Competence, Department, Initiative, Participation, Person, Sector, SitePage
+from initiatives.services import contact
 from initiatives.services.merging import survivor_of
 from initiatives.showcase import reads as showcase
 from initiatives.showcase import stats
 from initiatives.showcase.cache import cache_public_page
 from initiatives.showcase.filters import InitiativeFilter
+from initiatives.showcase.forms import ContactForm
+from pops.security import client_ip, contact_wait, too_many_requests
 from pops.spreadsheets import CSV, CSV_EXCEL
 from stakeholders.models import Partnership
 
@@ -94,6 +97,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "citation": showcase.citation(initiative, url),
             "map_places": places,
             "map_settings": _map_settings(),
+            "contact_lead": contact.initiative_lead_to_write(initiative),
         },
     )
 
@@ -217,7 +221,110 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "initiatives/person_detail.html",
-        {"person": person, "initiatives": initiatives, "competences": person.competences.all()},
+        {
+            "person": person,
+            "initiatives": initiatives,
+            "competences": person.competences.all(),
+            "may_write": contact.may_be_written_to(person),
+        },
+    )
+
+
+# --- Writing to a person (services.contact) --------------------------------------
+# Never cached (the form carries a CSRF token); rate limits per client are
+# pops.security.LIMITS', per sender `contact_wait`.
+
+
+def _initiative_contact(slug: str):
+    found = contact.initiative_contact(slug)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _person_contact(slug: str) -> Person:
+    person = contact.person_contact(slug)
+    if person is None:
+        raise Http404
+    return person
+
+
+@require_http_methods(["GET", "POST"])
+def initiative_contact(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative, lead = _initiative_contact(slug)
+    return _contact(
+        request,
+        recipient=lead,
+        initiative=initiative,
+        sent_url=reverse("initiative-contact-sent", args=[slug]),
+        back_url=initiative.get_absolute_url(),
+    )
+
+
+@require_GET
+def initiative_contact_sent(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative, lead = _initiative_contact(slug)
+    return render(
+        request,
+        "initiatives/contact_sent.html",
+        {"recipient": lead, "initiative": initiative, "back_url": initiative.get_absolute_url()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_contact(request: HttpRequest, slug: str) -> HttpResponse:
+    person = _person_contact(slug)
+    return _contact(
+        request,
+        recipient=person,
+        initiative=None,
+        sent_url=reverse("person-contact-sent", args=[slug]),
+        back_url=person.get_absolute_url(),
+    )
+
+
+@require_GET
+def person_contact_sent(request: HttpRequest, slug: str) -> HttpResponse:
+    person = _person_contact(slug)
+    return render(
+        request,
+        "initiatives/contact_sent.html",
+        {"recipient": person, "initiative": None, "back_url": person.get_absolute_url()},
+    )
+
+
+def _contact(request, *, recipient: Person, initiative: Initiative | None, sent_url: str, back_url: str):
+    """The form, and on a valid POST the relay, then the thank-you page
+    (post/redirect/get). A filled-in honeypot is answered as a success, with
+    nothing stored or sent."""
+    form = ContactForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        if form.is_robot():
+            return redirect(sent_url)
+        if form.is_valid():
+            data = form.cleaned_data
+            wait = contact_wait(request, data["email"])
+            if wait:
+                return too_many_requests(request, wait, messages=True)
+            contact.contact_relay(
+                recipient=recipient,
+                initiative=initiative,
+                sender_name=data["name"],
+                sender_email=data["email"],
+                message=data["message"],
+                ip=client_ip(request),
+            )
+            return redirect(sent_url)
+    return render(
+        request,
+        "initiatives/contact.html",
+        {
+            "form": form,
+            "recipient": recipient,
+            "initiative": initiative,
+            "back_url": back_url,
+            "retention_days": settings.POPS_CONTACT_RETENTION_DAYS,
+        },
     )
 
 

@@ -134,7 +134,8 @@
           entry.places.push({ latlng: latlng, name: f.properties.place });
         });
         map.on("moveend", function () { listInView(map, initiatives, settings.texts || {}); });
-        if (bounds.length) map.fitBounds(bounds, { maxZoom: 12, padding: [20, 20] });
+        // At once, not animated: the list below is made from the view it settles on.
+        if (bounds.length) map.fitBounds(bounds, { maxZoom: 12, padding: [20, 20], animate: false });
         listInView(map, initiatives, settings.texts || {});
         if (status) status.dataset.loaded = String(data.features.length);
         all.dataset.markers = String(data.features.length);

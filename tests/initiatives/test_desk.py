@@ -22,6 +22,7 @@ S = Initiative.State
 INTERNAL = {
     "initiatives.StateTransition",
     "initiatives.OutboundEmail",
+    "initiatives.ContactMessage",
     "initiatives.FormDraft",
     "initiatives.CoauthorInvitation",
     "initiatives.LeadNomination",

@@ -51,7 +51,7 @@ def test_when_the_broker_is_unreachable_the_email_stays_in_the_outbox_and_beat_s
 
 
 def test_an_smtp_failure_is_recorded_and_retried_until_it_gives_up(django_capture_on_commit_callbacks):
-    with mock.patch("initiatives.services.notifications.send_mail", side_effect=OSError("SMTP down")):
+    with mock.patch("initiatives.services.notifications.EmailMessage.send", side_effect=OSError("SMTP down")):
         email = queue(django_capture_on_commit_callbacks)
         email.refresh_from_db()
         assert (email.status, email.attempts) == (OutboundEmail.Status.PENDING, 1)

@@ -98,6 +98,7 @@ from initiatives.models import (
     Participation,
 )
 from initiatives.services import merging
+from initiatives.services.contact import contact_relay
 from initiatives.showcase import stats
 from initiatives.tasks import run_import_job
 from pops.storage import private_storage
@@ -144,10 +145,16 @@ home                                              200       200       200       
 initiative-list                                   200       200       200       200       200       200       200
 initiative-detail                                 200       200       200       200       200       200       200
 initiative-detail[draft]                          404       404       404       404       404       404       404
+# Writing to P's lead, who agreed (services.contact); nobody writes to A's.
+initiative-contact                                200       200       200       200       200       200       200
+initiative-contact[draft]                         404       404       404       404       404       404       404
+initiative-contact-sent                           200       200       200       200       200       200       200
 initiative-map                                    200       200       200       200       200       200       200
 initiative-map-data                               200       200       200       200       200       200       200
 people                                            200       200       200       200       200       200       200
 person-detail                                     200       200       200       200       200       200       200
+person-contact                                    200       200       200       200       200       200       200
+person-contact-sent                               200       200       200       200       200       200       200
 department-detail                                 200       200       200       200       200       200       200
 sector-detail                                     200       200       200       200       200       200       200
 statistics                                        200       200       200       200       200       200       200
@@ -355,7 +362,7 @@ def build_world() -> SimpleNamespace:
         "curator": curator,
         "superuser": superuser,
     }
-    lead = PersonFactory(user=lead_user, email=lead_user.email, public_profile=True)
+    lead = PersonFactory(user=lead_user, email=lead_user.email, public_profile=True, accepts_messages=True)
     other = PersonFactory(user=other_user, email=other_user.email)
     coauthor = PersonFactory(user=coauthor_user, email=coauthor_user.email)
 
@@ -389,6 +396,9 @@ def build_world() -> SimpleNamespace:
     w.nomination = LeadNomination.objects.create(initiative=w.a, person=PersonFactory(), nominated_by=lead_user)
     FormDraft.objects.create(user=lead_user, initiative=w.a, step="who")
     OutboundEmail.objects.create(to="someone@example.org", subject="Oggetto", body="Testo")
+    contact_relay(
+        recipient=lead, initiative=w.published, sender_name="Visitatore", sender_email="v@example.org", message="Ciao"
+    )
     AccessAttempt.objects.create(username="someone@example.org", ip_address="10.0.0.1", failures_since_start=1)
     AccessLog.objects.create(username="someone@example.org", ip_address="10.0.0.1")
     export_record(kind=ExportRecord.Kind.RESOURCE, fmt="csv", filters={}, row_count=1)
@@ -477,7 +487,7 @@ simple_history                                    admin     admin     admin     
 
 ADMIN_MODEL_EXCEPTIONS = table("""
 # URL name                                        anonymous lead      other     coauthor  viewer    curator   superuser
-# Records the portal writes itself (sign-in records, devices, the workflow's moves, e-mails, links,
+# Records the portal writes itself (sign-in records, devices, the workflow's moves, e-mails, visitors' messages, links,
 # drafts, exports, imports): nobody adds them by hand, and most are kept for good.
 admin:axes_accessattempt_add                      admin     admin     admin     admin     403       403       403
 admin:axes_accesslog_add                          admin     admin     admin     admin     403       403       403
@@ -490,6 +500,8 @@ admin:initiatives_statetransition_add             admin     admin     admin     
 admin:initiatives_statetransition_delete          admin     admin     admin     admin     403       403       403
 admin:initiatives_outboundemail_add               admin     admin     admin     admin     403       403       403
 admin:initiatives_outboundemail_delete            admin     admin     admin     admin     403       403       403
+admin:initiatives_contactmessage_add              admin     admin     admin     admin     403       403       403
+admin:initiatives_contactmessage_delete           admin     admin     admin     admin     403       403       403
 admin:initiatives_coauthorinvitation_add          admin     admin     admin     admin     403       403       403
 admin:initiatives_coauthorinvitation_delete       admin     admin     admin     admin     403       403       403
 admin:initiatives_leadnomination_add              admin     admin     admin     admin     403       403       403
@@ -598,6 +610,11 @@ ARGS = {
     "api-organisation-type-detail": lambda w: [w.partnership.organisation.type.code],
     "initiative-detail": lambda w: [w.published.slug],
     "initiative-detail[draft]": lambda w: [w.a.slug],
+    "initiative-contact": lambda w: [w.published.slug],
+    "initiative-contact[draft]": lambda w: [w.a.slug],
+    "initiative-contact-sent": lambda w: [w.published.slug],
+    "person-contact": lambda w: [w.users["lead"].person.slug],
+    "person-contact-sent": lambda w: [w.users["lead"].person.slug],
     "person-detail": lambda w: [w.users["lead"].person.slug],
     "department-detail": lambda w: [_of_p(w, "departments").code],
     "sector-detail": lambda w: [_of_p(w, "sectors").code],

@@ -997,6 +997,10 @@ class DemoBuilder:
         self.build_campaigns()
         plans = self.plan_initiatives()
         initiatives = [self.build_initiative(plan) for plan in plans]
+        # Visitors may write to the lead of every initiative (services.contact):
+        # in the demo the leads agreed; other people have not.
+        leads = Person.objects.filter(pk__in=[p.pk for p in self.people], participations__role=Participation.Role.LEAD)
+        leads.update(accepts_messages=True)
         invitations = self.build_invitations(initiatives)
         demands = self.build_demands(plans, initiatives)
         return self.summary(initiatives, invitations, demands)
@@ -1011,7 +1015,8 @@ class DemoBuilder:
             + ", ".join(f"{state} {n}" for state, n in sorted(states.items()))
             + f"; {sum(1 for i in initiatives if i.title_en)} also in English)",
             f"  people           {len(self.people):4}  "
-            f"({Person.objects.filter(pk__in=people_ids, public_profile=True).count()} in the public directory)",
+            f"({Person.objects.filter(pk__in=people_ids, public_profile=True).count()} in the public directory, "
+            f"{Person.objects.filter(pk__in=people_ids, accepts_messages=True).count()} accept messages)",
             f"  participations   {Participation.objects.filter(initiative_id__in=ids).count():4}",
             f"  organisations    {len(self.orgs):4}  "
             f"({Partnership.objects.filter(initiative_id__in=ids).count()} partnerships)",
