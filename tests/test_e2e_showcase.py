@@ -69,6 +69,13 @@ def test_a_visitor_filters_searches_reads_switches_language_and_opens_map_and_st
     assert page.get_by_role("link", name="Orti di comunità a Mirafiori").is_visible()
     assert page.get_by_role("link", name="Sportello digitale a Ivrea").count() == 0
 
+    # An inflected form: "orto" finds "Orti di comunità", sorted by relevance.
+    page.fill("#q", "orto")
+    page.locator("#filters .btn-primary.w-100").click()
+    page.wait_for_url("**q=orto**")
+    assert page.get_by_role("link", name="Orti di comunità a Mirafiori").is_visible()
+    assert page.locator("#sort option:checked").inner_text() == "Pertinenza"
+
     # A search, keeping the filters.
     page.fill("#q", "Mirafiori")
     page.locator("#filters .btn-primary.w-100").click()
